@@ -1,0 +1,247 @@
+//! JSON header serialization (type byte 0), byte-compatible with Java's fastjson output.
+//!
+//! fastjson writes the `RemotingCommand` bean with its properties sorted alphabetically, null
+//! properties omitted, enums by name and no whitespace:
+//!
+//! ```text
+//! {"code":105,"extFields":{"topic":"T"},"flag":0,"language":"JAVA","opaque":7,
+//!  "serializeTypeCurrentRPC":"JSON","version":407}
+//! ```
+//!
+//! The encoder writes exactly that shape by hand (no serde round trip on the hot path). The
+//! decoder accepts any key order, unknown keys, a missing `remark`/`extFields`, `language` as a
+//! name or an ordinal (unknown names become `OTHER`), and non-string ext values.
+
+use std::fmt;
+
+use bytes::BufMut;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+
+use crate::command::{Command, ExtFields, LanguageCode, SerializeType};
+use crate::error::{Error, Result};
+
+/// Appends the JSON header of `cmd` (without body) to `dst`.
+pub fn encode_header(cmd: &Command, dst: &mut impl BufMut) {
+    dst.put_slice(b"{\"code\":");
+    put_int(dst, i64::from(cmd.code));
+    if !cmd.ext_fields.is_empty() {
+        dst.put_slice(b",\"extFields\":{");
+        for (i, (k, v)) in cmd.ext_fields.iter().enumerate() {
+            if i > 0 {
+                dst.put_u8(b',');
+            }
+            put_str(dst, k);
+            dst.put_u8(b':');
+            put_str(dst, v);
+        }
+        dst.put_u8(b'}');
+    }
+    dst.put_slice(b",\"flag\":");
+    put_int(dst, i64::from(cmd.flag));
+    dst.put_slice(b",\"language\":");
+    match cmd.language.name() {
+        Some(name) => put_str(dst, name),
+        None => put_int(dst, i64::from(cmd.language.0)),
+    }
+    dst.put_slice(b",\"opaque\":");
+    put_int(dst, i64::from(cmd.opaque));
+    if let Some(remark) = &cmd.remark {
+        dst.put_slice(b",\"remark\":");
+        put_str(dst, remark);
+    }
+    dst.put_slice(b",\"serializeTypeCurrentRPC\":");
+    put_str(dst, SerializeType::Json.name());
+    dst.put_slice(b",\"version\":");
+    put_int(dst, i64::from(cmd.version));
+    dst.put_u8(b'}');
+}
+
+fn put_int(dst: &mut impl BufMut, v: i64) {
+    let mut buf = [0u8; 24];
+    let mut n = v.unsigned_abs();
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    dst.put_slice(&buf[at..]);
+}
+
+/// Writes a JSON string the way fastjson does: `"` and `\` escaped, `\b \t \n \f \r` as short
+/// escapes, other control characters and DEL as `\u00XX`; everything else raw UTF-8.
+pub(crate) fn put_str(dst: &mut impl BufMut, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    dst.put_u8(b'"');
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            b'\t' => b"\\t",
+            b'\n' => b"\\n",
+            0x0c => b"\\f",
+            b'\r' => b"\\r",
+            0..=0x1f | 0x7f => &[],
+            _ => continue,
+        };
+        dst.put_slice(&bytes[start..i]);
+        if esc.is_empty() {
+            dst.put_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]);
+        } else {
+            dst.put_slice(esc);
+        }
+        start = i + 1;
+    }
+    dst.put_slice(&bytes[start..]);
+    dst.put_u8(b'"');
+}
+
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    code: i32,
+    #[serde(default)]
+    language: Option<Language>,
+    #[serde(default)]
+    version: i32,
+    #[serde(default)]
+    opaque: i32,
+    #[serde(default)]
+    flag: i32,
+    #[serde(default)]
+    remark: Option<String>,
+    #[serde(default, rename = "extFields")]
+    ext_fields: Option<ExtFields>,
+}
+
+/// Decodes a JSON header into a command with an empty body.
+pub fn decode_header(src: &[u8]) -> Result<Command> {
+    let h: Header = serde_json::from_slice(src).map_err(|e| Error::json("JSON header", e))?;
+    Ok(Command {
+        code: h.code,
+        language: h.language.map_or(LanguageCode::OTHER, |l| l.0),
+        version: h.version,
+        opaque: h.opaque,
+        flag: h.flag,
+        remark: h.remark,
+        ext_fields: h.ext_fields.unwrap_or_default(),
+        body: bytes::Bytes::new(),
+        serialize_type: SerializeType::Json,
+    })
+}
+
+struct Language(LanguageCode);
+
+impl<'de> Deserialize<'de> for Language {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Language;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a language name or code")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Language, E> {
+                Ok(Language(
+                    LanguageCode::from_name(v).unwrap_or(LanguageCode::OTHER),
+                ))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Language, E> {
+                Ok(Language(
+                    u8::try_from(v).map_or(LanguageCode::OTHER, LanguageCode),
+                ))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Language, E> {
+                Ok(Language(
+                    u8::try_from(v).map_or(LanguageCode::OTHER, LanguageCode),
+                ))
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<Language, E> {
+                Ok(Language(LanguageCode::OTHER))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An ext value: Java always writes strings, other servers may write numbers or booleans.
+struct ExtValue(Option<String>);
+
+impl<'de> Deserialize<'de> for ExtValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ExtValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar ext field value")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<ExtValue, E> {
+                Ok(ExtValue(Some(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> std::result::Result<ExtValue, E> {
+                Ok(ExtValue(Some(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<ExtValue, E> {
+                Ok(ExtValue(Some(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<ExtValue, E> {
+                Ok(ExtValue(Some(v.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<ExtValue, E> {
+                Ok(ExtValue(Some(v.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<ExtValue, E> {
+                Ok(ExtValue(Some(v.to_string())))
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<ExtValue, E> {
+                Ok(ExtValue(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExtFields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ExtFields;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an extFields object")
+            }
+            fn visit_unit<E: de::Error>(self) -> std::result::Result<ExtFields, E> {
+                Ok(ExtFields::new())
+            }
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<ExtFields, A::Error> {
+                let mut fields = ExtFields::with_capacity(map.size_hint().unwrap_or(0).min(64));
+                while let Some((k, v)) = map.next_entry::<String, ExtValue>()? {
+                    if let Some(v) = v.0 {
+                        fields.insert(k, v);
+                    }
+                }
+                Ok(fields)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
