@@ -26,11 +26,21 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
+pub mod acl;
+pub mod body;
 pub mod code;
 pub mod command;
+pub mod compression;
 pub mod encoding;
 pub mod error;
 pub mod frame;
+pub mod header;
+pub mod ids;
+pub mod message;
+pub mod naming;
+pub mod perm;
+pub mod validate;
+pub mod version;
 
 pub use code::{RequestCode, ResponseCode};
 pub use command::{Command, ExtFields, LanguageCode, SerializeType, CURRENT_VERSION};
