@@ -1,1 +1,100 @@
-fn main() {}
+//! `cargo xtask`: the workspace's automation (matklad's xtask pattern), one file per task.
+//!
+//! Run `cargo xtask help` for the commands. Everything here shells out to `$CARGO` and plain
+//! Unix tools; the RocketMQ server logic is shared with `rmq-tests` through [`server`].
+
+mod bench;
+mod ci;
+mod cluster;
+mod demo;
+mod it;
+mod tidy;
+
+// Shared with the `rmq-tests` support library so that xtask's cluster and the tests' private
+// clusters start the same binaries with the same config; each side uses part of it.
+#[allow(dead_code)]
+#[path = "../../tests/src/server/mod.rs"]
+mod server;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  ci                         fmt, clippy, tests, docs, benches (build), fuzz (nightly), integration tests
+  it                         integration tests (`cargo test -p rmq-tests`) against a local cluster
+  demo                       start a cluster, query it, stop it
+  bench [ARGS..]             cargo bench --workspace [ARGS..]
+  tidy                       source checks (file size, #[ignore], pub get_ fns)
+  cluster up [--brokers N]   start a name server and N (1 or 2) brokers on 127.0.0.1
+  cluster down               stop the cluster from the state file
+  cluster status             show the cluster and whether it is alive
+  cluster kill-broker NAME   SIGKILL one broker
+  cluster restart-broker NAME
+";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = run(&args) {
+        eprintln!("xtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: &[String]) -> Result<()> {
+    let rest = args.get(1..).unwrap_or_default();
+    match args.first().map(String::as_str) {
+        Some("ci") => ci::run(rest),
+        Some("it") => it::run(rest),
+        Some("demo") => demo::run(rest),
+        Some("bench") => bench::run(rest),
+        Some("tidy") => tidy::run(rest),
+        Some("cluster") => cluster::run(rest),
+        None | Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command `{other}`\n{USAGE}"),
+    }
+}
+
+/// The workspace root (xtask's manifest dir is `<root>/xtask`).
+pub fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map_or(manifest.clone(), PathBuf::from)
+}
+
+/// `$CARGO` (the cargo running us), in the workspace root.
+pub fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+/// Runs `cmd`, echoing it, and fails when it exits non-zero.
+pub fn run_cmd(cmd: &mut Command) -> Result<()> {
+    eprintln!("$ {}", show(cmd));
+    let status = cmd
+        .status()
+        .with_context(|| format!("cannot run {}", show(cmd)))?;
+    if !status.success() {
+        bail!("`{}` failed: {status}", show(cmd));
+    }
+    Ok(())
+}
+
+/// The command line of `cmd`, for messages.
+pub fn show(cmd: &Command) -> String {
+    let mut parts = vec![cmd.get_program().to_string_lossy().into_owned()];
+    parts.extend(cmd.get_args().map(|a| a.to_string_lossy().into_owned()));
+    let program = std::path::Path::new(&parts[0])
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned());
+    if let Some(name) = program {
+        parts[0] = name;
+    }
+    parts.join(" ")
+}
