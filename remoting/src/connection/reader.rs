@@ -1,0 +1,79 @@
+//! The reader task: reads frames, routes responses to the pending table by the response bit and
+//! server requests to the inbound dispatcher, and closes idle connections. It never awaits user
+//! code.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+use futures::StreamExt;
+use tokio_util::codec::FramedRead;
+use tracing::debug;
+
+use super::{BoxRead, Core};
+use crate::codec::{CodecError, RemotingCodec};
+use crate::error::Error;
+use crate::inbound::Inbound;
+
+/// Runs until the peer closes, a frame is invalid, the connection idles out or is cancelled;
+/// then fails every pending request at once.
+pub(super) async fn reader_task(
+    core: Arc<Core>,
+    mut frames: FramedRead<BoxRead, RemotingCodec>,
+    inbound: Arc<Inbound>,
+    on_close: Option<Box<dyn FnOnce(u64) + Send>>,
+) {
+    let idle = core.config.idle_timeout;
+    // Without an idle timeout the sleep is never polled (the `if` guard below).
+    let sleep = tokio::time::sleep(idle.unwrap_or_default());
+    tokio::pin!(sleep);
+    let cause = loop {
+        tokio::select! {
+            biased;
+            _ = core.token.cancelled() => break None,
+            frame = frames.next() => match frame {
+                Some(Ok(cmd)) => {
+                    core.touch();
+                    core.counters.incr(|c| &c.frames_read);
+                    if cmd.is_response() {
+                        let opaque = cmd.opaque;
+                        if !core.pending.complete(cmd) {
+                            core.counters.incr(|c| &c.late_responses);
+                            debug!(opaque, "dropping response with no waiting request");
+                        }
+                    } else {
+                        inbound.dispatch(&core, cmd, &core.counters);
+                    }
+                }
+                Some(Err(CodecError::Io(source))) => {
+                    debug!(error = %source, "connection read failed");
+                    break Some(Error::Io { addr: core.addr.clone(), source });
+                }
+                Some(Err(CodecError::Protocol(source))) => {
+                    tracing::warn!(error = %source, "invalid frame, closing connection");
+                    break Some(Error::Codec { addr: core.addr.clone(), source });
+                }
+                None => {
+                    debug!("connection closed by peer");
+                    break None;
+                }
+            },
+            () = &mut sleep, if idle.is_some() => {
+                let idle = idle.unwrap_or_default();
+                let now = tokio::time::Instant::now();
+                let quiet_since = core.last_active();
+                if now >= quiet_since + idle && core.pending.is_empty() {
+                    debug!(?idle, "closing idle connection");
+                    break None;
+                }
+                sleep.as_mut().reset((quiet_since + idle).max(now + idle / 4));
+            }
+        }
+    };
+    core.close(cause);
+    core.counters.each(|c| {
+        c.connections.fetch_sub(1, Relaxed);
+    });
+    if let Some(on_close) = on_close {
+        on_close(core.id);
+    }
+}

@@ -1,0 +1,201 @@
+//! The one error type of `rmq-remoting`: what can go wrong while dialing, sending a request or
+//! waiting for its response. Broker response codes are not errors at this layer; a response with
+//! any code is `Ok`.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rmq_protocol::RequestCode;
+
+/// A `Result` whose error defaults to [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a remoting operation failed.
+///
+/// Match on [`Error::kind`] rather than on variants when only the category matters: the kind
+/// stays stable when variants gain fields.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The TCP connection (or its TLS handshake) could not be established in time.
+    ///
+    /// The source is shared because every caller waiting on the same dial receives it.
+    #[error("connect to {addr} failed")]
+    Connect {
+        /// Address dialed.
+        addr: String,
+        /// What the dial reported; `ErrorKind::TimedOut` when the connect timeout passed.
+        #[source]
+        source: Arc<io::Error>,
+    },
+    /// Reading or writing the socket failed.
+    #[error("i/o error on connection to {addr}")]
+    Io {
+        /// Peer address.
+        addr: String,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// No response arrived before the request's deadline.
+    #[error("request {code} to {addr} timed out after {after:?}")]
+    Timeout {
+        /// Peer address.
+        addr: String,
+        /// The request's code.
+        code: RequestCode,
+        /// Time spent waiting, from the call to the deadline.
+        after: Duration,
+    },
+    /// The connection closed (or was closed) before the response arrived.
+    #[error("connection to {addr} closed")]
+    ConnectionClosed {
+        /// Peer address.
+        addr: String,
+        /// Why the connection closed, when it closed because of an error.
+        #[source]
+        cause: Option<Arc<Error>>,
+    },
+    /// A frame could not be encoded, or the peer sent bytes that are not a valid frame.
+    #[error("codec error on connection to {addr}")]
+    Codec {
+        /// Peer address.
+        addr: String,
+        /// The protocol crate's error.
+        #[source]
+        source: rmq_protocol::Error,
+    },
+    /// The connection's in-flight limit (count or bytes) stayed exhausted until the deadline.
+    #[error("too many requests in flight to {addr}: no capacity within {after:?}")]
+    TooManyRequests {
+        /// Peer address.
+        addr: String,
+        /// Time spent waiting for capacity.
+        after: Duration,
+    },
+    /// The client was shut down.
+    #[error("remoting client is shut down")]
+    Shutdown,
+    /// The TLS configuration is invalid (certificates, keys, server name).
+    #[error("tls configuration: {reason}")]
+    Tls {
+        /// What is wrong.
+        reason: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// No name server address is configured.
+    #[error("no name server address configured")]
+    NoNameServer,
+    /// A configuration value is out of range.
+    #[error("invalid remoting configuration: {0}")]
+    Config(String),
+}
+
+/// The category of an [`Error`], for callers that branch on what happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Dialing failed.
+    Connect,
+    /// Socket I/O failed.
+    Io,
+    /// A request's deadline passed.
+    Timeout,
+    /// The connection closed under a request.
+    ConnectionClosed,
+    /// Encoding or decoding a frame failed.
+    Codec,
+    /// The in-flight limit did not free up in time (back-pressure).
+    TooManyRequests,
+    /// The client is shut down.
+    Shutdown,
+    /// TLS configuration.
+    Tls,
+    /// No name server configured.
+    NoNameServer,
+    /// Invalid configuration.
+    Config,
+}
+
+impl Error {
+    /// The category of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Connect { .. } => ErrorKind::Connect,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::ConnectionClosed { .. } => ErrorKind::ConnectionClosed,
+            Error::Codec { .. } => ErrorKind::Codec,
+            Error::TooManyRequests { .. } => ErrorKind::TooManyRequests,
+            Error::Shutdown => ErrorKind::Shutdown,
+            Error::Tls { .. } => ErrorKind::Tls,
+            Error::NoNameServer => ErrorKind::NoNameServer,
+            Error::Config(_) => ErrorKind::Config,
+        }
+    }
+
+    /// Whether a deadline passed: a request timeout, a connect timeout, or back-pressure that did
+    /// not clear in time.
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Error::Timeout { .. } | Error::TooManyRequests { .. } => true,
+            Error::Connect { source, .. } => source.kind() == io::ErrorKind::TimedOut,
+            _ => false,
+        }
+    }
+
+    /// Whether the failure is the transport's (dial, I/O, closed connection): another address,
+    /// or the same one re-dialed, may succeed.
+    pub fn is_connection_error(&self) -> bool {
+        matches!(
+            self.kind(),
+            ErrorKind::Connect | ErrorKind::Io | ErrorKind::ConnectionClosed
+        )
+    }
+
+    /// The peer address the error is about, when it names one.
+    pub fn addr(&self) -> Option<&str> {
+        match self {
+            Error::Connect { addr, .. }
+            | Error::Io { addr, .. }
+            | Error::Timeout { addr, .. }
+            | Error::ConnectionClosed { addr, .. }
+            | Error::Codec { addr, .. }
+            | Error::TooManyRequests { addr, .. } => Some(addr),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn connect_timeout_counts_as_timeout_and_connection_error() {
+        let err = Error::Connect {
+            addr: "127.0.0.1:1".into(),
+            source: Arc::new(io::Error::new(io::ErrorKind::TimedOut, "connect timed out")),
+        };
+        assert!(err.is_timeout());
+        assert!(err.is_connection_error());
+        assert_eq!(err.addr(), Some("127.0.0.1:1"));
+    }
+
+    #[test]
+    fn display_names_addr_code_and_elapsed() {
+        let err = Error::Timeout {
+            addr: "10.0.0.1:10911".into(),
+            code: RequestCode::SEND_MESSAGE,
+            after: Duration::from_millis(1500),
+        };
+        let text = err.to_string();
+        assert!(text.contains("10.0.0.1:10911"), "{text}");
+        assert!(text.contains("SEND_MESSAGE"), "{text}");
+        assert!(text.contains("1.5s"), "{text}");
+        assert_eq!(err.kind(), ErrorKind::Timeout);
+    }
+}
