@@ -112,24 +112,64 @@ impl Default for LanguageCode {
 /// Java writes a `HashMap`, so peers never depend on the order; keeping it lets the encoder
 /// reproduce Java's bytes when fed pairs in Java's order. Lookups are linear: headers carry a
 /// handful of fields.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ExtFields(Vec<(String, String)>);
+///
+/// Java also tells a missing map (`null`: no `extFields` key in a JSON header) from an empty
+/// one (`"extFields":{}`, which Java writes for responses whose header class has no fields).
+/// [`ExtFields::new`] is the former while it holds no pairs, [`ExtFields::present`] the latter;
+/// equality compares the pairs and that distinction. The ROCKETMQ encoding cannot carry it: an
+/// empty block decodes as missing.
+#[derive(Debug, Clone, Default)]
+pub struct ExtFields {
+    pairs: Vec<(String, String)>,
+    /// Written as `{}` by the JSON encoder even when there are no pairs.
+    present: bool,
+}
+
+impl PartialEq for ExtFields {
+    fn eq(&self, other: &Self) -> bool {
+        self.pairs == other.pairs && self.is_present() == other.is_present()
+    }
+}
+
+impl Eq for ExtFields {}
 
 impl ExtFields {
-    /// An empty map.
+    /// An empty map that is absent on the wire until a pair is added (Java `null`).
     pub const fn new() -> Self {
-        ExtFields(Vec::new())
+        ExtFields {
+            pairs: Vec::new(),
+            present: false,
+        }
+    }
+
+    /// An empty map that is present on the wire: JSON headers carry `"extFields":{}`.
+    pub const fn present() -> Self {
+        ExtFields {
+            pairs: Vec::new(),
+            present: true,
+        }
     }
 
     /// An empty map with room for `n` pairs.
     pub fn with_capacity(n: usize) -> Self {
-        ExtFields(Vec::with_capacity(n))
+        ExtFields {
+            pairs: Vec::with_capacity(n),
+            present: false,
+        }
     }
 
-    /// The value of `key`, if present.
+    /// Whether the map exists on the wire: it has pairs, or was made with
+    /// [`ExtFields::present`] (or decoded from `"extFields":{}`).
+    pub fn is_present(&self) -> bool {
+        self.present || !self.pairs.is_empty()
+    }
+
+    /// The value of `key`, if present (the last one when [`push`](Self::push) added duplicates,
+    /// as Java's map keeps the last value it reads).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0
+        self.pairs
             .iter()
+            .rev()
             .find(|(k, _)| k == key)
             .map(|(_, v)| v.as_str())
     }
@@ -138,31 +178,48 @@ impl ExtFields {
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
         let key = key.into();
         let value = value.into();
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
+        match self.pairs.iter_mut().rev().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
-            None => self.0.push((key, value)),
+            None => self.pairs.push((key, value)),
         }
     }
 
-    /// Removes `key`, returning its value.
+    /// Appends a pair without looking for an existing key.
+    ///
+    /// Only for reproducing a peer's exact bytes: Java's ROCKETMQ encoder writes a
+    /// `FastCodesHeader`'s fields and then `extFields`, so after an RPC hook copied the header
+    /// into `extFields` every field appears twice on the wire. Lookups see the last value.
+    pub fn push(&mut self, key: impl Into<String>, value: impl Into<String>) {
+        self.pairs.push((key.into(), value.into()));
+    }
+
+    /// Removes every pair with `key`, returning the value a lookup would have seen.
     pub fn remove(&mut self, key: &str) -> Option<String> {
-        let at = self.0.iter().position(|(k, _)| k == key)?;
-        Some(self.0.remove(at).1)
+        let mut removed = None;
+        self.pairs.retain_mut(|(k, v)| {
+            if k == key {
+                removed = Some(std::mem::take(v));
+                false
+            } else {
+                true
+            }
+        });
+        removed
     }
 
     /// Number of pairs.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.pairs.len()
     }
 
     /// Whether there are no pairs.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.pairs.is_empty()
     }
 
     /// The pairs in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 }
 

@@ -38,7 +38,13 @@ impl Command {
         dst.put_u64(0); // placeholders for total_len and the type/length word
         match self.serialize_type {
             SerializeType::Json => json::encode_header(self, dst),
-            SerializeType::RocketMq => binary::encode_header(self, dst)?,
+            SerializeType::RocketMq => {
+                if let Err(e) = binary::encode_header(self, dst) {
+                    // Leave `dst` as it was: a half-written frame would corrupt the stream.
+                    dst.truncate(start);
+                    return Err(e);
+                }
+            }
         }
         let header_len = dst.len() - start - 8;
         if header_len > MAX_HEADER_LEN {

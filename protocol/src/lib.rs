@@ -42,9 +42,11 @@ pub mod perm;
 pub mod validate;
 pub mod version;
 
+pub use acl::Credentials;
 pub use body::{from_fastjson, JsonBody, MessageQueue};
 pub use code::{RequestCode, ResponseCode};
 pub use command::{Command, ExtFields, LanguageCode, SerializeType, CURRENT_VERSION};
 pub use error::{Error, Result};
 pub use header::CommandHeader;
 pub use message::{Message, Properties, StoredMessage};
+pub use version::Version;

@@ -25,7 +25,8 @@ use crate::error::{Error, Result};
 pub fn encode_header(cmd: &Command, dst: &mut impl BufMut) {
     dst.put_slice(b"{\"code\":");
     put_int(dst, i64::from(cmd.code));
-    if !cmd.ext_fields.is_empty() {
+    // Java omits a null map but writes an empty one as `{}`.
+    if cmd.ext_fields.is_present() {
         dst.put_slice(b",\"extFields\":{");
         for (i, (k, v)) in cmd.ext_fields.iter().enumerate() {
             if i > 0 {
@@ -233,7 +234,8 @@ impl<'de> Deserialize<'de> for ExtFields {
                 self,
                 mut map: A,
             ) -> std::result::Result<ExtFields, A::Error> {
-                let mut fields = ExtFields::with_capacity(map.size_hint().unwrap_or(0).min(64));
+                // `{}` is an empty but present map, unlike `null` or a missing key.
+                let mut fields = ExtFields::present();
                 while let Some((k, v)) = map.next_entry::<String, ExtValue>()? {
                     if let Some(v) = v.0 {
                         fields.insert(k, v);
