@@ -117,8 +117,8 @@ impl RemotingClientBuilder {
         self
     }
 
-    /// Builds the client. Must be called inside a tokio runtime only when used, not here: no
-    /// task is spawned until the first connection.
+    /// Builds the client. Nothing is spawned yet: the first call that needs a connection
+    /// dials it, and that call must run inside a tokio runtime.
     pub fn build(self) -> RemotingClient {
         let config = Arc::new(self.config.unwrap_or_default());
         let tracker = TaskTracker::new();
