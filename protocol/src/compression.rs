@@ -1,1 +1,270 @@
-//! (being written)
+//! Message body compression: zlib on the way out, zlib / LZ4 frame / zstd on the way in.
+//!
+//! Every decompressor stops at an output limit, so a small "zip bomb" body cannot make the
+//! client allocate without bound. Choosing *when* to compress (body size, batches) is the
+//! producer's business, not this module's.
+//!
+//! ```text
+//! sysFlag bit 0x1 set => body is compressed; algorithm from bits 8..10:
+//!   0x000 (legacy) or 0x300  zlib stream (RFC 1950: 78 xx | deflate | Adler-32)
+//!   0x100                    LZ4 frame   (04 22 4d 18 ...)
+//!   0x200                    zstd frame  (28 b5 2f fd ...)
+//! ```
+
+use std::io::{Read, Write};
+
+use flate2::{Compression, Decompress, FlushDecompress, Status};
+
+use crate::error::{Error, Result};
+use crate::message::sysflag;
+
+/// The zlib level Java producers use by default (`rocketmq.message.compressLevel`).
+pub const DEFAULT_LEVEL: u32 = 5;
+
+/// Default cap on a decompressed body: 64 MiB, sixteen times the broker's 4 MiB message limit.
+pub const DEFAULT_MAX_DECOMPRESSED: usize = 64 << 20;
+
+/// A body compression algorithm, as selected by sysFlag bits 8..10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum CompressionType {
+    /// zlib stream (RFC 1950); what every RocketMQ consumer can read.
+    #[default]
+    Zlib,
+    /// LZ4 frame format; readable by consumers >= 4.9.4 only.
+    Lz4,
+    /// zstd frame; readable by consumers >= 4.9.4 only.
+    Zstd,
+}
+
+impl CompressionType {
+    /// The algorithm a compressed message's `sys_flag` names.
+    ///
+    /// Type bits `0` (pre-4.9.4 producers) and `0x300` both mean zlib.
+    ///
+    /// # Errors
+    /// [`Error::Compression`] for a type this crate does not know.
+    pub fn from_sys_flag(sys_flag: i32) -> Result<Self> {
+        match sys_flag & sysflag::COMPRESSION_TYPE_MASK {
+            0 | sysflag::COMPRESSION_ZLIB => Ok(CompressionType::Zlib),
+            sysflag::COMPRESSION_LZ4 => Ok(CompressionType::Lz4),
+            sysflag::COMPRESSION_ZSTD => Ok(CompressionType::Zstd),
+            other => Err(Error::Compression(format!(
+                "unknown compression type bits {other:#x} in sysFlag"
+            ))),
+        }
+    }
+
+    /// The type bits to OR into `sys_flag` (together with [`sysflag::COMPRESSED`]).
+    pub const fn sys_flag_bits(self) -> i32 {
+        match self {
+            CompressionType::Zlib => sysflag::COMPRESSION_ZLIB,
+            CompressionType::Lz4 => sysflag::COMPRESSION_LZ4,
+            CompressionType::Zstd => sysflag::COMPRESSION_ZSTD,
+        }
+    }
+}
+
+/// Compresses `data` into a zlib stream at `level` (0..=9), as `java.util.zip.Deflater` does.
+///
+/// The two header bytes are the ones Java writes for the level (`78 01`, `78 5e`, `78 9c`,
+/// `78 da`); the deflate data itself need not match Java's bit for bit, any valid stream inflates.
+///
+/// # Errors
+/// [`Error::Compression`] if `level` is above 9.
+pub fn compress_zlib(data: &[u8], level: u32) -> Result<Vec<u8>> {
+    if level > 9 {
+        return Err(Error::Compression(format!(
+            "zlib level {level} is not in 0..=9"
+        )));
+    }
+    let mut out = Vec::with_capacity(data.len() / 2 + 16);
+    out.extend_from_slice(&zlib_header(level));
+    let mut encoder = flate2::write::DeflateEncoder::new(out, Compression::new(level));
+    encoder.write_all(data).map_err(compression_error)?;
+    let mut out = encoder.finish().map_err(compression_error)?;
+    out.extend_from_slice(&adler32(data).to_be_bytes());
+    Ok(out)
+}
+
+/// Decompresses a body with `kind`, refusing to produce more than `max_len` bytes.
+///
+/// # Errors
+/// [`Error::Compression`] if the input is not a valid stream of that kind (a gzip stream is not
+/// a zlib stream), is truncated, or inflates to more than `max_len` bytes.
+pub fn decompress(kind: CompressionType, data: &[u8], max_len: usize) -> Result<Vec<u8>> {
+    match kind {
+        CompressionType::Zlib => decompress_zlib(data, max_len),
+        CompressionType::Lz4 => read_bounded(lz4_flex::frame::FrameDecoder::new(data), max_len),
+        CompressionType::Zstd => {
+            let decoder = ruzstd::StreamingDecoder::new(data)
+                .map_err(|e| Error::Compression(format!("zstd: {e}")))?;
+            read_bounded(decoder, max_len)
+        }
+    }
+}
+
+/// Inflates a zlib stream (RFC 1950) of at most `max_len` output bytes, checking its Adler-32.
+///
+/// # Errors
+/// As [`decompress`].
+pub fn decompress_zlib(data: &[u8], max_len: usize) -> Result<Vec<u8>> {
+    let mut inflater = Decompress::new(true);
+    // Start small: the announced size of a stream is not known, and input may lie.
+    let mut out = Vec::with_capacity(data.len().saturating_mul(4).clamp(64, 1 << 20));
+    loop {
+        if out.len() == out.capacity() {
+            if out.len() > max_len {
+                return Err(too_large(max_len));
+            }
+            // Room for one byte past the limit, so an oversized stream is detected.
+            let room = (max_len.saturating_add(1) - out.len()).min(out.capacity().max(4096));
+            out.reserve_exact(room);
+        }
+        let consumed = usize::try_from(inflater.total_in()).map_err(compression_error)?;
+        let input = data.get(consumed..).unwrap_or_default();
+        let before = (inflater.total_in(), out.len());
+        let status = inflater
+            .decompress_vec(input, &mut out, FlushDecompress::None)
+            .map_err(|e| Error::Compression(format!("zlib: {e}")))?;
+        if out.len() > max_len {
+            return Err(too_large(max_len));
+        }
+        match status {
+            Status::StreamEnd => return Ok(out),
+            Status::Ok | Status::BufError => {
+                let stalled = before == (inflater.total_in(), out.len());
+                if stalled && out.len() < out.capacity() {
+                    return Err(Error::Compression("zlib: truncated stream".into()));
+                }
+            }
+        }
+    }
+}
+
+/// Reads `reader` to its end, failing once more than `max_len` bytes came out.
+fn read_bounded(reader: impl Read, max_len: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    let limit = u64::try_from(max_len).unwrap_or(u64::MAX).saturating_add(1);
+    reader
+        .take(limit)
+        .read_to_end(&mut out)
+        .map_err(compression_error)?;
+    if out.len() > max_len {
+        return Err(too_large(max_len));
+    }
+    Ok(out)
+}
+
+/// The header Java's zlib writes: CMF 0x78 (deflate, 32 KiB window), FLEVEL from the level.
+fn zlib_header(level: u32) -> [u8; 2] {
+    let flevel: u16 = match level {
+        0 | 1 => 0,
+        2..=5 => 1,
+        6 => 2,
+        _ => 3,
+    };
+    let cmf: u16 = 0x78;
+    let flg = flevel << 6;
+    // FCHECK makes (CMF * 256 + FLG) a multiple of 31.
+    let fcheck = (31 - (cmf * 256 + flg) % 31) % 31;
+    [0x78, (flg + fcheck) as u8]
+}
+
+/// Adler-32 (RFC 1950 §8.2) of `data`.
+pub(crate) fn adler32(data: &[u8]) -> u32 {
+    const MOD: u32 = 65_521;
+    // 5552 is the longest run whose sums cannot overflow a u32 before the modulo.
+    const CHUNK: usize = 5_552;
+    let (mut a, mut b) = (1u32, 0u32);
+    for chunk in data.chunks(CHUNK) {
+        for &byte in chunk {
+            a += u32::from(byte);
+            b += a;
+        }
+        a %= MOD;
+        b %= MOD;
+    }
+    (b << 16) | a
+}
+
+fn too_large(max_len: usize) -> Error {
+    Error::Compression(format!(
+        "decompressed body exceeds the limit of {max_len} bytes"
+    ))
+}
+
+fn compression_error(e: impl std::fmt::Display) -> Error {
+    Error::Compression(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zlib_round_trip_at_every_level() {
+        let body: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
+        for level in 0..=9 {
+            let packed = compress_zlib(&body, level).expect("compress");
+            assert_eq!(decompress_zlib(&packed, body.len()).expect("inflate"), body);
+        }
+    }
+
+    #[test]
+    fn zlib_header_matches_java_per_level() {
+        assert_eq!(zlib_header(0), [0x78, 0x01]);
+        assert_eq!(zlib_header(1), [0x78, 0x01]);
+        assert_eq!(zlib_header(5), [0x78, 0x5e]);
+        assert_eq!(zlib_header(6), [0x78, 0x9c]);
+        assert_eq!(zlib_header(9), [0x78, 0xda]);
+    }
+
+    #[test]
+    fn compress_rejects_level_above_nine() {
+        assert!(compress_zlib(b"x", 10).is_err());
+    }
+
+    #[test]
+    fn decompress_stops_at_the_limit() {
+        let bomb = compress_zlib(&vec![0u8; 1 << 20], 9).expect("compress");
+        assert!(decompress_zlib(&bomb, 1000).is_err());
+        assert_eq!(
+            decompress_zlib(&bomb, 1 << 20).expect("fits").len(),
+            1 << 20
+        );
+    }
+
+    #[test]
+    fn decompress_rejects_truncated_zlib() {
+        let packed = compress_zlib(&[7u8; 5000], 5).expect("compress");
+        assert!(decompress_zlib(&packed[..packed.len() - 3], 1 << 20).is_err());
+        assert!(decompress_zlib(&[], 1 << 20).is_err());
+    }
+
+    #[test]
+    fn lz4_frame_round_trip_and_limit() {
+        let body = vec![42u8; 50_000];
+        let mut enc = lz4_flex::frame::FrameEncoder::new(Vec::new());
+        enc.write_all(&body).expect("write");
+        let packed = enc.finish().expect("finish");
+        let out = decompress(CompressionType::Lz4, &packed, body.len()).expect("inflate");
+        assert_eq!(out, body);
+        assert!(decompress(CompressionType::Lz4, &packed, body.len() - 1).is_err());
+    }
+
+    #[test]
+    fn compression_type_follows_sys_flag_bits() {
+        let of = CompressionType::from_sys_flag;
+        assert_eq!(of(0x1).expect("legacy"), CompressionType::Zlib);
+        assert_eq!(of(0x301).expect("zlib"), CompressionType::Zlib);
+        assert_eq!(of(0x101).expect("lz4"), CompressionType::Lz4);
+        assert_eq!(of(0x201).expect("zstd"), CompressionType::Zstd);
+        assert!(of(0x401).is_err());
+    }
+
+    #[test]
+    fn adler32_of_known_strings() {
+        assert_eq!(adler32(b""), 1);
+        assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
+    }
+}
