@@ -1,0 +1,155 @@
+//! The error type of `rmq-client-core`, and [`ErrorKind`] for callers that match on causes.
+
+use std::time::Duration;
+
+use rmq_protocol::ResponseCode;
+
+use crate::state::ServiceState;
+
+/// A `Result` whose error defaults to [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a client-instance operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A configuration value is invalid.
+    #[error("invalid client config: {0}")]
+    Config(String),
+    /// The transport failed (connect, timeout, closed connection...).
+    #[error("remoting error")]
+    Remoting(#[from] rmq_remoting::Error),
+    /// A frame, header or body could not be encoded or decoded.
+    #[error("protocol error")]
+    Protocol(#[from] rmq_protocol::Error),
+    /// A broker or name server answered with a non-success code.
+    #[error("{addr} answered {code}{}", remark.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
+    Broker {
+        /// Who answered.
+        addr: String,
+        /// The response code.
+        code: ResponseCode,
+        /// The response remark.
+        remark: Option<String>,
+    },
+    /// No route is known for a topic.
+    #[error("no route for topic {topic}: {reason}")]
+    RouteNotFound {
+        /// The topic.
+        topic: String,
+        /// Why (the name server's answer, or that none was reachable).
+        reason: String,
+    },
+    /// No address is known for a broker name.
+    #[error("no address known for broker {broker_name}")]
+    BrokerNotFound {
+        /// The broker name.
+        broker_name: String,
+    },
+    /// The address server could not be used.
+    #[error("address server {url}: {reason}")]
+    AddressServer {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The instance is in the wrong state for the operation.
+    #[error("client instance {client_id} is {state:?}: {message}")]
+    State {
+        /// The instance's client id.
+        client_id: String,
+        /// Its state.
+        state: ServiceState,
+        /// What was attempted.
+        message: String,
+    },
+    /// A running instance with the same client id has a conflicting config.
+    #[error(
+        "client id {client_id} is already used by an instance with a different config: {diff}"
+    )]
+    Conflict {
+        /// The shared client id.
+        client_id: String,
+        /// The settings that differ.
+        diff: String,
+    },
+    /// A producer, consumer or admin of this group is already registered.
+    #[error("{role} group {group} is already registered in client instance {client_id}")]
+    GroupExists {
+        /// `producer`, `consumer` or `admin`.
+        role: &'static str,
+        /// The group.
+        group: String,
+        /// The instance.
+        client_id: String,
+    },
+    /// A lock (route table or heartbeat) was not acquired in time.
+    #[error("could not take the {0} lock within {1:?}")]
+    LockTimeout(&'static str, Duration),
+    /// A body could not be parsed.
+    #[error("unexpected answer from {addr}: {reason}")]
+    BadAnswer {
+        /// Who answered.
+        addr: String,
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// A cause callers can match on, stable across how errors are wrapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A deadline passed.
+    Timeout,
+    /// The connection closed or could not be made.
+    Connection,
+    /// A broker answered with this code.
+    Broker(ResponseCode),
+    /// No route for the topic.
+    RouteNotFound,
+    /// Bad configuration or argument.
+    InvalidArgument,
+    /// The instance is shut down or not running.
+    Shutdown,
+    /// Malformed data on the wire.
+    Protocol,
+    /// Anything else.
+    Other,
+}
+
+impl Error {
+    /// The cause, for matching.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Remoting(e) if e.is_timeout() => ErrorKind::Timeout,
+            Error::Remoting(_) => ErrorKind::Connection,
+            Error::Protocol(_) | Error::BadAnswer { .. } => ErrorKind::Protocol,
+            Error::Broker { code, .. } => ErrorKind::Broker(*code),
+            Error::RouteNotFound { .. } => ErrorKind::RouteNotFound,
+            Error::Config(_) | Error::Conflict { .. } | Error::GroupExists { .. } => {
+                ErrorKind::InvalidArgument
+            }
+            Error::State { .. } => ErrorKind::Shutdown,
+            Error::LockTimeout(..) => ErrorKind::Timeout,
+            Error::BrokerNotFound { .. } | Error::AddressServer { .. } => ErrorKind::Other,
+        }
+    }
+
+    /// The broker's response code, when the error is a broker answer.
+    pub fn response_code(&self) -> Option<ResponseCode> {
+        match self {
+            Error::Broker { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn broker(addr: &str, cmd: &rmq_protocol::Command) -> Self {
+        Error::Broker {
+            addr: addr.to_owned(),
+            code: cmd.response_code(),
+            remark: cmd.remark.clone(),
+        }
+    }
+}

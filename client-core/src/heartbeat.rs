@@ -1,0 +1,157 @@
+//! Heartbeats (Java's `sendHeartbeatToAllBroker`) and unregistration (`unregisterClient`):
+//! every registered producer and consumer group, announced to every master broker (and to the
+//! slaves too once a consumer is registered), and withdrawn from all of them on removal.
+
+use rmq_protocol::body::{ConsumerData, HeartbeatData, ProducerData, EXPRESSION_TAG, MASTER_ID};
+use tracing::{debug, info, warn};
+
+use crate::api::CheckClientRequestBody;
+use crate::error::{Error, Result};
+use crate::instance::{ClientInstance, LOCK_TIMEOUT};
+
+/// What one round of heartbeats achieved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HeartbeatReport {
+    /// Broker addresses that acknowledged, with the version each reported.
+    pub acknowledged: Vec<(String, i32)>,
+    /// Broker addresses that failed, with the error text.
+    pub failed: Vec<(String, String)>,
+    /// Whether the round was skipped (nothing registered, or another round still running).
+    pub skipped: bool,
+}
+
+impl ClientInstance {
+    /// The heartbeat body: this client's id, its consumer groups with their subscriptions, and
+    /// its producer groups.
+    pub fn heartbeat_data(&self) -> HeartbeatData {
+        let consumer_data_set = self
+            .consumers_snapshot()
+            .iter()
+            .map(|c| ConsumerData {
+                group_name: c.group().to_owned(),
+                consume_type: c.consume_type(),
+                message_model: c.message_model(),
+                consume_from_where: c.consume_from_where(),
+                subscription_data_set: c.subscriptions(),
+                unit_mode: c.is_unit_mode(),
+            })
+            .collect();
+        let producer_data_set = self
+            .producer_groups()
+            .into_iter()
+            .map(|group_name| ProducerData { group_name })
+            .collect();
+        HeartbeatData {
+            client_id: self.client_id().to_owned(),
+            consumer_data_set,
+            producer_data_set,
+            ..HeartbeatData::default()
+        }
+    }
+
+    /// Sends a heartbeat to every known broker: masters always, slaves only when a consumer is
+    /// registered. Records each broker's version. A round still running makes this one skip.
+    ///
+    /// # Errors
+    /// Never for a single broker's failure (those are in the report).
+    pub async fn send_heartbeat_to_all_brokers(&self) -> Result<HeartbeatReport> {
+        let Ok(mut rounds) = self.inner.heartbeat_lock.try_lock() else {
+            warn!("a heartbeat round is still running; skipping this one");
+            return Ok(HeartbeatReport {
+                skipped: true,
+                ..HeartbeatReport::default()
+            });
+        };
+        let data = self.heartbeat_data();
+        let consumers_empty = data.consumer_data_set.is_empty();
+        if consumers_empty && data.producer_data_set.is_empty() {
+            debug!("no producer or consumer registered; no heartbeat sent");
+            return Ok(HeartbeatReport {
+                skipped: true,
+                ..HeartbeatReport::default()
+            });
+        }
+        *rounds += 1;
+        let mut report = HeartbeatReport::default();
+        let timeout = self.config().api_timeout();
+        for (broker_name, ids) in self.brokers().snapshot() {
+            for (id, addr) in ids {
+                if consumers_empty && id != MASTER_ID {
+                    continue;
+                }
+                match self.api().heartbeat(&addr, &data, timeout).await {
+                    Ok(version) => {
+                        self.brokers().set_version(&broker_name, &addr, version);
+                        report.acknowledged.push((addr, version));
+                    }
+                    Err(e) => {
+                        let known = self.routes().has_broker_addr(&addr);
+                        info!(broker = %broker_name, %addr, error = %e, in_routes = known, "heartbeat failed");
+                        report.failed.push((addr, e.to_string()));
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Asks a broker of each subscribed topic whether it accepts each non-TAG (SQL92)
+    /// subscription (Java's `checkClientInBroker`), so a filter the broker rejects fails the
+    /// consumer's start instead of silently delivering nothing.
+    ///
+    /// # Errors
+    /// The broker's rejection, naming the group and expression.
+    pub async fn check_client_in_broker(&self) -> Result<()> {
+        for consumer in self.consumers_snapshot() {
+            for sub in consumer.subscriptions() {
+                if sub.expression_type == EXPRESSION_TAG {
+                    continue;
+                }
+                let Some(addr) = self.find_broker_addr_by_topic(&sub.topic) else {
+                    continue;
+                };
+                let body = CheckClientRequestBody {
+                    client_id: self.client_id().to_owned(),
+                    group: consumer.group().to_owned(),
+                    subscription_data: sub,
+                };
+                self.api()
+                    .check_client_in_broker(&addr, &body, self.config().api_timeout())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) async fn unregister_client_with_lock(
+        &self,
+        producer: Option<&str>,
+        consumer: Option<&str>,
+    ) {
+        match tokio::time::timeout(LOCK_TIMEOUT, self.inner.heartbeat_lock.lock()).await {
+            Ok(_guard) => self.unregister_client(producer, consumer).await,
+            Err(_) => {
+                warn!(error = %Error::LockTimeout("heartbeat", LOCK_TIMEOUT), "unregister skipped")
+            }
+        }
+    }
+
+    /// Sends UNREGISTER_CLIENT for the groups to every known broker address.
+    pub(crate) async fn unregister_client(&self, producer: Option<&str>, consumer: Option<&str>) {
+        let timeout = self.config().api_timeout();
+        for (broker_name, ids) in self.brokers().snapshot() {
+            for addr in ids.values() {
+                let r = self
+                    .api()
+                    .unregister_client(addr, self.client_id(), producer, consumer, timeout)
+                    .await;
+                match r {
+                    Ok(()) => {
+                        debug!(broker = %broker_name, %addr, ?producer, ?consumer, "unregistered")
+                    }
+                    Err(e) => warn!(broker = %broker_name, %addr, error = %e, "unregister failed"),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The client instance of rmq: what every producer, consumer and admin of one client id shares
+//! (Java's `MQClientInstance`).
+//!
+//! # Getting started
+//! ```no_run
+//! use rmq_client_core::{ClientConfig, ClientInstance};
+//! # async fn demo() -> rmq_client_core::Result<()> {
+//! let config = ClientConfig::builder().namesrv("127.0.0.1:9876").build()?;
+//! let instance = ClientInstance::shared(config)?;
+//! instance.start().await?;
+//! instance.update_topic_route("TopicTest").await?;
+//! let route = instance.routes().get("TopicTest");
+//! instance.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # How it works
+//! [`ClientInstance::start`] spawns Java's five scheduled tasks on the instance's task tracker:
+//! name-server address fetch (only without configured name servers), route refresh, offline
+//! broker clean-up plus heartbeat, consumer offset persist, consumer concurrency adjustment; and
+//! the rebalance service. Producers, consumers and admins register through [`ProducerInner`],
+//! [`ConsumerInner`] and [`AdminInner`]. Requests brokers start (transaction checks, consumer-id
+//! changes, running info...) are dispatched to them. [`ClientInstance::shutdown`] stops every
+//! task, persists offsets, unregisters from every broker and closes connections within a
+//! deadline.
+//!
+//! # Errors
+//! [`Error`] keeps the broker's response code and remark; [`Error::kind`] gives a stable cause
+//! to match on.
+//!
+//! # Feature flags
+//! - `tls`: TLS to brokers and name servers (rustls, verifying the server by default).
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
+
+pub mod acl;
+pub mod api;
+pub mod broker;
+pub mod config;
+pub mod error;
+pub mod heartbeat;
+pub mod inner;
+mod inner_send;
+mod instance;
+pub mod ip;
+pub mod manager;
+pub mod nsaddr;
+mod processor;
+mod rebalance;
+mod refresh;
+pub mod replies;
+pub mod route;
+pub mod state;
+pub mod stats;
+pub mod tasks;
+
+pub use api::ClientApi;
+pub use config::{ClientConfig, ClientConfigBuilder, Credentials, TaskSchedule};
+pub use error::{Error, ErrorKind, Result};
+pub use heartbeat::HeartbeatReport;
+pub use inner::{AdminInner, ConsumerInner, ProducerInner};
+pub use instance::{ClientInstance, LOCK_TIMEOUT};
+pub use route::PublishInfo;
+pub use state::ServiceState;
