@@ -29,8 +29,12 @@ pub fn vectors_dir() -> PathBuf {
 /// Parses one vector file.
 pub fn load(file: &str) -> Value {
     let path = vectors_dir().join(file);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read vector file {}: {e} (set RMQ_VECTORS_DIR)", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read vector file {}: {e} (set RMQ_VECTORS_DIR)",
+            path.display()
+        )
+    });
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
@@ -38,7 +42,9 @@ pub fn load(file: &str) -> Value {
 /// and panics if the file has no cases at all.
 pub fn run_cases(file: &str, mut handler: impl FnMut(&str, &Value) -> Outcome) {
     let doc = load(file);
-    let cases = doc["cases"].as_array().unwrap_or_else(|| panic!("{file}: no `cases` array"));
+    let cases = doc["cases"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{file}: no `cases` array"));
     assert!(!cases.is_empty(), "{file}: empty `cases`");
     let mut unknown = Vec::new();
     for case in cases {
@@ -47,7 +53,10 @@ pub fn run_cases(file: &str, mut handler: impl FnMut(&str, &Value) -> Outcome) {
             unknown.push(name.to_owned());
         }
     }
-    assert!(unknown.is_empty(), "{file}: case kinds this harness does not understand: {unknown:?}");
+    assert!(
+        unknown.is_empty(),
+        "{file}: case kinds this harness does not understand: {unknown:?}"
+    );
     eprintln!("{file}: {} cases checked", cases.len());
 }
 
