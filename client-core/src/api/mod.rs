@@ -17,9 +17,11 @@
 //! is discarded by the connection). A request already written may still take effect on the
 //! server.
 //!
-//! Layout: [`namesrv`](self) routes and name-server admin, `send`, `pull`, `offset`, `client`
-//! (heartbeat, locks, send-back), `transaction`, `query`, `admin` and `admin_stats`; `properties`
-//! reads and writes the Java properties text of config bodies.
+//! Layout: one private file per request family, all adding methods to [`ClientApi`]: `namesrv`
+//! (routes and name-server admin), `send`, `pull`, `offset`, `client` (heartbeat, locks,
+//! send-back), `transaction`, `query`, `admin` and `admin_stats`; `properties` reads and writes
+//! the Java properties text of config bodies, `bodies` holds JSON bodies not yet in
+//! `rmq-protocol`.
 
 use std::time::Duration;
 
