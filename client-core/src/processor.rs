@@ -120,10 +120,13 @@ async fn dispatch(
             let namesrv = i.api().remoting().namesrv().addrs().join(";");
             info.properties
                 .insert(running_info_keys::NAMESERVER_ADDR.into(), namesrv);
-            info.properties.insert(
-                running_info_keys::CONSUME_TYPE.into(),
-                format!("{:?}", consumer.consume_type()),
-            );
+            // Java writes the enum name, e.g. CONSUME_PASSIVELY: the serde name.
+            let consume_type = serde_json::to_value(consumer.consume_type())
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            info.properties
+                .insert(running_info_keys::CONSUME_TYPE.into(), consume_type);
             info.properties.insert(
                 running_info_keys::CLIENT_VERSION.into(),
                 Version(rmq_protocol::CURRENT_VERSION)
