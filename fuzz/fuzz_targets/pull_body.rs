@@ -1,12 +1,19 @@
-//! Pull-response bodies. Until the store-format decoder (`rmq_protocol::message`) is committed
-//! this target feeds the bytes to `Command::decode` (a frame without its length prefix); switch
-//! it to the message decoder when that lands.
+//! Pull-response bodies: concatenated store-format records, decoded with bodies, with
+//! decompression (bounded), and record by record. Any input may error; none may panic or
+//! allocate from an unchecked length.
 #![no_main]
 
 use bytes::Bytes;
 use libfuzzer_sys::fuzz_target;
-use rmq_protocol::Command;
+use rmq_protocol::message::{decode_stored, DecodeOptions, StoredMessages};
 
 fuzz_target!(|data: &[u8]| {
-    let _ = Command::decode(Bytes::copy_from_slice(data));
+    let body = Bytes::copy_from_slice(data);
+    let options = DecodeOptions::new()
+        .with_decompress(true)
+        .with_max_body_len(1 << 20);
+    let _ = decode_stored(body.clone(), options);
+    for record in StoredMessages::new(body, DecodeOptions::new().with_body(false)) {
+        let _ = record;
+    }
 });

@@ -11,7 +11,7 @@ use rmq_protocol::body::{
     from_fastjson, to_standard_json, ClusterInfo, ConsumeStats, ResetOffsetBody, TopicRouteData,
 };
 use rmq_protocol::frame::decode_frame;
-use rmq_protocol::Command;
+use rmq_protocol::message::{decode_stored, DecodeOptions, StoredMessages};
 
 fn fuzz_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz")
@@ -31,9 +31,16 @@ fn replay_frame(data: &[u8]) {
     }
 }
 
-/// Same as `fuzz_targets/pull_body.rs` (until the store-format decoder is committed).
+/// Same as `fuzz_targets/pull_body.rs`.
 fn replay_pull_body(data: &[u8]) {
-    let _ = Command::decode(Bytes::copy_from_slice(data));
+    let body = Bytes::copy_from_slice(data);
+    let options = DecodeOptions::new()
+        .with_decompress(true)
+        .with_max_body_len(1 << 20);
+    let _ = decode_stored(body.clone(), options);
+    for record in StoredMessages::new(body, DecodeOptions::new().with_body(false)) {
+        let _ = record;
+    }
 }
 
 /// Same as `fuzz_targets/json_body.rs`.
