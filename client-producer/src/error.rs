@@ -1,0 +1,259 @@
+//! The producer's error type: what failed, every attempt a send made, and [`ErrorKind`] for
+//! callers that match on causes. It does not log; reporters print the `source()` chain.
+
+use std::fmt;
+use std::time::Duration;
+
+use rmq_protocol::ResponseCode;
+
+/// A `Result` whose error defaults to [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Why a producer operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A builder setting is invalid (reported by `build()`).
+    #[error("invalid producer config: {0}")]
+    Config(String),
+    /// The message (or batch) was refused before any network call.
+    #[error("invalid message: {0}")]
+    InvalidMessage(String),
+    /// Every attempt of a send failed, or the deadline passed between attempts. The attempts
+    /// are listed in order; [`Error::attempts`] gives them to code.
+    #[error("send to {topic} failed after {} attempt(s) in {elapsed:?}{}: {}",
+        attempts.len(),
+        if *deadline_passed { " (deadline passed)" } else { "" },
+        AttemptList(attempts))]
+    Send {
+        /// The topic, as the user named it.
+        topic: String,
+        /// Every attempt, in order.
+        attempts: Vec<Attempt>,
+        /// Time spent in the whole send, route lookup included.
+        elapsed: Duration,
+        /// Whether the send stopped because its deadline passed.
+        deadline_passed: bool,
+    },
+    /// The deadline passed before the operation could start or finish (route lookup, waiting
+    /// for async in-flight capacity, waiting for a reply).
+    #[error("{what} did not finish within {after:?}")]
+    Timeout {
+        /// What was waited for.
+        what: String,
+        /// How long was waited.
+        after: Duration,
+    },
+    /// The client instance failed (route lookup, registration, start...).
+    #[error("client error")]
+    Client(#[from] rmq_client_core::Error),
+    /// The producer was shut down.
+    #[error("the producer is shut down")]
+    Shutdown,
+}
+
+/// One attempt of a send: which broker and queue, when, how long, and how it failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// The broker name the queue belongs to.
+    pub broker_name: String,
+    /// The master address used, if one was known.
+    pub addr: Option<String>,
+    /// The queue id.
+    pub queue_id: i32,
+    /// When the attempt started, counted from the start of the send.
+    pub started: Duration,
+    /// How long the attempt took.
+    pub elapsed: Duration,
+    /// Why it failed.
+    pub error: rmq_client_core::Error,
+}
+
+impl Attempt {
+    /// The broker's response code, when the broker answered with an error.
+    pub fn response_code(&self) -> Option<ResponseCode> {
+        self.error.response_code()
+    }
+
+    /// The broker's remark, when the broker answered with an error.
+    pub fn remark(&self) -> Option<&str> {
+        match &self.error {
+            rmq_client_core::Error::Broker { remark, .. } => remark.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Attempt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}[{}]@{} after {:?}: {}",
+            self.broker_name,
+            self.queue_id,
+            self.addr.as_deref().unwrap_or("?"),
+            self.elapsed,
+            self.error
+        )?;
+        // The transport error's cause is the useful part (refused, timed out...).
+        if let rmq_client_core::Error::Remoting(e) = &self.error {
+            write!(f, " ({e})")?;
+        }
+        Ok(())
+    }
+}
+
+struct AttemptList<'a>(&'a [Attempt]);
+
+impl fmt::Display for AttemptList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("no queue could be tried");
+        }
+        for (i, a) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "#{} {a}", i + 1)?;
+        }
+        Ok(())
+    }
+}
+
+/// A cause callers can match on, stable across how errors are wrapped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// A deadline passed.
+    Timeout,
+    /// A connection closed or could not be made.
+    Connection,
+    /// A broker answered with this code.
+    Broker(ResponseCode),
+    /// No route for the topic.
+    RouteNotFound,
+    /// Bad configuration, message or argument.
+    InvalidArgument,
+    /// The producer or its client instance is shut down.
+    Shutdown,
+    /// Malformed data on the wire.
+    Protocol,
+    /// Anything else.
+    Other,
+}
+
+fn core_kind(e: &rmq_client_core::Error) -> ErrorKind {
+    use rmq_client_core::ErrorKind as K;
+    match e.kind() {
+        K::Timeout => ErrorKind::Timeout,
+        K::Connection => ErrorKind::Connection,
+        K::Broker(code) => ErrorKind::Broker(code),
+        K::RouteNotFound => ErrorKind::RouteNotFound,
+        K::InvalidArgument => ErrorKind::InvalidArgument,
+        K::Shutdown => ErrorKind::Shutdown,
+        K::Protocol => ErrorKind::Protocol,
+        _ => ErrorKind::Other,
+    }
+}
+
+impl Error {
+    /// The cause, for matching. For a failed send: [`ErrorKind::Timeout`] when its deadline
+    /// passed, otherwise the last attempt's cause.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Config(_) | Error::InvalidMessage(_) => ErrorKind::InvalidArgument,
+            Error::Send {
+                deadline_passed: true,
+                ..
+            }
+            | Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::Send { attempts, .. } => attempts
+                .last()
+                .map_or(ErrorKind::RouteNotFound, |a| core_kind(&a.error)),
+            Error::Client(e) => core_kind(e),
+            Error::Shutdown => ErrorKind::Shutdown,
+        }
+    }
+
+    /// The broker's response code, when the (last) failure was a broker answer.
+    pub fn response_code(&self) -> Option<ResponseCode> {
+        match self {
+            Error::Send { attempts, .. } => attempts.last().and_then(Attempt::response_code),
+            Error::Client(e) => e.response_code(),
+            _ => None,
+        }
+    }
+
+    /// Every attempt of a failed send (empty for other errors).
+    pub fn attempts(&self) -> &[Attempt] {
+        match self {
+            Error::Send { attempts, .. } => attempts,
+            _ => &[],
+        }
+    }
+
+    /// Whether trying the same operation again later may succeed (timeouts, connection
+    /// failures, busy or unavailable brokers); false for invalid input and shutdown.
+    pub fn is_retriable(&self) -> bool {
+        match self.kind() {
+            ErrorKind::Timeout | ErrorKind::Connection | ErrorKind::RouteNotFound => true,
+            ErrorKind::Broker(code) => crate::send::is_retry_code(code)
+                || code == ResponseCode::SYSTEM_BUSY,
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(code: ResponseCode) -> Attempt {
+        Attempt {
+            broker_name: "broker-a".into(),
+            addr: Some("127.0.0.1:10911".into()),
+            queue_id: 3,
+            started: Duration::ZERO,
+            elapsed: Duration::from_millis(12),
+            error: rmq_client_core::Error::Broker {
+                addr: "127.0.0.1:10911".into(),
+                code,
+                remark: Some("busy".into()),
+            },
+        }
+    }
+
+    #[test]
+    fn send_error_lists_every_attempt_and_kind_follows_the_last() {
+        let e = Error::Send {
+            topic: "T".into(),
+            attempts: vec![
+                attempt(ResponseCode::SYSTEM_ERROR),
+                attempt(ResponseCode::NO_PERMISSION),
+            ],
+            elapsed: Duration::from_millis(30),
+            deadline_passed: false,
+        };
+        let text = e.to_string();
+        assert!(text.contains("2 attempt(s)"), "{text}");
+        assert!(text.contains("#1 broker-a[3]@127.0.0.1:10911"), "{text}");
+        assert!(text.contains("#2"), "{text}");
+        assert_eq!(e.kind(), ErrorKind::Broker(ResponseCode::NO_PERMISSION));
+        assert_eq!(e.response_code(), Some(ResponseCode::NO_PERMISSION));
+        assert_eq!(e.attempts()[0].remark(), Some("busy"));
+    }
+
+    #[test]
+    fn a_send_past_its_deadline_is_a_timeout() {
+        let e = Error::Send {
+            topic: "T".into(),
+            attempts: vec![attempt(ResponseCode::SYSTEM_ERROR)],
+            elapsed: Duration::from_secs(3),
+            deadline_passed: true,
+        };
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        assert!(e.is_retriable());
+        assert!(!Error::InvalidMessage("x".into()).is_retriable());
+    }
+}

@@ -1,0 +1,64 @@
+//! [`SendReceipt`]: what a stored send reports back (Java's `SendResult`).
+
+use rmq_client_core::api::SendStatus;
+use rmq_protocol::MessageQueue;
+
+/// A message (or batch) the broker stored.
+///
+/// `status` tells how durable it is already: every [`SendStatus`] means stored; the
+/// non-`Ok` ones mean a flush or replication did not confirm in time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendReceipt {
+    pub(crate) status: SendStatus,
+    pub(crate) msg_id: String,
+    pub(crate) offset_msg_id: String,
+    pub(crate) queue: MessageQueue,
+    pub(crate) queue_offset: i64,
+    pub(crate) transaction_id: Option<String>,
+    pub(crate) region_id: String,
+    pub(crate) trace_on: bool,
+}
+
+impl SendReceipt {
+    /// How the broker stored it.
+    pub fn status(&self) -> SendStatus {
+        self.status
+    }
+
+    /// The id users see: the client-made `UNIQ_KEY` (comma-joined for a batch).
+    pub fn msg_id(&self) -> &str {
+        &self.msg_id
+    }
+
+    /// The broker's offset message id (store host + commit-log offset; comma-joined for a
+    /// batch).
+    pub fn offset_msg_id(&self) -> &str {
+        &self.offset_msg_id
+    }
+
+    /// The queue it went to; the topic is the user's (without namespace).
+    pub fn queue(&self) -> &MessageQueue {
+        &self.queue
+    }
+
+    /// Its offset in the queue (the first message's, for a batch).
+    pub fn queue_offset(&self) -> i64 {
+        self.queue_offset
+    }
+
+    /// The transaction id: for a half message, its unique key; otherwise what the broker
+    /// reported (4.9.7 brokers report none).
+    pub fn transaction_id(&self) -> Option<&str> {
+        self.transaction_id.as_deref()
+    }
+
+    /// The broker's region (`DefaultRegion` unless configured).
+    pub fn region_id(&self) -> &str {
+        &self.region_id
+    }
+
+    /// Whether the broker has message tracing on.
+    pub fn trace_on(&self) -> bool {
+        self.trace_on
+    }
+}

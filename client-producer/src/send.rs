@@ -1,0 +1,442 @@
+//! The attempt loop (Java's `sendDefaultImpl` / `sendKernelImpl`): one deadline for the whole
+//! send, route lookup included; round-robin over writable queues avoiding the broker that just
+//! failed (or the fault strategy's choice); retries on the codes Java retries on; every attempt
+//! recorded for the error.
+//!
+//! It does not validate or compress (see `message.rs`) and spawns nothing.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rmq_client_core::api::{SendResponse, SendStatus};
+use rmq_client_core::PublishInfo;
+use rmq_protocol::header::SendMessageRequestHeader;
+use rmq_protocol::{naming, Message, MessageQueue, RequestCode, ResponseCode};
+
+use crate::error::{Attempt, Error, Result};
+use crate::message::Outgoing;
+use crate::producer::Shared;
+use crate::receipt::SendReceipt;
+use crate::selector::QueueSelector;
+
+/// The broker codes after which Java 4.9.7 tries again (`DefaultMQProducer.retryResponseCodes`).
+pub(crate) fn is_retry_code(code: ResponseCode) -> bool {
+    matches!(
+        code,
+        ResponseCode::TOPIC_NOT_EXIST
+            | ResponseCode::SERVICE_NOT_AVAILABLE
+            | ResponseCode::SYSTEM_ERROR
+            | ResponseCode::NO_PERMISSION
+            | ResponseCode::NO_BUYER_ID
+            | ResponseCode::NOT_IN_CURRENT_UNIT
+    )
+}
+
+/// Whether an attempt that failed with `e` may be followed by another one: transport errors,
+/// unknown broker addresses and the retry codes.
+pub(crate) fn is_retriable_attempt(e: &rmq_client_core::Error) -> bool {
+    match e {
+        rmq_client_core::Error::Broker { code, .. } => is_retry_code(*code),
+        rmq_client_core::Error::Remoting(_) | rmq_client_core::Error::BrokerNotFound { .. } => {
+            true
+        }
+        _ => false,
+    }
+}
+
+/// One send's time budget: every wait inside the send takes what is left of it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    pub(crate) started: Instant,
+    pub(crate) deadline: Instant,
+}
+
+impl Budget {
+    pub(crate) fn new(timeout: Duration) -> Self {
+        let started = Instant::now();
+        Budget {
+            started,
+            deadline: started + timeout,
+        }
+    }
+
+    /// Time left, `None` once the deadline has passed.
+    pub(crate) fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+    }
+
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    pub(crate) fn tokio_deadline(&self) -> tokio::time::Instant {
+        tokio::time::Instant::from_std(self.deadline)
+    }
+}
+
+/// Where a send may go.
+pub(crate) enum Route<'a> {
+    /// Any writable queue; up to this many attempts.
+    Any { attempts: u32 },
+    /// Exactly this queue (topic as the user named it); one attempt.
+    Queue(&'a MessageQueue),
+    /// The selector's choice among the writable queues; one attempt.
+    Selected(&'a dyn QueueSelector, &'a Message),
+}
+
+pub(crate) fn now_millis() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+impl Shared {
+    /// The publish info of `topic` (wire name): the producer's own table, else the route from
+    /// the name server (or the auto-create topic's), within the budget.
+    pub(crate) async fn publish_info(
+        &self,
+        topic: &str,
+        budget: &Budget,
+    ) -> Result<Arc<PublishInfo>> {
+        if let Some(info) = self.registered.publish_info(topic) {
+            return Ok(info);
+        }
+        let lookup = self
+            .instance
+            .publish_info(topic, self.settings.default_topic_queue_nums);
+        let info = tokio::time::timeout_at(budget.tokio_deadline(), lookup)
+            .await
+            .map_err(|_| Error::Timeout {
+                what: format!("route lookup for topic {topic}"),
+                after: budget.elapsed(),
+            })??;
+        if !info.is_ok() {
+            return Err(Error::Client(rmq_client_core::Error::RouteNotFound {
+                topic: topic.to_owned(),
+                reason: "the route has no writable queue with a master".into(),
+            }));
+        }
+        self.registered.insert_publish_info(topic, info.clone());
+        Ok(info)
+    }
+
+    fn header(&self, out: &Outgoing, queue: &MessageQueue) -> SendMessageRequestHeader {
+        SendMessageRequestHeader {
+            producer_group: self.registered_group().to_owned(),
+            topic: out.topic.clone(),
+            default_topic: naming::AUTO_CREATE_TOPIC_KEY_TOPIC.to_owned(),
+            default_topic_queue_nums: self.settings.default_topic_queue_nums,
+            queue_id: queue.queue_id,
+            sys_flag: out.sys_flag,
+            born_timestamp: now_millis(),
+            flag: out.flag,
+            properties: Some(out.properties.encode()),
+            reconsume_times: out.reconsume_times,
+            unit_mode: false,
+            batch: out.batch,
+            max_reconsume_times: out.max_reconsume_times,
+            broker_name: Some(queue.broker_name.clone()),
+        }
+    }
+
+    fn code(out: &Outgoing) -> RequestCode {
+        if out.batch {
+            RequestCode::SEND_BATCH_MESSAGE
+        } else if out.reply {
+            RequestCode::SEND_REPLY_MESSAGE_V2
+        } else {
+            RequestCode::SEND_MESSAGE_V2
+        }
+    }
+
+    /// The master address of `broker`, refreshing `topic`'s route once when it is unknown
+    /// (Java's `findBrokerAddressInPublish` then `tryToFindTopicPublishInfo`).
+    async fn master_addr(&self, topic: &str, broker: &str, budget: &Budget) -> Option<String> {
+        if let Some(addr) = self.instance.brokers().master(broker) {
+            return Some(addr);
+        }
+        let refresh = self.instance.update_topic_route(topic);
+        let _ = tokio::time::timeout_at(budget.tokio_deadline(), refresh).await;
+        self.instance.brokers().master(broker)
+    }
+
+    /// The queue a routed send starts with.
+    async fn first_queue(
+        &self,
+        out: &Outgoing,
+        route: &Route<'_>,
+        budget: &Budget,
+    ) -> Result<Option<(Arc<PublishInfo>, MessageQueue)>> {
+        match route {
+            Route::Queue(q) => {
+                if naming::wrap_namespace(self.settings.namespace.as_deref(), &q.topic)
+                    != out.topic
+                {
+                    return Err(Error::InvalidMessage(format!(
+                        "message topic {} differs from the queue's topic {}",
+                        out.user_topic, q.topic
+                    )));
+                }
+                Ok(None)
+            }
+            Route::Any { .. } => Ok(None),
+            Route::Selected(selector, msg) => {
+                let info = self.publish_info(&out.topic, budget).await?;
+                // Java hands the selector the queues with the namespace removed.
+                let queues: Vec<MessageQueue> = info
+                    .queues
+                    .iter()
+                    .map(|q| MessageQueue::new(&out.user_topic, &q.broker_name, q.queue_id))
+                    .collect();
+                let i = selector
+                    .select(&queues, msg)
+                    .filter(|i| *i < queues.len())
+                    .ok_or_else(|| {
+                        Error::InvalidMessage(format!(
+                            "the selector chose no queue among {} of topic {}",
+                            queues.len(),
+                            out.user_topic
+                        ))
+                    })?;
+                let q = info.queues[i].clone();
+                Ok(Some((info, q)))
+            }
+        }
+    }
+
+    /// Sends `out` along `route` within `budget`, retrying as Java does.
+    pub(crate) async fn send_outgoing(
+        &self,
+        out: &Outgoing,
+        route: Route<'_>,
+        budget: Budget,
+    ) -> Result<SendReceipt> {
+        self.ensure_open()?;
+        let selected = self.first_queue(out, &route, &budget).await?;
+        let (info, total) = match (&route, &selected) {
+            (Route::Any { attempts }, _) => {
+                (Some(self.publish_info(&out.topic, &budget).await?), *attempts)
+            }
+            _ => (None, 1),
+        };
+        let mut attempts: Vec<Attempt> = Vec::new();
+        let mut last_broker: Option<String> = None;
+        let mut not_ok: Option<SendReceipt> = None;
+        let mut deadline_passed = false;
+        for _ in 0..total.max(1) {
+            let Some(remaining) = budget.remaining() else {
+                deadline_passed = true;
+                break;
+            };
+            let queue = match (&route, &selected, &info) {
+                (Route::Queue(q), _, _) => {
+                    MessageQueue::new(&out.topic, &q.broker_name, q.queue_id)
+                }
+                (_, Some((_, q)), _) => q.clone(),
+                (_, None, Some(info)) => {
+                    match self.fault.select(info, last_broker.as_deref()) {
+                        Some(q) => q,
+                        None => break,
+                    }
+                }
+                _ => break,
+            };
+            let started = budget.elapsed();
+            let t0 = Instant::now();
+            let Some(addr) = self
+                .master_addr(&out.topic, &queue.broker_name, &budget)
+                .await
+            else {
+                attempts.push(Attempt {
+                    broker_name: queue.broker_name.clone(),
+                    addr: None,
+                    queue_id: queue.queue_id,
+                    started,
+                    elapsed: t0.elapsed(),
+                    error: rmq_client_core::Error::BrokerNotFound {
+                        broker_name: queue.broker_name.clone(),
+                    },
+                });
+                last_broker = Some(queue.broker_name);
+                continue;
+            };
+            let remaining = budget.remaining().unwrap_or(remaining);
+            let header = self.header(out, &queue);
+            let sent = self
+                .instance
+                .api()
+                .send_message(
+                    &addr,
+                    &queue.broker_name,
+                    Self::code(out),
+                    &header,
+                    out.body.clone(),
+                    remaining,
+                )
+                .await;
+            let elapsed = t0.elapsed();
+            match sent {
+                Ok(response) => {
+                    self.fault.record(&queue.broker_name, elapsed, false);
+                    let receipt = self.receipt(out, &queue, response);
+                    if receipt.status != SendStatus::Ok
+                        && self.settings.retry_another_broker_when_not_store_ok
+                    {
+                        last_broker = Some(queue.broker_name);
+                        not_ok = Some(receipt);
+                        continue;
+                    }
+                    return Ok(receipt);
+                }
+                Err(error) => {
+                    let isolation = !matches!(error, rmq_client_core::Error::Broker { .. });
+                    self.fault.record(&queue.broker_name, elapsed, isolation);
+                    let retriable = is_retriable_attempt(&error);
+                    tracing::debug!(topic = %out.user_topic, broker = %queue.broker_name, %addr, ?elapsed, %error, "send attempt failed");
+                    attempts.push(Attempt {
+                        broker_name: queue.broker_name.clone(),
+                        addr: Some(addr),
+                        queue_id: queue.queue_id,
+                        started,
+                        elapsed,
+                        error,
+                    });
+                    last_broker = Some(queue.broker_name);
+                    if !retriable {
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(receipt) = not_ok {
+            return Ok(receipt);
+        }
+        if !deadline_passed && budget.remaining().is_none() {
+            deadline_passed = true;
+        }
+        Err(Error::Send {
+            topic: out.user_topic.clone(),
+            attempts,
+            elapsed: budget.elapsed(),
+            deadline_passed,
+        })
+    }
+
+    /// Sends `out` oneway to one queue (Java: oneway sends are not retried).
+    pub(crate) async fn send_outgoing_oneway(&self, out: &Outgoing, budget: Budget) -> Result<()> {
+        self.ensure_open()?;
+        let info = self.publish_info(&out.topic, &budget).await?;
+        let queue = self
+            .fault
+            .select(&info, None)
+            .ok_or_else(|| Error::Send {
+                topic: out.user_topic.clone(),
+                attempts: Vec::new(),
+                elapsed: budget.elapsed(),
+                deadline_passed: false,
+            })?;
+        let started = budget.elapsed();
+        let t0 = Instant::now();
+        let fail = |addr: Option<String>, error| Error::Send {
+            topic: out.user_topic.clone(),
+            attempts: vec![Attempt {
+                broker_name: queue.broker_name.clone(),
+                addr,
+                queue_id: queue.queue_id,
+                started,
+                elapsed: t0.elapsed(),
+                error,
+            }],
+            elapsed: budget.elapsed(),
+            deadline_passed: budget.remaining().is_none(),
+        };
+        let Some(addr) = self
+            .master_addr(&out.topic, &queue.broker_name, &budget)
+            .await
+        else {
+            let error = rmq_client_core::Error::BrokerNotFound {
+                broker_name: queue.broker_name.clone(),
+            };
+            return Err(fail(None, error));
+        };
+        let remaining = budget.remaining().unwrap_or(Duration::from_millis(1));
+        let header = self.header(out, &queue);
+        let sent = self
+            .instance
+            .api()
+            .send_message_oneway(
+                &addr,
+                &queue.broker_name,
+                Self::code(out),
+                &header,
+                out.body.clone(),
+                remaining,
+            )
+            .await;
+        sent.map_err(|e| fail(Some(addr), e))
+    }
+
+    fn receipt(&self, out: &Outgoing, queue: &MessageQueue, r: SendResponse) -> SendReceipt {
+        SendReceipt {
+            status: r.status,
+            msg_id: out.msg_id.clone(),
+            offset_msg_id: r.offset_msg_id,
+            queue: MessageQueue::new(
+                naming::without_namespace_in(&out.topic, self.settings.namespace.as_deref()),
+                &queue.broker_name,
+                r.queue_id,
+            ),
+            queue_offset: r.queue_offset,
+            transaction_id: r.transaction_id,
+            region_id: r.region_id,
+            trace_on: r.trace_on,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn java_retry_codes_are_retried_and_others_are_not() {
+        for code in [
+            ResponseCode::TOPIC_NOT_EXIST,
+            ResponseCode::SERVICE_NOT_AVAILABLE,
+            ResponseCode::SYSTEM_ERROR,
+            ResponseCode::NO_PERMISSION,
+            ResponseCode::NO_BUYER_ID,
+            ResponseCode::NOT_IN_CURRENT_UNIT,
+        ] {
+            assert!(is_retry_code(code), "{code:?}");
+        }
+        for code in [ResponseCode::MESSAGE_ILLEGAL, ResponseCode::SYSTEM_BUSY] {
+            assert!(!is_retry_code(code), "{code:?}");
+            let e = rmq_client_core::Error::Broker {
+                addr: "a".into(),
+                code,
+                remark: None,
+            };
+            assert!(!is_retriable_attempt(&e));
+        }
+        let gone = rmq_client_core::Error::BrokerNotFound {
+            broker_name: "b".into(),
+        };
+        assert!(is_retriable_attempt(&gone));
+    }
+
+    #[test]
+    fn budget_counts_down_from_one_deadline() {
+        let b = Budget::new(Duration::from_millis(200));
+        let left = b.remaining().expect("time left");
+        assert!(left <= Duration::from_millis(200));
+        std::thread::sleep(Duration::from_millis(60));
+        let later = b.remaining().expect("time left");
+        assert!(later <= left - Duration::from_millis(50), "{later:?} vs {left:?}");
+        assert!(b.elapsed() >= Duration::from_millis(60));
+        std::thread::sleep(Duration::from_millis(150));
+        assert_eq!(b.remaining(), None, "no time left after the deadline");
+    }
+}
