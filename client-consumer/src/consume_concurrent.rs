@@ -1,0 +1,124 @@
+//! The concurrent consume service (Java's `ConsumeMessageConcurrentlyService`): batches of
+//! `consume_batch_size` messages run as tracked tasks, at most `consume_concurrency` at a time.
+//!
+//! A batch that fails (`Later`, a panic, or the consume timeout) is sent back for retry in
+//! clustering mode; messages that could not be handed back stay in the cache, holding the
+//! offset, and are consumed again 5 s later.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+use tracing::{debug, warn, Instrument};
+
+use crate::core::{Core, Sink};
+use crate::listener::ConsumeResult;
+use crate::message::ReceivedMessage;
+use crate::process_queue::ProcessQueue;
+
+/// Java's delay before consuming again messages that could not be sent back.
+const CONSUME_AGAIN_DELAY: Duration = Duration::from_secs(5);
+
+/// Splits `msgs` into batches and spawns one task each.
+pub(crate) fn submit(core: &Arc<Core>, pq: &Arc<ProcessQueue>, msgs: Vec<ReceivedMessage>) {
+    for chunk in msgs.chunks(core.opts.consume_batch_size) {
+        let (core2, pq2, batch) = (core.clone(), pq.clone(), chunk.to_vec());
+        let span = tracing::debug_span!("consume", queue = %pq.queue());
+        core.tracker
+            .spawn(boxed(core2, pq2, batch, Duration::ZERO).instrument(span));
+    }
+}
+
+/// The task, boxed: it re-spawns itself for messages to consume again.
+fn boxed(
+    core: Arc<Core>,
+    pq: Arc<ProcessQueue>,
+    batch: Vec<ReceivedMessage>,
+    delay: Duration,
+) -> futures::future::BoxFuture<'static, ()> {
+    Box::pin(consume_task(core, pq, batch, delay))
+}
+
+async fn consume_task(core: Arc<Core>, pq: Arc<ProcessQueue>, batch: Vec<ReceivedMessage>, delay: Duration) {
+    if !delay.is_zero() {
+        tokio::select! {
+            () = core.pull_token.cancelled() => return,
+            () = tokio::time::sleep(delay) => {}
+        }
+    }
+    let Some(Sink::Concurrent(listener)) = core.sink.get() else {
+        return;
+    };
+    let _permit = tokio::select! {
+        () = core.consume_token.cancelled() => return,
+        p = core.permits.acquire() => match p { Ok(p) => p, Err(_) => return },
+    };
+    if pq.is_dropped() || core.pull_token.is_cancelled() {
+        // Not started: it stays cached, holding the offset, and is delivered again.
+        debug!("batch not started: queue dropped or consumer stopping");
+        return;
+    }
+    let started = Instant::now();
+    let run = AssertUnwindSafe(listener.consume(batch.clone())).catch_unwind();
+    let result = tokio::select! {
+        () = core.consume_token.cancelled() => return,
+        r = tokio::time::timeout(core.opts.consume_timeout, run) => match r {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => {
+                warn!(queue = %pq.queue(), "listener panicked; the batch will be retried");
+                ConsumeResult::RETRY
+            }
+            Err(_) => {
+                warn!(queue = %pq.queue(), timeout = ?core.opts.consume_timeout, "listener timed out; the batch will be retried");
+                ConsumeResult::RETRY
+            }
+        },
+    };
+    let n = batch.len() as u64;
+    let (ok, failed) = match result {
+        ConsumeResult::Success => (n, 0),
+        _ => (0, n),
+    };
+    core.instance
+        .stats()
+        .record_consume(core.group(), &pq.queue().topic, ok, failed, started.elapsed());
+    if pq.is_dropped() {
+        // The queue's new owner consumes these again: at least once.
+        debug!(queue = %pq.queue(), "queue dropped while consuming; result not recorded");
+        return;
+    }
+    match result {
+        ConsumeResult::Success => {
+            let offset = pq.remove(batch.iter().map(ReceivedMessage::queue_offset));
+            core.commit_progress(&pq, offset);
+        }
+        ConsumeResult::Later(level) if core.is_clustering() => {
+            let mut done = Vec::new();
+            let mut again = Vec::new();
+            for m in &batch {
+                if crate::retry::send_back(&core, m, level, false).await {
+                    done.push(m.queue_offset());
+                } else {
+                    again.push(m.with_reconsume_times(m.reconsume_times() + 1));
+                }
+            }
+            let offset = pq.remove(done);
+            core.commit_progress(&pq, offset);
+            if !again.is_empty() {
+                let span = tracing::debug_span!("consume_again", queue = %pq.queue());
+                let c = core.clone();
+                core.tracker
+                    .spawn(boxed(c, pq.clone(), again, CONSUME_AGAIN_DELAY).instrument(span));
+            }
+        }
+        ConsumeResult::Later(_) => {
+            // Broadcasting has no retry topic: Java logs and drops failed messages.
+            for m in &batch {
+                warn!(msg_id = %m.msg_id(), "broadcasting consume failed; message dropped");
+            }
+            let offset = pq.remove(batch.iter().map(ReceivedMessage::queue_offset));
+            core.commit_progress(&pq, offset);
+        }
+    }
+}

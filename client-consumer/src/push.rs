@@ -1,0 +1,212 @@
+//! [`PushConsumer`]: pulls in the background and calls an async listener (Java's
+//! `DefaultMQPushConsumer`).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rmq_protocol::body::{ConsumerRunningInfo, MessageModel};
+use rmq_protocol::MessageQueue;
+use tracing::{info, warn};
+
+use crate::builder::{PushConsumerBuilder, Settings};
+use crate::core::{Core, Registered, Sink};
+use crate::error::{Error, Result};
+use crate::listener::{MessageListener, OrderlyListener};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    Built,
+    Running,
+    Stopped,
+}
+
+/// A push consumer: a cheap `Clone` handle; every method takes `&self`.
+///
+/// Built with [`PushConsumer::builder`]; consuming starts with [`start`](Self::start) (or
+/// [`start_orderly`](Self::start_orderly)) and ends with [`shutdown`](Self::shutdown), which
+/// drains running listeners within the drain timeout and commits offsets.
+#[derive(Debug, Clone)]
+pub struct PushConsumer {
+    core: Arc<Core>,
+    phase: Arc<Mutex<Phase>>,
+}
+
+/// Cached (pulled, unfinished) messages, for flow-control checks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Messages.
+    pub count: usize,
+    /// Body bytes.
+    pub bytes: u64,
+    /// Largest per-queue message count.
+    pub max_queue_count: usize,
+    /// Largest per-queue byte count.
+    pub max_queue_bytes: u64,
+}
+
+impl PushConsumer {
+    /// A builder with Java's defaults.
+    pub fn builder() -> PushConsumerBuilder {
+        PushConsumerBuilder { s: Settings::new() }
+    }
+
+    pub(crate) fn from_core(core: Arc<Core>) -> Self {
+        PushConsumer {
+            core,
+            phase: Arc::new(Mutex::new(Phase::Built)),
+        }
+    }
+
+    /// The consumer group.
+    pub fn group(&self) -> &str {
+        self.core.group()
+    }
+
+    /// The client id this consumer registers with.
+    pub fn client_id(&self) -> &str {
+        self.core.instance.client_id()
+    }
+
+    /// The message model.
+    pub fn message_model(&self) -> MessageModel {
+        self.core.opts.model
+    }
+
+    fn transition(&self, from: Phase, to: Phase) -> Result<()> {
+        let mut p = self.phase.lock().unwrap_or_else(|e| e.into_inner());
+        if *p != from {
+            return Err(Error::State {
+                group: self.group().to_owned(),
+                state: match *p {
+                    Phase::Built => "not started",
+                    Phase::Running => "already started",
+                    Phase::Stopped => "shut down",
+                },
+            });
+        }
+        *p = to;
+        Ok(())
+    }
+
+    /// Starts consuming with a concurrent listener: registers the group, heartbeats, checks
+    /// SQL92 filters with the broker and rebalances at once.
+    ///
+    /// # Errors
+    /// [`Error::State`] when already started or shut down; the broker's refusal of a filter;
+    /// [`rmq_client_core::Error::GroupExists`] when the group is already registered in the
+    /// same client instance.
+    pub async fn start(&self, listener: impl MessageListener) -> Result<()> {
+        self.start_with(Sink::Concurrent(Arc::new(listener))).await
+    }
+
+    /// Starts consuming with an orderly listener: in clustering mode each queue is locked on
+    /// its broker and its messages are consumed one batch at a time, in order.
+    ///
+    /// # Errors
+    /// As [`start`](Self::start).
+    pub async fn start_orderly(&self, listener: impl OrderlyListener) -> Result<()> {
+        self.start_with(Sink::Orderly(Arc::new(listener))).await
+    }
+
+    async fn start_with(&self, sink: Sink) -> Result<()> {
+        self.transition(Phase::Built, Phase::Running)?;
+        let core = &self.core;
+        if core.sink.set(sink).is_err() {
+            return Err(Error::State {
+                group: self.group().to_owned(),
+                state: "already started",
+            });
+        }
+        let instance = &core.instance;
+        instance.register_consumer(Arc::new(Registered(core.clone())))?;
+        for sub in core.subscriptions() {
+            if let Err(e) = instance.update_topic_route(&sub.topic).await {
+                if !rmq_protocol::naming::is_retry_topic(&sub.topic) {
+                    warn!(topic = %sub.topic, error = %e, "no route yet; will retry");
+                }
+            }
+        }
+        instance.send_heartbeat_to_all_brokers().await?;
+        if let Err(e) = instance.check_client_in_broker().await {
+            instance.unregister_consumer(core.group()).await;
+            self.stop_tasks().await;
+            return Err(e.into());
+        }
+        instance.rebalance_immediately();
+        info!(group = %self.group(), client_id = %self.client_id(), "push consumer started");
+        Ok(())
+    }
+
+    /// The queues this consumer currently owns.
+    pub fn assigned_queues(&self) -> Vec<MessageQueue> {
+        self.core.table().keys().cloned().collect()
+    }
+
+    /// Cached messages and bytes over all queues.
+    pub fn cache_stats(&self) -> CacheStats {
+        let mut s = CacheStats::default();
+        for pq in self.core.process_queues() {
+            let (c, b) = (pq.count(), pq.bytes());
+            s.count += c;
+            s.bytes += b;
+            s.max_queue_count = s.max_queue_count.max(c);
+            s.max_queue_bytes = s.max_queue_bytes.max(b);
+        }
+        s
+    }
+
+    /// The offset recorded in memory for `queue` (what the next persist commits).
+    pub fn committed_offset(&self, queue: &MessageQueue) -> Option<i64> {
+        self.core.store.read_memory(queue)
+    }
+
+    /// The same running info a broker gets through GET_CONSUMER_RUNNING_INFO.
+    pub fn running_info(&self) -> ConsumerRunningInfo {
+        self.core.running_info()
+    }
+
+    /// Stops pulling, lets running listeners finish within the drain timeout (then aborts
+    /// them: their messages are delivered again), commits every queue's offset, unlocks
+    /// orderly queues, unregisters the group and shuts the client instance down when nothing
+    /// else uses it. Idempotent.
+    pub async fn shutdown(&self) {
+        let was = {
+            let mut p = self.phase.lock().unwrap_or_else(|e| e.into_inner());
+            std::mem::replace(&mut *p, Phase::Stopped)
+        };
+        if was == Phase::Stopped {
+            return;
+        }
+        if was == Phase::Running {
+            self.stop_tasks().await;
+            self.core.persist_all_sync().await;
+            if self.core.is_orderly() && self.core.is_clustering() {
+                let qs: Vec<MessageQueue> = self.core.table().keys().cloned().collect();
+                crate::rebalance::unlock(&self.core, &qs, false).await;
+            }
+            self.core.instance.unregister_consumer(self.group()).await;
+        }
+        if self.core.instance.is_idle() {
+            self.core.instance.shutdown().await;
+        }
+        info!(group = %self.group(), "push consumer shut down");
+    }
+
+    async fn stop_tasks(&self) {
+        let core = &self.core;
+        core.pull_token.cancel();
+        core.tracker.close();
+        if tokio::time::timeout(core.opts.drain_timeout, core.tracker.wait())
+            .await
+            .is_err()
+        {
+            warn!(group = %self.group(), deadline = ?core.opts.drain_timeout, "listeners still running at the drain deadline; aborting them");
+            core.consume_token.cancel();
+            let _ = tokio::time::timeout(Duration::from_secs(3), core.tracker.wait()).await;
+        }
+        core.consume_token.cancel();
+        for pq in core.process_queues() {
+            pq.release_consume();
+        }
+    }
+}
