@@ -1,1 +1,75 @@
-//! (being written)
+//! The admin API of rmq (Java's `MQAdminExt`) and `rmq-admin`, a command-line tool shaped after
+//! `mqadmin`.
+//!
+//! # Getting started
+//! ```no_run
+//! use rmq_client_admin::{Admin, Target};
+//! use rmq_protocol::body::TopicConfig;
+//! # async fn demo() -> rmq_client_admin::Result<()> {
+//! let admin = Admin::connect("127.0.0.1:9876").await?;
+//! let config = TopicConfig {
+//!     topic_name: "Orders".into(),
+//!     read_queue_nums: 8,
+//!     write_queue_nums: 8,
+//!     ..TopicConfig::default()
+//! };
+//! admin.create_or_update_topic(&Target::Cluster("DefaultCluster".into()), &config).await?;
+//! let route = admin.topic_route("Orders").await?;
+//! let progress = admin.consume_stats("OrderGroup", Some("Orders")).await?;
+//! println!("{} brokers, lag {}", route.broker_datas.len(), progress.total_diff());
+//! admin.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! # How it works
+//! [`Admin`] starts a private [`ClientInstance`](rmq_client_core::ClientInstance) (its own
+//! instance name, as mqadmin does) and registers an admin group in it; every operation is one or
+//! a few typed RPCs of client-core's `ClientApi`, sent to the name server or to the brokers the
+//! topic's route or the cluster table names, with answers merged across brokers. Nothing is
+//! cached between calls and nothing runs in the background besides the instance's own tasks.
+//! [`Admin::shutdown`] stops them.
+//!
+//! Layout: `admin` (handle, builder, shared lookups), `cluster`, `broker`, `topic`, `group`,
+//! `consumer` (progress, connections, offset reset), `message` (queries, reads, send), `kv`
+//! (name-server KV and config). The CLI lives in `src/bin/rmq-admin/`.
+//!
+//! # Errors
+//! [`Error`] says what failed and where (topic, group, broker or name server address) and keeps
+//! client-core's error as its source; [`Error::kind`] gives a stable cause to match on, with the
+//! broker's response code when there is one.
+//!
+//! # Feature flags
+//! None.
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations)]
+
+mod admin;
+mod broker;
+mod cluster;
+mod consumer;
+pub mod error;
+mod group;
+mod kv;
+mod message;
+mod topic;
+
+pub use admin::{Admin, AdminBuilder, Target, DEFAULT_ADMIN_GROUP, DEFAULT_TIMEOUT};
+pub use cluster::BrokerSummary;
+pub use consumer::ResetOutcome;
+pub use error::{Error, ErrorKind, Result};
+pub use message::{PullBatch, SentMessage, DEFAULT_QUERY_MAX};
+
+/// An error with its whole `source()` chain, `: `-separated (for logs and the CLI).
+pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = e.source();
+    }
+    out
+}
