@@ -1,0 +1,182 @@
+//! Helpers shared by the admin API and CLI tests: an [`Admin`] on the shared cluster, topics
+//! created through it, messages sent and consumed through the client-core API, and a client
+//! instance with a fake producer and consumer so brokers have connections to report.
+
+#![allow(dead_code)]
+
+#[path = "../../../client-core/tests/support/fakes.rs"]
+pub mod fakes;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fakes::{FakeConsumer, FakeProducer};
+use rmq_client_admin::{Admin, Target};
+use rmq_client_core::{ClientConfig, ClientInstance, TaskSchedule};
+use rmq_protocol::body::{SubscriptionGroupConfig, TopicConfig};
+use rmq_protocol::{Message, MessageQueue};
+use rmq_tests::names;
+
+pub const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// An admin on the shared cluster.
+pub async fn admin() -> Admin {
+    Admin::builder()
+        .namesrv(rmq_tests::namesrv_addr())
+        .timeout(TIMEOUT)
+        .build()
+        .await
+        .expect("admin starts")
+}
+
+/// Polls `cond` every 100 ms until it holds or `within` passes.
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    within: Duration,
+    mut cond: impl FnMut() -> F,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cond().await
+}
+
+/// Creates `topic` with `queues` read and write queues on the shared broker and waits until
+/// the name server routes it.
+pub async fn create_topic(admin: &Admin, topic: &str, queues: i32) {
+    let config = TopicConfig {
+        topic_name: topic.into(),
+        read_queue_nums: queues,
+        write_queue_nums: queues,
+        ..TopicConfig::default()
+    };
+    admin
+        .create_or_update_topic(&Target::Broker(rmq_tests::broker_addr()), &config)
+        .await
+        .expect("create topic");
+    let routed = eventually(Duration::from_secs(15), || async {
+        admin
+            .topic_route(topic)
+            .await
+            .is_ok_and(|r| r.queue_datas.iter().any(|q| q.read_queue_nums == queues))
+    })
+    .await;
+    assert!(
+        routed,
+        "the name server routes {topic} with {queues} queues"
+    );
+}
+
+/// Sends `n` messages with keys `<key>-<i>` and tag `TagA`; returns the unique ids.
+pub async fn send(admin: &Admin, topic: &str, key: &str, n: usize) -> Vec<String> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let msg = Message::new(topic, format!("body-{i}").into_bytes())
+            .with_tag("TagA")
+            .with_keys([format!("{key}-{i}")]);
+        ids.push(admin.send_message(msg, None).await.expect("send").msg_id);
+    }
+    ids
+}
+
+/// The shared broker's name.
+pub async fn broker_name(admin: &Admin) -> String {
+    let info = admin.cluster_info().await.expect("cluster info");
+    info.broker_addr_table
+        .values()
+        .find(|b| {
+            b.broker_addrs
+                .values()
+                .any(|a| *a == rmq_tests::broker_addr())
+        })
+        .map(|b| b.broker_name.clone())
+        .expect("the shared broker is in the cluster table")
+}
+
+/// Commits `offset` (or each queue's max offset when `None`) for `group` on every queue.
+pub async fn commit(admin: &Admin, group: &str, topic: &str, offset: Option<i64>) {
+    let broker = rmq_tests::broker_addr();
+    // The CI broker refuses offsets of a group it does not know (code 26).
+    let config = SubscriptionGroupConfig {
+        group_name: group.to_owned(),
+        ..SubscriptionGroupConfig::default()
+    };
+    admin
+        .create_or_update_group(&Target::Broker(broker.clone()), &config)
+        .await
+        .expect("create group");
+    for q in admin.topic_queues(topic).await.expect("queues") {
+        let at = match offset {
+            Some(o) => o,
+            None => admin.max_offset(&q).await.expect("max offset"),
+        };
+        admin
+            .instance()
+            .api()
+            .update_consumer_offset(&broker, group, topic, q.queue_id, at, TIMEOUT)
+            .await
+            .expect("commit offset");
+    }
+}
+
+/// Pulls everything from `from` offsets to the end of every queue; returns the count.
+pub async fn consume_all(admin: &Admin, topic: &str) -> usize {
+    let mut n = 0;
+    for q in admin.topic_queues(topic).await.expect("queues") {
+        let mut offset = 0;
+        loop {
+            let batch = admin.pull(&q, offset, 32).await.expect("pull");
+            if batch.messages.is_empty() {
+                break;
+            }
+            n += batch.messages.len();
+            offset = batch.next_offset;
+        }
+    }
+    n
+}
+
+/// A queue of `topic` on the shared broker.
+pub fn queue(topic: &str, broker_name: &str, id: i32) -> MessageQueue {
+    MessageQueue::new(topic, broker_name, id)
+}
+
+/// A started client instance with a fake producer of `pg` on `topic` and a fake consumer of
+/// `cg` subscribed to it, heart-beaten to the brokers.
+pub async fn live_clients(topic: &str, pg: &str, cg: &str) -> ClientInstance {
+    let config = ClientConfig::builder()
+        .namesrv(rmq_tests::namesrv_addr())
+        .instance_name(names::name("adm", topic))
+        .heartbeat_broker_interval(Duration::from_millis(500))
+        .schedule(TaskSchedule {
+            heartbeat_delay: Duration::from_millis(10),
+            ..TaskSchedule::default()
+        })
+        .build()
+        .expect("config");
+    let instance = ClientInstance::new(config).expect("instance");
+    instance
+        .register_producer(Arc::new(FakeProducer {
+            group: pg.to_owned(),
+            topics: vec![topic.to_owned()],
+            ..Default::default()
+        }))
+        .expect("producer");
+    instance
+        .register_consumer(Arc::new(FakeConsumer {
+            group: cg.to_owned(),
+            topic: topic.to_owned(),
+            ..Default::default()
+        }))
+        .expect("consumer");
+    instance.start().await.expect("start");
+    instance.update_topic_route(topic).await.expect("route");
+    instance
+        .send_heartbeat_to_all_brokers()
+        .await
+        .expect("heartbeat");
+    instance
+}
