@@ -147,7 +147,7 @@ async fn run(cli: Cli) -> CliResult<()> {
         Command::Cluster(c) => c.run(&admin, &mut out).await,
         Command::Topic(c) => c.run(&admin, &mut out).await,
         Command::Group(c) => c.run(&admin, &mut out).await,
-        Command::Message(c) => c.run(&admin, &mut out, cli.json).await,
+        Command::Message(c) => c.run(&admin, &mut out).await,
         Command::Kv(c) => c.run(&admin, &mut out).await,
         Command::Stats(c) => c.run(&admin, &mut out).await,
     };

@@ -141,7 +141,7 @@ pub enum Cmd {
 }
 
 impl Cmd {
-    pub async fn run(self, admin: &Admin, out: &mut Output, json: bool) -> CliResult<()> {
+    pub async fn run(self, admin: &Admin, out: &mut Output) -> CliResult<()> {
         match self {
             Cmd::QueryMsgById { msg_id } => {
                 let mut views = Vec::new();
@@ -283,7 +283,6 @@ impl Cmd {
                         String::from_utf8_lossy(&m.body)
                     ));
                 }
-                let _ = json;
                 out.json(&messages.iter().map(MessageView::of).collect::<Vec<_>>())
             }
             Cmd::PrintMsg {
