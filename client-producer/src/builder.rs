@@ -222,7 +222,10 @@ impl ProducerBuilder {
                 s.default_topic_queue_nums <= 0,
                 "default_topic_queue_nums must be positive",
             ),
-            (s.max_inflight_async == 0, "max_inflight_async must be positive"),
+            (
+                s.max_inflight_async == 0,
+                "max_inflight_async must be positive",
+            ),
             (
                 s.max_inflight_async_bytes == 0 || s.max_inflight_async_bytes > u32::MAX as usize,
                 "max_inflight_async_bytes must be within 1..=4 GiB",
@@ -231,8 +234,11 @@ impl ProducerBuilder {
         if let Some((_, why)) = checks.iter().find(|(bad, _)| *bad) {
             return Err(Error::Config((*why).to_owned()));
         }
-        if self.checker.is_none() && s.group == naming::DEFAULT_PRODUCER_GROUP {
-            // Java refuses the default group only for transactional producers; accepted here.
+        if self.checker.is_some() && s.group == naming::DEFAULT_PRODUCER_GROUP {
+            // Java: transactions need a group of their own, brokers check back per group.
+            return Err(Error::Config(
+                "a transactional producer needs its own group, not DEFAULT_PRODUCER".into(),
+            ));
         }
         Ok(())
     }

@@ -198,8 +198,9 @@ impl Error {
     pub fn is_retriable(&self) -> bool {
         match self.kind() {
             ErrorKind::Timeout | ErrorKind::Connection | ErrorKind::RouteNotFound => true,
-            ErrorKind::Broker(code) => crate::send::is_retry_code(code)
-                || code == ResponseCode::SYSTEM_BUSY,
+            ErrorKind::Broker(code) => {
+                crate::send::is_retry_code(code) || code == ResponseCode::SYSTEM_BUSY
+            }
             _ => false,
         }
     }

@@ -62,7 +62,11 @@ impl FaultStrategy {
         if !self.enabled {
             return;
         }
-        let charged = if isolation { ISOLATION_LATENCY } else { latency };
+        let charged = if isolation {
+            ISOLATION_LATENCY
+        } else {
+            latency
+        };
         let item = FaultItem {
             latency: charged,
             available_at: now + not_available_duration(charged),

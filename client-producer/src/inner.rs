@@ -129,9 +129,7 @@ impl ProducerInner for Registered {
 impl TransactionState {
     /// The `commitOrRollback` value of END_TRANSACTION.
     pub(crate) fn wire_code(self) -> i32 {
-        use rmq_protocol::header::{
-            TRANSACTION_COMMIT, TRANSACTION_ROLLBACK, TRANSACTION_UNKNOWN,
-        };
+        use rmq_protocol::header::{TRANSACTION_COMMIT, TRANSACTION_ROLLBACK, TRANSACTION_UNKNOWN};
         match self {
             TransactionState::Commit => TRANSACTION_COMMIT,
             TransactionState::Rollback => TRANSACTION_ROLLBACK,

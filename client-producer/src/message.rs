@@ -198,7 +198,11 @@ pub(crate) fn prepare_batch(settings: &Settings, msgs: &[Message]) -> Result<Out
     let mut properties = Properties::new();
     properties.insert(
         property::WAIT_STORE_MSG_OK,
-        if first.wait_store_msg_ok() { "true" } else { "false" },
+        if first.wait_store_msg_ok() {
+            "true"
+        } else {
+            "false"
+        },
     );
     if let Some(ns) = namespace.filter(|ns| !ns.is_empty()) {
         properties.insert(property::INSTANCE_ID, ns);

@@ -256,6 +256,7 @@ impl Producer {
     /// # Cancel safety
     /// Dropping the future abandons the send at once; the message may or may not be stored.
     pub async fn send(&self, msg: &Message) -> Result<SendReceipt> {
+        self.shared.ensure_open()?;
         let budget = Budget::new(self.shared.settings.send_timeout);
         let out = message::prepare(&self.shared.settings, msg)?;
         let attempts = self.shared.settings.retries + 1;
@@ -272,6 +273,7 @@ impl Producer {
     /// # Cancel safety
     /// As [`send`](Self::send).
     pub async fn send_to(&self, queue: &MessageQueue, msg: &Message) -> Result<SendReceipt> {
+        self.shared.ensure_open()?;
         let budget = Budget::new(self.shared.settings.send_timeout);
         let out = message::prepare(&self.shared.settings, msg)?;
         self.shared
@@ -292,6 +294,7 @@ impl Producer {
         msg: &Message,
         selector: &dyn QueueSelector,
     ) -> Result<SendReceipt> {
+        self.shared.ensure_open()?;
         let budget = Budget::new(self.shared.settings.send_timeout);
         let out = message::prepare(&self.shared.settings, msg)?;
         self.shared
@@ -308,6 +311,7 @@ impl Producer {
     /// # Cancel safety
     /// As [`send`](Self::send).
     pub async fn send_batch(&self, msgs: &[Message]) -> Result<SendReceipt> {
+        self.shared.ensure_open()?;
         let budget = Budget::new(self.shared.settings.send_timeout);
         let out = message::prepare_batch(&self.shared.settings, msgs)?;
         let attempts = self.shared.settings.retries + 1;
@@ -324,6 +328,7 @@ impl Producer {
     /// # Cancel safety
     /// As [`send`](Self::send).
     pub async fn send_oneway(&self, msg: &Message) -> Result<()> {
+        self.shared.ensure_open()?;
         let budget = Budget::new(self.shared.settings.send_timeout);
         let out = message::prepare(&self.shared.settings, msg)?;
         self.shared.send_outgoing_oneway(&out, budget).await

@@ -51,10 +51,7 @@ impl Shared {
         let request = msg
             .clone()
             .with_property(property::CORRELATION_ID, correlation.clone())
-            .with_property(
-                property::MESSAGE_REPLY_TO_CLIENT,
-                self.instance.client_id(),
-            )
+            .with_property(property::MESSAGE_REPLY_TO_CLIENT, self.instance.client_id())
             .with_property(property::MESSAGE_TTL, timeout.as_millis().to_string());
         let out = message::prepare(&self.settings, &request)?;
         // Registered before sending: a fast responder's reply finds its waiter.

@@ -49,9 +49,7 @@ pub struct SelectByHash;
 
 impl QueueSelector for SelectByHash {
     fn select(&self, queues: &[MessageQueue], message: &Message) -> Option<usize> {
-        let key = message
-            .sharding_key()
-            .or_else(|| message.keys().next())?;
+        let key = message.sharding_key().or_else(|| message.keys().next())?;
         let n = i32::try_from(queues.len()).ok()?;
         if n == 0 {
             return None;
@@ -109,7 +107,9 @@ mod tests {
     use super::*;
 
     fn queues(n: i32) -> Vec<MessageQueue> {
-        (0..n).map(|i| MessageQueue::new("T", "broker-a", i)).collect()
+        (0..n)
+            .map(|i| MessageQueue::new("T", "broker-a", i))
+            .collect()
     }
 
     #[test]

@@ -37,9 +37,7 @@ pub(crate) fn is_retry_code(code: ResponseCode) -> bool {
 pub(crate) fn is_retriable_attempt(e: &rmq_client_core::Error) -> bool {
     match e {
         rmq_client_core::Error::Broker { code, .. } => is_retry_code(*code),
-        rmq_client_core::Error::Remoting(_) | rmq_client_core::Error::BrokerNotFound { .. } => {
-            true
-        }
+        rmq_client_core::Error::Remoting(_) | rmq_client_core::Error::BrokerNotFound { .. } => true,
         _ => false,
     }
 }
@@ -171,8 +169,7 @@ impl Shared {
     ) -> Result<Option<(Arc<PublishInfo>, MessageQueue)>> {
         match route {
             Route::Queue(q) => {
-                if naming::wrap_namespace(self.settings.namespace.as_deref(), &q.topic)
-                    != out.topic
+                if naming::wrap_namespace(self.settings.namespace.as_deref(), &q.topic) != out.topic
                 {
                     return Err(Error::InvalidMessage(format!(
                         "message topic {} differs from the queue's topic {}",
@@ -213,12 +210,12 @@ impl Shared {
         route: Route<'_>,
         budget: Budget,
     ) -> Result<SendReceipt> {
-        self.ensure_open()?;
         let selected = self.first_queue(out, &route, &budget).await?;
         let (info, total) = match (&route, &selected) {
-            (Route::Any { attempts }, _) => {
-                (Some(self.publish_info(&out.topic, &budget).await?), *attempts)
-            }
+            (Route::Any { attempts }, _) => (
+                Some(self.publish_info(&out.topic, &budget).await?),
+                *attempts,
+            ),
             _ => (None, 1),
         };
         let mut attempts: Vec<Attempt> = Vec::new();
@@ -235,12 +232,10 @@ impl Shared {
                     MessageQueue::new(&out.topic, &q.broker_name, q.queue_id)
                 }
                 (_, Some((_, q)), _) => q.clone(),
-                (_, None, Some(info)) => {
-                    match self.fault.select(info, last_broker.as_deref()) {
-                        Some(q) => q,
-                        None => break,
-                    }
-                }
+                (_, None, Some(info)) => match self.fault.select(info, last_broker.as_deref()) {
+                    Some(q) => q,
+                    None => break,
+                },
                 _ => break,
             };
             let started = budget.elapsed();
@@ -326,17 +321,13 @@ impl Shared {
 
     /// Sends `out` oneway to one queue (Java: oneway sends are not retried).
     pub(crate) async fn send_outgoing_oneway(&self, out: &Outgoing, budget: Budget) -> Result<()> {
-        self.ensure_open()?;
         let info = self.publish_info(&out.topic, &budget).await?;
-        let queue = self
-            .fault
-            .select(&info, None)
-            .ok_or_else(|| Error::Send {
-                topic: out.user_topic.clone(),
-                attempts: Vec::new(),
-                elapsed: budget.elapsed(),
-                deadline_passed: false,
-            })?;
+        let queue = self.fault.select(&info, None).ok_or_else(|| Error::Send {
+            topic: out.user_topic.clone(),
+            attempts: Vec::new(),
+            elapsed: budget.elapsed(),
+            deadline_passed: false,
+        })?;
         let started = budget.elapsed();
         let t0 = Instant::now();
         let fail = |addr: Option<String>, error| Error::Send {
@@ -434,7 +425,10 @@ mod tests {
         assert!(left <= Duration::from_millis(200));
         std::thread::sleep(Duration::from_millis(60));
         let later = b.remaining().expect("time left");
-        assert!(later <= left - Duration::from_millis(50), "{later:?} vs {left:?}");
+        assert!(
+            later <= left - Duration::from_millis(50),
+            "{later:?} vs {left:?}"
+        );
         assert!(b.elapsed() >= Duration::from_millis(60));
         std::thread::sleep(Duration::from_millis(150));
         assert_eq!(b.remaining(), None, "no time left after the deadline");

@@ -201,6 +201,7 @@ impl TransactionProducer {
         Fut: Future<Output = TransactionState>,
     {
         let shared = &self.producer.shared;
+        shared.ensure_open()?;
         let mut half = msg.clone();
         half.properties_mut().remove(property::DELAY_TIME_LEVEL);
         let half = half
@@ -231,7 +232,11 @@ impl TransactionProducer {
                 return;
             }
         };
-        let Some(addr) = shared.instance.brokers().master(&receipt.queue().broker_name) else {
+        let Some(addr) = shared
+            .instance
+            .brokers()
+            .master(&receipt.queue().broker_name)
+        else {
             tracing::warn!(broker = %receipt.queue().broker_name, "cannot end a transaction: broker address unknown; the broker will check back");
             return;
         };

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use rmq_client_core::ClientApi;
 use rmq_client_producer::{
-    reply_to, ErrorKind, Message, MessageQueue, Producer, SelectByHash, SendStatus,
-    StoredMessage, TransactionProducer, TransactionState,
+    reply_to, ErrorKind, Message, MessageQueue, Producer, SelectByHash, SendStatus, StoredMessage,
+    TransactionProducer, TransactionState,
 };
 use rmq_protocol::body::TopicConfig;
 use rmq_protocol::header::PullMessageRequestHeader;
@@ -44,12 +44,18 @@ async fn create_topic(api: &ClientApi, broker: &str, topic: &str, queues: i32) {
     let until = Instant::now() + Duration::from_secs(20);
     loop {
         if let Ok(Some(route)) = api.topic_route(topic, T).await {
-            let brokers = route.broker_datas.iter().flat_map(|b| b.broker_addrs.values());
+            let brokers = route
+                .broker_datas
+                .iter()
+                .flat_map(|b| b.broker_addrs.values());
             if brokers.into_iter().any(|a| a == broker) {
                 return;
             }
         }
-        assert!(Instant::now() < until, "name server never routed {topic} to {broker}");
+        assert!(
+            Instant::now() < until,
+            "name server never routed {topic} to {broker}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -155,7 +161,11 @@ async fn every_send_form_is_stored_and_read_back_by_offset() {
         .await
         .expect("oneway written");
 
-    for (receipt, body) in [(&sync, "sync"), (&asynced, "async"), (&to_queue, "to-queue")] {
+    for (receipt, body) in [
+        (&sync, "sync"),
+        (&asynced, "async"),
+        (&to_queue, "to-queue"),
+    ] {
         let got = pull_n(
             api(&p),
             &shared.broker,
@@ -169,8 +179,15 @@ async fn every_send_form_is_stored_and_read_back_by_offset() {
         assert_eq!(got[0].msg_id(), receipt.msg_id(), "UNIQ_KEY is the msg id");
     }
     assert_eq!(
-        pull_n(api(&p), &shared.broker, &topic, sync.queue().queue_id, sync.queue_offset(), 1)
-            .await[0]
+        pull_n(
+            api(&p),
+            &shared.broker,
+            &topic,
+            sync.queue().queue_id,
+            sync.queue_offset(),
+            1
+        )
+        .await[0]
             .tags(),
         Some("A")
     );
@@ -202,7 +219,10 @@ async fn every_send_form_is_stored_and_read_back_by_offset() {
     }
     p.shutdown().await;
     assert_eq!(
-        p.send(&Message::new(&topic, "late")).await.expect_err("closed").kind(),
+        p.send(&Message::new(&topic, "late"))
+            .await
+            .expect_err("closed")
+            .kind(),
         ErrorKind::Shutdown
     );
 }
@@ -233,13 +253,25 @@ async fn ordered_sends_land_in_the_selected_queue_in_order() {
     let mut receipts = Vec::new();
     for i in 0..20 {
         let msg = Message::new(&topic, format!("step-{i}")).with_sharding_key("order-42");
-        receipts.push(p.send_ordered(&msg, &SelectByHash).await.expect("ordered send"));
+        receipts.push(
+            p.send_ordered(&msg, &SelectByHash)
+                .await
+                .expect("ordered send"),
+        );
     }
     let queue = receipts[0].queue().clone();
     assert!(receipts.iter().all(|r| r.queue() == &queue), "one queue");
     let offsets: Vec<i64> = receipts.iter().map(|r| r.queue_offset()).collect();
     assert!(offsets.windows(2).all(|w| w[1] == w[0] + 1), "{offsets:?}");
-    let got = pull_n(api(&p), &shared.broker, &topic, queue.queue_id, offsets[0], 20).await;
+    let got = pull_n(
+        api(&p),
+        &shared.broker,
+        &topic,
+        queue.queue_id,
+        offsets[0],
+        20,
+    )
+    .await;
     let bodies: Vec<String> = got
         .iter()
         .map(|m| String::from_utf8_lossy(&m.body).into_owned())
@@ -263,10 +295,29 @@ async fn large_body_is_compressed_on_the_wire_and_read_back_intact() {
     let topic = names::topic("compressed_body");
     create_topic(api(&p), &shared.broker, &topic, 4).await;
     let body: Vec<u8> = (0..10_000u32).map(|i| (i % 251) as u8).collect();
-    let r = p.send(&Message::new(&topic, body.clone())).await.expect("send");
-    pull_n(api(&p), &shared.broker, &topic, r.queue().queue_id, r.queue_offset(), 1).await;
-    let raw = pull(api(&p), &shared.broker, &topic, r.queue().queue_id, r.queue_offset(), 1, false)
-        .await;
+    let r = p
+        .send(&Message::new(&topic, body.clone()))
+        .await
+        .expect("send");
+    pull_n(
+        api(&p),
+        &shared.broker,
+        &topic,
+        r.queue().queue_id,
+        r.queue_offset(),
+        1,
+    )
+    .await;
+    let raw = pull(
+        api(&p),
+        &shared.broker,
+        &topic,
+        r.queue().queue_id,
+        r.queue_offset(),
+        1,
+        false,
+    )
+    .await;
     assert_eq!(raw[0].sys_flag & 0x701, 0x301, "compressed with zlib");
     assert_ne!(raw[0].body.as_ref(), body.as_slice());
     let inflated = compression::decompress_zlib(&raw[0].body, 1 << 20).expect("inflate");
@@ -324,7 +375,10 @@ async fn committed_transaction_is_delivered_and_rolled_back_one_is_not() {
         .await
         .expect("commit");
     assert_eq!(done.state(), TransactionState::Commit);
-    assert_eq!(done.receipt().transaction_id(), Some(done.receipt().msg_id()));
+    assert_eq!(
+        done.receipt().transaction_id(),
+        Some(done.receipt().msg_id())
+    );
     let got = pull_n(&api, &shared.broker, &committed, 0, 0, 1).await;
     assert_eq!(got[0].body.as_ref(), b"commit-me");
     assert_eq!(got[0].msg_id(), done.receipt().msg_id());
@@ -415,12 +469,25 @@ async fn request_reply_round_trip_with_a_responder() {
 
     let stop = Arc::new(AtomicBool::new(false));
     let serve = {
-        let (responder, topic, broker, stop) =
-            (responder.clone(), topic.clone(), shared.broker.clone(), stop.clone());
+        let (responder, topic, broker, stop) = (
+            responder.clone(),
+            topic.clone(),
+            shared.broker.clone(),
+            stop.clone(),
+        );
         tokio::spawn(async move {
             let mut offset = 0;
             while !stop.load(Ordering::SeqCst) {
-                let got = pull(responder.instance().api(), &broker, &topic, 0, offset, 16, true).await;
+                let got = pull(
+                    responder.instance().api(),
+                    &broker,
+                    &topic,
+                    0,
+                    offset,
+                    16,
+                    true,
+                )
+                .await;
                 for m in &got {
                     offset = m.queue_offset + 1;
                     let body = format!("re: {}", String::from_utf8_lossy(&m.body));
@@ -451,7 +518,10 @@ async fn request_reply_round_trip_with_a_responder() {
         .await
         .expect_err("no responder");
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
-    assert!(requester.instance().replies().is_empty(), "timed-out request cleaned up");
+    assert!(
+        requester.instance().replies().is_empty(),
+        "timed-out request cleaned up"
+    );
     requester.shutdown().await;
     responder.shutdown().await;
 }
@@ -473,7 +543,10 @@ async fn sends_survive_a_broker_crash_and_no_acknowledged_message_is_lost() {
         .await
         .expect("producer");
     let topic = names::topic("broker_crash");
-    let (a, b) = (cluster.broker_addr("broker-a"), cluster.broker_addr("broker-b"));
+    let (a, b) = (
+        cluster.broker_addr("broker-a"),
+        cluster.broker_addr("broker-b"),
+    );
     create_topic(api(&p), &a, &topic, 2).await;
     create_topic(api(&p), &b, &topic, 2).await;
 
@@ -500,9 +573,15 @@ async fn sends_survive_a_broker_crash_and_no_acknowledged_message_is_lost() {
         acked.push((r, body));
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(brokers.len(), 2, "both brokers took messages before the crash");
+    assert_eq!(
+        brokers.len(),
+        2,
+        "both brokers took messages before the crash"
+    );
     assert!(
-        acked[60..].iter().all(|(r, _)| r.queue().broker_name == "broker-a"),
+        acked[60..]
+            .iter()
+            .all(|(r, _)| r.queue().broker_name == "broker-a"),
         "after the crash every send went to the surviving broker"
     );
     let mut c = cluster_slot.take().expect("cluster");
@@ -514,7 +593,15 @@ async fn sends_survive_a_broker_crash_and_no_acknowledged_message_is_lost() {
     .expect("restart");
     for (r, body) in &acked {
         let addr = cluster.broker_addr(&r.queue().broker_name);
-        let got = pull_n(api(&p), &addr, &topic, r.queue().queue_id, r.queue_offset(), 1).await;
+        let got = pull_n(
+            api(&p),
+            &addr,
+            &topic,
+            r.queue().queue_id,
+            r.queue_offset(),
+            1,
+        )
+        .await;
         assert_eq!(got[0].body.as_ref(), body.as_bytes(), "{:?}", r.queue());
         assert_eq!(got[0].msg_id(), r.msg_id());
     }

@@ -16,7 +16,12 @@ use rmq_client_producer::{ErrorKind, Message, Producer, SendStatus};
 #[command(name = "rmq-bench-producer")]
 struct Args {
     /// Name server address(es), `;`-separated.
-    #[arg(short = 'n', long, env = "NAMESRV_ADDR", default_value = "127.0.0.1:9876")]
+    #[arg(
+        short = 'n',
+        long,
+        env = "NAMESRV_ADDR",
+        default_value = "127.0.0.1:9876"
+    )]
     namesrv: String,
     /// Topic.
     #[arg(short = 't', long, default_value = "BenchmarkTest")]
@@ -71,7 +76,17 @@ struct Stats {
 }
 
 impl Stats {
-    fn record(&self, rt: Duration, outcome: Result<SendStatus, ErrorKind>) {
+    fn record(&self, rt: Duration, outcome: Result<SendStatus, (ErrorKind, String)>) {
+        if let Err((_, why)) = &outcome {
+            // A few samples of why sends fail; the counters carry the rest.
+            if self.send_failed.load(Ordering::Relaxed)
+                + self.response_failed.load(Ordering::Relaxed)
+                < 3
+            {
+                eprintln!("send failed: {why}");
+            }
+        }
+        let outcome = outcome.map_err(|(kind, _)| kind);
         match outcome {
             Ok(_) => {
                 self.ok.fetch_add(1, Ordering::Relaxed);
@@ -148,7 +163,13 @@ fn message(args: &Args, body: &bytes::Bytes, n: u64) -> Message {
     msg
 }
 
-async fn worker(args: Arc<Args>, producer: Producer, stats: Arc<Stats>, claimed: Arc<AtomicU64>, stop_at: Option<Instant>) {
+async fn worker(
+    args: Arc<Args>,
+    producer: Producer,
+    stats: Arc<Stats>,
+    claimed: Arc<AtomicU64>,
+    stop_at: Option<Instant>,
+) {
     let body = bytes::Bytes::from(vec![b'a'; args.size.max(1)]);
     loop {
         if stop_at.is_some_and(|t| Instant::now() >= t) {
@@ -165,14 +186,21 @@ async fn worker(args: Arc<Args>, producer: Producer, stats: Arc<Stats>, claimed:
                 Ok(pending) => {
                     let stats = stats.clone();
                     tokio::spawn(async move {
-                        let outcome = pending.await.map(|r| r.status()).map_err(|e| e.kind());
+                        let outcome = pending
+                            .await
+                            .map(|r| r.status())
+                            .map_err(|e| (e.kind(), e.to_string()));
                         stats.record(started.elapsed(), outcome);
                     });
                 }
-                Err(e) => stats.record(started.elapsed(), Err(e.kind())),
+                Err(e) => stats.record(started.elapsed(), Err((e.kind(), e.to_string()))),
             }
         } else {
-            let outcome = producer.send(&msg).await.map(|r| r.status()).map_err(|e| e.kind());
+            let outcome = producer
+                .send(&msg)
+                .await
+                .map(|r| r.status())
+                .map_err(|e| (e.kind(), e.to_string()));
             stats.record(started.elapsed(), outcome);
         }
     }
@@ -206,7 +234,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let stop_at = (args.duration > 0).then(|| started + Duration::from_secs(args.duration));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..args.threads.max(1) {
-        workers.spawn(worker(args.clone(), producer.clone(), stats.clone(), claimed.clone(), stop_at));
+        workers.spawn(worker(
+            args.clone(),
+            producer.clone(),
+            stats.clone(),
+            claimed.clone(),
+            stop_at,
+        ));
     }
     let interval = Duration::from_secs(args.interval.max(1));
     let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
