@@ -372,3 +372,90 @@ impl Producer {
         self.shared.close().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn shared(count: usize, bytes: usize) -> Shared {
+        let config = rmq_client_core::ClientConfig::builder()
+            .namesrv("127.0.0.1:1")
+            .build()
+            .expect("config");
+        let instance = ClientInstance::new(config).expect("instance");
+        let settings = ProducerBuilder::default()
+            .max_inflight_async(count)
+            .max_inflight_async_bytes(bytes)
+            .settings_for_tests();
+        let registered = Arc::new(Registered::new(
+            "g".into(),
+            None,
+            None,
+            instance.api().clone(),
+            Duration::from_secs(1),
+        ));
+        Shared {
+            inflight: Arc::new(Semaphore::new(count)),
+            inflight_bytes: Arc::new(Semaphore::new(bytes)),
+            fault: FaultStrategy::new(false),
+            settings,
+            instance,
+            registered,
+            tracker: TaskTracker::new(),
+            closed: AtomicBool::new(false),
+        }
+    }
+
+    #[tokio::test]
+    async fn async_sends_wait_for_room_within_their_deadline() {
+        let s = shared(1, 1024);
+        let held = s
+            .acquire_inflight(10, &Budget::new(Duration::from_millis(50)))
+            .await
+            .expect("room");
+        let e = s
+            .acquire_inflight(10, &Budget::new(Duration::from_millis(50)))
+            .await
+            .expect_err("no room in time");
+        assert_eq!(e.kind(), crate::ErrorKind::Timeout, "{e}");
+        drop(held);
+        let _again = s
+            .acquire_inflight(10, &Budget::new(Duration::from_millis(50)))
+            .await
+            .expect("room again once released");
+    }
+
+    #[tokio::test]
+    async fn in_flight_bytes_are_bounded_and_huge_bodies_take_the_whole_bound() {
+        let s = shared(10, 100);
+        let a = s
+            .acquire_inflight(60, &Budget::new(Duration::from_millis(50)))
+            .await
+            .expect("60 of 100 bytes");
+        assert!(s
+            .acquire_inflight(60, &Budget::new(Duration::from_millis(30)))
+            .await
+            .is_err());
+        drop(a);
+        let whole = s
+            .acquire_inflight(5_000, &Budget::new(Duration::from_millis(50)))
+            .await
+            .expect("a body over the bound takes all of it");
+        assert_eq!(s.inflight_bytes.available_permits(), 0);
+        drop(whole);
+        assert_eq!(s.inflight_bytes.available_permits(), 100);
+    }
+
+    #[tokio::test]
+    async fn a_closed_producer_refuses_new_sends() {
+        let s = shared(1, 10);
+        assert!(s.ensure_open().is_ok());
+        s.closed.store(true, Ordering::Release);
+        assert_eq!(
+            s.ensure_open().expect_err("closed").kind(),
+            crate::ErrorKind::Shutdown
+        );
+    }
+}
