@@ -152,6 +152,22 @@ impl ClientApi {
         expect_success(addr, response)
     }
 
+    /// Sends `header` with `code` to `addr` and reads the typed response header; a non-success
+    /// code is [`Error::Broker`].
+    async fn call_header<Req: CommandHeader, Resp: CommandHeader>(
+        &self,
+        addr: &str,
+        code: RequestCode,
+        header: &Req,
+        timeout: Duration,
+    ) -> Result<Resp> {
+        let cmd = self.request_with(code, header);
+        Ok(self
+            .call_ok(addr, cmd, timeout)
+            .await?
+            .decode_header::<Resp>()?)
+    }
+
     /// Sends `cmd` oneway to `addr`.
     async fn oneway(&self, addr: &str, cmd: Command, timeout: Duration) -> Result<()> {
         Ok(self.remoting.invoke_oneway(addr, cmd, timeout).await?)

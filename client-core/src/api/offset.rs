@@ -103,11 +103,10 @@ impl ClientApi {
             queue_id,
             ..Default::default()
         };
-        let cmd = self.request_with(RequestCode::GET_MAX_OFFSET, &header);
-        let response = self.call_ok(addr, cmd, timeout).await?;
-        Ok(response
-            .decode_header::<GetMaxOffsetResponseHeader>()?
-            .offset)
+        let response: GetMaxOffsetResponseHeader = self
+            .call_header(addr, RequestCode::GET_MAX_OFFSET, &header, timeout)
+            .await?;
+        Ok(response.offset)
     }
 
     /// GET_MIN_OFFSET (31): the queue's first offset still stored.
@@ -126,11 +125,10 @@ impl ClientApi {
             queue_id,
             broker_name: None,
         };
-        let cmd = self.request_with(RequestCode::GET_MIN_OFFSET, &header);
-        let response = self.call_ok(addr, cmd, timeout).await?;
-        Ok(response
-            .decode_header::<GetMinOffsetResponseHeader>()?
-            .offset)
+        let response: GetMinOffsetResponseHeader = self
+            .call_header(addr, RequestCode::GET_MIN_OFFSET, &header, timeout)
+            .await?;
+        Ok(response.offset)
     }
 
     /// GET_EARLIEST_MSG_STORETIME (32): store time (ms) of the queue's oldest message.
@@ -149,11 +147,15 @@ impl ClientApi {
             queue_id,
             broker_name: None,
         };
-        let cmd = self.request_with(RequestCode::GET_EARLIEST_MSG_STORETIME, &header);
-        let response = self.call_ok(addr, cmd, timeout).await?;
-        Ok(response
-            .decode_header::<GetEarliestMsgStoretimeResponseHeader>()?
-            .timestamp)
+        let response: GetEarliestMsgStoretimeResponseHeader = self
+            .call_header(
+                addr,
+                RequestCode::GET_EARLIEST_MSG_STORETIME,
+                &header,
+                timeout,
+            )
+            .await?;
+        Ok(response.timestamp)
     }
 
     /// SEARCH_OFFSET_BY_TIMESTAMP (29): the offset of the first message stored at or after
@@ -175,11 +177,15 @@ impl ClientApi {
             timestamp,
             ..Default::default()
         };
-        let cmd = self.request_with(RequestCode::SEARCH_OFFSET_BY_TIMESTAMP, &header);
-        let response = self.call_ok(addr, cmd, timeout).await?;
-        Ok(response
-            .decode_header::<SearchOffsetResponseHeader>()?
-            .offset)
+        let response: SearchOffsetResponseHeader = self
+            .call_header(
+                addr,
+                RequestCode::SEARCH_OFFSET_BY_TIMESTAMP,
+                &header,
+                timeout,
+            )
+            .await?;
+        Ok(response.offset)
     }
 }
 
