@@ -11,7 +11,9 @@ use rmq_client_consumer::{Filter, PullConsumer};
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let namesrv = std::env::var("NAMESRV_ADDR").unwrap_or_else(|_| "127.0.0.1:9876".into());
-    let topic = std::env::args().nth(1).unwrap_or_else(|| "TopicTest".into());
+    let topic = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "TopicTest".into());
     let consumer = PullConsumer::builder()
         .namesrv(namesrv)
         .group("lite_pull_consumer")

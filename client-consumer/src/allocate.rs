@@ -16,8 +16,12 @@ pub trait AllocateStrategy: Debug + Send + Sync + 'static {
 
     /// The queues `current` consumes. `queues` and `consumers` are sorted; `current` is in
     /// `consumers` (an empty result otherwise).
-    fn allocate(&self, current: &str, queues: &[MessageQueue], consumers: &[String])
-        -> Vec<MessageQueue>;
+    fn allocate(
+        &self,
+        current: &str,
+        queues: &[MessageQueue],
+        consumers: &[String],
+    ) -> Vec<MessageQueue>;
 }
 
 fn index_of(current: &str, consumers: &[String]) -> Option<usize> {
@@ -34,8 +38,12 @@ impl AllocateStrategy for Averagely {
         "AVG"
     }
 
-    fn allocate(&self, current: &str, queues: &[MessageQueue], consumers: &[String])
-        -> Vec<MessageQueue> {
+    fn allocate(
+        &self,
+        current: &str,
+        queues: &[MessageQueue],
+        consumers: &[String],
+    ) -> Vec<MessageQueue> {
         let (Some(index), n, c) = (index_of(current, consumers), queues.len(), consumers.len())
         else {
             return Vec::new();
@@ -57,7 +65,9 @@ impl AllocateStrategy for Averagely {
             index * average + rem
         };
         let range = average.min(n.saturating_sub(start));
-        (0..range).map(|i| queues[(start + i) % n].clone()).collect()
+        (0..range)
+            .map(|i| queues[(start + i) % n].clone())
+            .collect()
     }
 }
 
@@ -71,8 +81,12 @@ impl AllocateStrategy for AveragelyByCircle {
         "AVG_BY_CIRCLE"
     }
 
-    fn allocate(&self, current: &str, queues: &[MessageQueue], consumers: &[String])
-        -> Vec<MessageQueue> {
+    fn allocate(
+        &self,
+        current: &str,
+        queues: &[MessageQueue],
+        consumers: &[String],
+    ) -> Vec<MessageQueue> {
         let Some(index) = index_of(current, consumers) else {
             return Vec::new();
         };
@@ -118,8 +132,12 @@ impl AllocateStrategy for ConsistentHash {
         "CONSISTENT_HASH"
     }
 
-    fn allocate(&self, current: &str, queues: &[MessageQueue], consumers: &[String])
-        -> Vec<MessageQueue> {
+    fn allocate(
+        &self,
+        current: &str,
+        queues: &[MessageQueue],
+        consumers: &[String],
+    ) -> Vec<MessageQueue> {
         if index_of(current, consumers).is_none() {
             return Vec::new();
         }
@@ -193,8 +211,12 @@ impl AllocateStrategy for ByMachineRoom {
         "MACHINE_ROOM"
     }
 
-    fn allocate(&self, current: &str, queues: &[MessageQueue], consumers: &[String])
-        -> Vec<MessageQueue> {
+    fn allocate(
+        &self,
+        current: &str,
+        queues: &[MessageQueue],
+        consumers: &[String],
+    ) -> Vec<MessageQueue> {
         let Some(index) = index_of(current, consumers) else {
             return Vec::new();
         };
@@ -238,8 +260,12 @@ mod md5 {
             msg.push(0);
         }
         msg.extend_from_slice(&bit_len.to_le_bytes());
-        let (mut a0, mut b0, mut c0, mut d0) =
-            (0x6745_2301u32, 0xefcd_ab89u32, 0x98ba_dcfeu32, 0x1032_5476u32);
+        let (mut a0, mut b0, mut c0, mut d0) = (
+            0x6745_2301u32,
+            0xefcd_ab89u32,
+            0x98ba_dcfeu32,
+            0x1032_5476u32,
+        );
         for chunk in msg.chunks_exact(64) {
             let m: Vec<u32> = chunk
                 .chunks_exact(4)
@@ -317,7 +343,10 @@ mod tests {
         assert_eq!(ids_of(&Averagely.allocate("c2", &q, &c)), [6, 7]);
         assert!(Averagely.allocate("c9", &q, &c).is_empty());
         let c5 = ids(5);
-        assert_eq!(ids_of(&Averagely.allocate("c4", &queues(2), &c5)), Vec::<i32>::new());
+        assert_eq!(
+            ids_of(&Averagely.allocate("c4", &queues(2), &c5)),
+            Vec::<i32>::new()
+        );
         for (n, c) in [(8, 3), (4, 4), (3, 5), (16, 7), (1, 1)] {
             assert_partition(&Averagely, n, c);
         }
@@ -342,7 +371,10 @@ mod tests {
         for cid in &three {
             let before = s.allocate(cid, &q, &four);
             let after = s.allocate(cid, &q, &three);
-            assert!(before.iter().all(|mq| after.contains(mq)), "{cid} lost a queue");
+            assert!(
+                before.iter().all(|mq| after.contains(mq)),
+                "{cid} lost a queue"
+            );
         }
     }
 

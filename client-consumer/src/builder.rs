@@ -60,7 +60,10 @@ impl Settings {
                 group: opts.group.clone(),
             },
             MessageModel::Broadcasting => {
-                let dir = opts.offset_dir.clone().unwrap_or_else(LocalFile::default_dir);
+                let dir = opts
+                    .offset_dir
+                    .clone()
+                    .unwrap_or_else(LocalFile::default_dir);
                 Backend::Local(LocalFile::new(&dir, instance.client_id(), &opts.group))
             }
         };
@@ -71,14 +74,20 @@ impl Settings {
         let core = Arc::new(Core::new(instance, opts, consume_type, store));
         let version = now_ms();
         {
-            let mut subs = core.subs.write().map_err(|_| Error::Config("poisoned".into()))?;
+            let mut subs = core
+                .subs
+                .write()
+                .map_err(|_| Error::Config("poisoned".into()))?;
             for (topic, filter) in self.subs {
                 let topic = naming::wrap_namespace(ns.as_deref(), &topic);
                 subs.insert(topic.clone(), filter.to_subscription(&topic, version));
             }
             // Java: a clustering push consumer also consumes its group's retry topic.
             if clustering && consume_type == ConsumeType::Passively {
-                subs.insert(retry_topic.clone(), Filter::All.to_subscription(&retry_topic, version));
+                subs.insert(
+                    retry_topic.clone(),
+                    Filter::All.to_subscription(&retry_topic, version),
+                );
             }
         }
         Ok(core)

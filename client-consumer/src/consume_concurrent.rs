@@ -40,7 +40,12 @@ fn boxed(
     Box::pin(consume_task(core, pq, batch, delay))
 }
 
-async fn consume_task(core: Arc<Core>, pq: Arc<ProcessQueue>, batch: Vec<ReceivedMessage>, delay: Duration) {
+async fn consume_task(
+    core: Arc<Core>,
+    pq: Arc<ProcessQueue>,
+    batch: Vec<ReceivedMessage>,
+    delay: Duration,
+) {
     if !delay.is_zero() {
         tokio::select! {
             () = core.pull_token.cancelled() => return,
@@ -80,9 +85,13 @@ async fn consume_task(core: Arc<Core>, pq: Arc<ProcessQueue>, batch: Vec<Receive
         ConsumeResult::Success => (n, 0),
         _ => (0, n),
     };
-    core.instance
-        .stats()
-        .record_consume(core.group(), &pq.queue().topic, ok, failed, started.elapsed());
+    core.instance.stats().record_consume(
+        core.group(),
+        &pq.queue().topic,
+        ok,
+        failed,
+        started.elapsed(),
+    );
     if pq.is_dropped() {
         // The queue's new owner consumes these again: at least once.
         debug!(queue = %pq.queue(), "queue dropped while consuming; result not recorded");

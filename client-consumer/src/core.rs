@@ -21,10 +21,10 @@ use tokio_util::task::TaskTracker;
 use tracing::warn;
 
 use crate::listener::{MessageListener, OrderlyListener};
+use crate::message::ReceivedMessage;
 use crate::offset_store::OffsetStore;
 use crate::options::{ConsumeFrom, Options};
 use crate::process_queue::ProcessQueue;
-use crate::message::ReceivedMessage;
 
 /// Where pulled messages go.
 pub(crate) enum Sink {
@@ -116,7 +116,9 @@ impl Core {
         matches!(self.sink.get(), Some(Sink::Orderly(_)))
     }
 
-    pub(crate) fn table(&self) -> std::sync::MutexGuard<'_, BTreeMap<MessageQueue, Arc<ProcessQueue>>> {
+    pub(crate) fn table(
+        &self,
+    ) -> std::sync::MutexGuard<'_, BTreeMap<MessageQueue, Arc<ProcessQueue>>> {
         self.table.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -200,7 +202,9 @@ impl Core {
                     .await
                     .map_err(Into::into),
                 Ok(addr) => {
-                    let ms = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+                    let ms = at
+                        .duration_since(UNIX_EPOCH)
+                        .map_or(0, |d| d.as_millis() as i64);
                     api.search_offset(&addr, &queue.topic, queue.queue_id, ms, timeout)
                         .await
                         .map_err(Into::into)
@@ -250,8 +254,14 @@ impl Core {
             self.started_ms.to_string(),
         );
         p.insert("consumerGroup".into(), self.opts.group.clone());
-        p.insert("messageModel".into(), format!("{:?}", self.opts.model).to_uppercase());
-        p.insert("pullBatchSize".into(), self.opts.pull_batch_size.to_string());
+        p.insert(
+            "messageModel".into(),
+            format!("{:?}", self.opts.model).to_uppercase(),
+        );
+        p.insert(
+            "pullBatchSize".into(),
+            self.opts.pull_batch_size.to_string(),
+        );
         p.insert(
             "consumeMessageBatchMaxSize".into(),
             self.opts.consume_batch_size.to_string(),
@@ -383,11 +393,10 @@ impl ConsumerInner for Registered {
 
     fn update_topic_subscribe_info(&self, topic: &str, queues: &BTreeSet<MessageQueue>) {
         let subscribed = self.0.subs.read().is_ok_and(|s| s.contains_key(topic))
-            || self
-                .0
-                .assigned
-                .read()
-                .is_ok_and(|a| a.as_ref().is_some_and(|a| a.iter().any(|q| q.topic == topic)));
+            || self.0.assigned.read().is_ok_and(|a| {
+                a.as_ref()
+                    .is_some_and(|a| a.iter().any(|q| q.topic == topic))
+            });
         if subscribed {
             if let Ok(mut t) = self.0.topic_queues.write() {
                 t.insert(topic.to_owned(), queues.clone());
@@ -396,8 +405,7 @@ impl ConsumerInner for Registered {
     }
 
     fn is_subscribe_topic_need_update(&self, topic: &str) -> bool {
-        self.0.subs.read().is_ok_and(|s| s.contains_key(topic))
-            && self.0.queues_of(topic).is_none()
+        self.0.subs.read().is_ok_and(|s| s.contains_key(topic)) && self.0.queues_of(topic).is_none()
     }
 
     fn do_rebalance(&self) -> BoxFuture<'_, ()> {

@@ -62,8 +62,7 @@ impl Filter {
 /// Whether a message the broker returned passes the subscription's tag set (Java:
 /// `PullAPIWrapper#processPullResult`). The broker filters by tag *hash*; collisions pass it.
 pub(crate) fn passes(sub: &SubscriptionData, msg: &StoredMessage) -> bool {
-    if sub.expression_type != EXPRESSION_TAG || sub.tags_set.is_empty() || sub.class_filter_mode
-    {
+    if sub.expression_type != EXPRESSION_TAG || sub.tags_set.is_empty() || sub.class_filter_mode {
         return true;
     }
     msg.tags()

@@ -105,7 +105,10 @@ impl Options {
             return Err("the default consumer group cannot be used; set a group".into());
         }
         if !(1..=1024).contains(&self.pull_batch_size) {
-            return Err(format!("pull batch size {} not in 1..=1024", self.pull_batch_size));
+            return Err(format!(
+                "pull batch size {} not in 1..=1024",
+                self.pull_batch_size
+            ));
         }
         if !(1..=1024).contains(&self.consume_batch_size) {
             return Err(format!(
@@ -114,7 +117,10 @@ impl Options {
             ));
         }
         if !(1..=1000).contains(&self.concurrency) {
-            return Err(format!("consume concurrency {} not in 1..=1000", self.concurrency));
+            return Err(format!(
+                "consume concurrency {} not in 1..=1000",
+                self.concurrency
+            ));
         }
         if self.pull_timeout <= self.broker_suspend {
             return Err("the pull timeout must exceed the broker suspend time".into());

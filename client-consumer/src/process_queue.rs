@@ -409,9 +409,15 @@ mod tests {
     fn orderly_take_commit_and_retry_keep_order_and_counts() {
         let pq = ProcessQueue::new(MessageQueue::new("T", "b", 0), 0);
         assert!(pq.put(&[msg(0, 1), msg(1, 1), msg(2, 1)]));
-        assert!(!pq.put(&[msg(3, 1)]), "a consume task already owns the queue");
+        assert!(
+            !pq.put(&[msg(3, 1)]),
+            "a consume task already owns the queue"
+        );
         let batch = pq.take(2);
-        assert_eq!(batch.iter().map(|m| m.queue_offset()).collect::<Vec<_>>(), [0, 1]);
+        assert_eq!(
+            batch.iter().map(|m| m.queue_offset()).collect::<Vec<_>>(),
+            [0, 1]
+        );
         assert_eq!(pq.commit_offset(), Some(0));
         pq.make_available(&batch);
         let again = pq.take(2);

@@ -165,7 +165,12 @@ impl PullConsumer {
             }
             if pq.is_paused() {
                 // Java discards what was buffered for a paused queue; it is pulled again.
-                pq.seek(batch.msgs.first().map_or(pq.next_offset(), |m| m.queue_offset()));
+                pq.seek(
+                    batch
+                        .msgs
+                        .first()
+                        .map_or(pq.next_offset(), |m| m.queue_offset()),
+                );
                 continue;
             }
             let msgs = batch.msgs.clone();
@@ -200,7 +205,8 @@ impl PullConsumer {
             if b.pq.is_dropped() || b.pq.generation() != b.generation {
                 continue;
             }
-            let offset = b.pq.remove(b.msgs.iter().map(ReceivedMessage::queue_offset));
+            let offset =
+                b.pq.remove(b.msgs.iter().map(ReceivedMessage::queue_offset));
             self.core.commit_progress(&b.pq, offset);
         }
     }
@@ -276,7 +282,9 @@ impl PullConsumer {
     /// The broker's.
     pub async fn offset_for_timestamp(&self, queue: &MessageQueue, at: SystemTime) -> Result<i64> {
         let addr = self.core.master_of(queue).await?;
-        let ms = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+        let ms = at
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
         let t = self.core.instance.config().api_timeout();
         Ok(self
             .core

@@ -26,7 +26,9 @@ const NOT_LOCKED_DELAY: Duration = Duration::from_millis(500);
 pub(crate) fn spawn(core: &Arc<Core>, pq: Arc<ProcessQueue>) {
     let span = tracing::debug_span!("pull_task", group = %core.group(), queue = %pq.queue());
     let core = core.clone();
-    core.tracker.clone().spawn(pull_task(core, pq).instrument(span));
+    core.tracker
+        .clone()
+        .spawn(pull_task(core, pq).instrument(span));
 }
 
 /// Sleeps, or returns false when the consumer stops meanwhile.
@@ -89,7 +91,9 @@ async fn pull_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
                 if !msgs.is_empty() && !dispatch(&core, &pq, generation, msgs).await {
                     break;
                 }
-                if !core.opts.pull_interval.is_zero() && !pause(&core, core.opts.pull_interval).await {
+                if !core.opts.pull_interval.is_zero()
+                    && !pause(&core, core.opts.pull_interval).await
+                {
                     break;
                 }
             }
@@ -108,7 +112,8 @@ async fn pull_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
                 // Java: drop the queue, write the broker's offset through, let the next
                 // rebalance create it again from there.
                 pq.set_dropped();
-                core.store.update(pq.queue(), response.next_begin_offset, false);
+                core.store
+                    .update(pq.queue(), response.next_begin_offset, false);
                 core.store.persist(pq.queue()).await;
                 core.store.remove(pq.queue());
                 core.table().remove(pq.queue());
@@ -132,7 +137,9 @@ fn must_wait(core: &Core, pq: &ProcessQueue) -> Option<Duration> {
     }
     if o.topic_count_limit.is_some() || o.topic_bytes_limit.is_some() {
         let (tc, tb) = core.topic_cache(&pq.queue().topic);
-        if o.topic_count_limit.is_some_and(|l| tc > l) || o.topic_bytes_limit.is_some_and(|l| tb > l) {
+        if o.topic_count_limit.is_some_and(|l| tc > l)
+            || o.topic_bytes_limit.is_some_and(|l| tb > l)
+        {
             return Some(FLOW_CONTROL_DELAY);
         }
     }
@@ -221,8 +228,10 @@ fn decode(
                 if !filter::passes(sub, &m) {
                     continue;
                 }
-                m.properties.insert(property::MIN_OFFSET, r.min_offset.to_string());
-                m.properties.insert(property::MAX_OFFSET, r.max_offset.to_string());
+                m.properties
+                    .insert(property::MIN_OFFSET, r.min_offset.to_string());
+                m.properties
+                    .insert(property::MAX_OFFSET, r.max_offset.to_string());
                 out.push(ReceivedMessage::new(m, pq.queue().clone(), core.group()));
             }
             Err(e) => warn!(queue = %pq.queue(), error = %e, "undecodable message skipped"),
@@ -241,11 +250,10 @@ async fn dispatch(
     let start_orderly = pq.put(&msgs);
     match core.sink.get() {
         Some(Sink::Concurrent(_)) => crate::consume_concurrent::submit(core, pq, msgs),
-        Some(Sink::Orderly(_)) => {
-            if start_orderly {
-                crate::consume_orderly::spawn(core, pq.clone());
-            }
+        Some(Sink::Orderly(_)) if start_orderly => {
+            crate::consume_orderly::spawn(core, pq.clone());
         }
+        Some(Sink::Orderly(_)) => {}
         Some(Sink::Lite(tx)) => {
             let batch = LiteBatch {
                 pq: pq.clone(),

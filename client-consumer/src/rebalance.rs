@@ -25,7 +25,11 @@ pub(crate) async fn rebalance(core: &Arc<Core>) {
     if let Some(assigned) = core.assigned.read().ok().and_then(|a| a.clone()) {
         let topics: BTreeSet<String> = assigned.iter().map(|q| q.topic.clone()).collect();
         for topic in topics {
-            let mine = assigned.iter().filter(|q| q.topic == topic).cloned().collect();
+            let mine = assigned
+                .iter()
+                .filter(|q| q.topic == topic)
+                .cloned()
+                .collect();
             update_table(core, &topic, mine).await;
         }
         return;
@@ -40,7 +44,11 @@ pub(crate) async fn rebalance(core: &Arc<Core>) {
             continue;
         };
         let mine: BTreeSet<MessageQueue> = if core.is_clustering() {
-            let mut ids = match core.instance.find_consumer_id_list(&topic, core.group()).await {
+            let mut ids = match core
+                .instance
+                .find_consumer_id_list(&topic, core.group())
+                .await
+            {
                 Ok(ids) if !ids.is_empty() => ids,
                 Ok(_) => continue,
                 Err(e) => {
@@ -158,7 +166,8 @@ async fn broker_master(core: &Core, broker_name: &str, topic: &str) -> Option<St
         return Some(f.addr);
     }
     let _ = core.instance.update_topic_route(topic).await;
-    b.find_in_subscribe(broker_name, MASTER_ID, true).map(|f| f.addr)
+    b.find_in_subscribe(broker_name, MASTER_ID, true)
+        .map(|f| f.addr)
 }
 
 /// Locks one queue on its broker (LOCK_BATCH_MQ).
@@ -168,7 +177,12 @@ pub(crate) async fn lock(core: &Core, q: &MessageQueue) -> bool {
     };
     let body = lock_body(core, vec![q.clone()]);
     let timeout = core.instance.config().api_timeout();
-    match core.instance.api().lock_batch_mq(&addr, &body, timeout).await {
+    match core
+        .instance
+        .api()
+        .lock_batch_mq(&addr, &body, timeout)
+        .await
+    {
         Ok(locked) => locked.contains(q),
         Err(e) => {
             warn!(queue = %q, error = %e, "lock failed");
@@ -195,7 +209,12 @@ pub(crate) async fn lock_all(core: &Core) {
             continue;
         };
         let body = lock_body(core, pqs.iter().map(|p| p.queue().clone()).collect());
-        match core.instance.api().lock_batch_mq(&addr, &body, timeout).await {
+        match core
+            .instance
+            .api()
+            .lock_batch_mq(&addr, &body, timeout)
+            .await
+        {
             Ok(locked) => {
                 for pq in &pqs {
                     pq.set_locked(locked.contains(pq.queue()));

@@ -15,13 +15,15 @@ use crate::message::ReceivedMessage;
 const SEND_BACK_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Sends `msg` back for redelivery after `delay_level`; returns whether the broker has it.
-pub(crate) async fn send_back(core: &Core, msg: &ReceivedMessage, delay_level: i32, orderly: bool) -> bool {
+pub(crate) async fn send_back(
+    core: &Core,
+    msg: &ReceivedMessage,
+    delay_level: i32,
+    orderly: bool,
+) -> bool {
     let max = core.opts.max_reconsume(orderly);
     let broker = &msg.queue().broker_name;
-    let addr = match core.master_of(msg.queue()).await {
-        Ok(a) => Some(a),
-        Err(_) => None,
-    };
+    let addr = core.master_of(msg.queue()).await.ok();
     if let Some(addr) = addr {
         let r = core
             .instance
@@ -41,10 +43,19 @@ pub(crate) async fn send_back(core: &Core, msg: &ReceivedMessage, delay_level: i
                 debug!(msg_id = %msg.msg_id(), delay_level, "message sent back");
                 return true;
             }
-            Err(e) => warn!(msg_id = %msg.msg_id(), error = %e, "send back failed; resending to the retry topic"),
+            Err(e) => {
+                warn!(msg_id = %msg.msg_id(), error = %e, "send back failed; resending to the retry topic")
+            }
         }
     }
-    resend(core, msg, msg.reconsume_times() + 1, Some(3 + msg.reconsume_times()), max).await
+    resend(
+        core,
+        msg,
+        msg.reconsume_times() + 1,
+        Some(3 + msg.reconsume_times()),
+        max,
+    )
+    .await
 }
 
 /// Puts a copy of `msg` into `%RETRY%group` (Java's fallback in `sendMessageBack`, and the

@@ -15,10 +15,18 @@ use rmq_client_consumer::{ConsumeResult, Filter, PushConsumer, ReceivedMessage};
 
 /// Command-line options, named as Java's benchmark `Consumer`.
 #[derive(Debug, Parser)]
-#[command(name = "rmq-bench-consumer", about = "Consume and report TPS and latencies")]
+#[command(
+    name = "rmq-bench-consumer",
+    about = "Consume and report TPS and latencies"
+)]
 struct Args {
     /// Name-server addresses.
-    #[arg(short = 'n', long, env = "NAMESRV_ADDR", default_value = "127.0.0.1:9876")]
+    #[arg(
+        short = 'n',
+        long,
+        env = "NAMESRV_ADDR",
+        default_value = "127.0.0.1:9876"
+    )]
     namesrv: String,
     /// Topic.
     #[arg(short = 't', long, default_value = "BenchmarkTest")]

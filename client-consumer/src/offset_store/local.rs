@@ -54,7 +54,9 @@ impl LocalFile {
     pub(crate) fn read(&self) -> Result<BTreeMap<MessageQueue, i64>> {
         match self.read_one(&self.path) {
             Ok(t) => Ok(t),
-            Err(e) => self.read_one(&self.path.with_extension("json.bak")).or(Err(e)),
+            Err(e) => self
+                .read_one(&self.path.with_extension("json.bak"))
+                .or(Err(e)),
         }
     }
 
@@ -64,9 +66,8 @@ impl LocalFile {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
             Err(e) => return Err(self.err(e)),
         };
-        let w: Wrapper = rmq_protocol::from_fastjson(&bytes).map_err(|e| {
-            self.err(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
-        })?;
+        let w: Wrapper = rmq_protocol::from_fastjson(&bytes)
+            .map_err(|e| self.err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
         Ok(w.offset_table)
     }
 

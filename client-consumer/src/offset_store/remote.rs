@@ -29,11 +29,12 @@ pub(crate) async fn query(
     group: &str,
     queue: &MessageQueue,
 ) -> Result<Option<i64>> {
-    let addr = master(instance, queue)
-        .await
-        .ok_or_else(|| rmq_client_core::Error::BrokerNotFound {
-            broker_name: queue.broker_name.clone(),
-        })?;
+    let addr =
+        master(instance, queue)
+            .await
+            .ok_or_else(|| rmq_client_core::Error::BrokerNotFound {
+                broker_name: queue.broker_name.clone(),
+            })?;
     let timeout = instance.config().api_timeout();
     Ok(instance
         .api()
@@ -56,8 +57,15 @@ pub(crate) async fn commit(
     let timeout = instance.config().api_timeout();
     let api = instance.api();
     let r = if oneway {
-        api.update_consumer_offset_oneway(&addr, group, &queue.topic, queue.queue_id, offset, timeout)
-            .await
+        api.update_consumer_offset_oneway(
+            &addr,
+            group,
+            &queue.topic,
+            queue.queue_id,
+            offset,
+            timeout,
+        )
+        .await
     } else {
         api.update_consumer_offset(&addr, group, &queue.topic, queue.queue_id, offset, timeout)
             .await
