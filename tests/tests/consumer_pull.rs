@@ -20,7 +20,12 @@ async fn poll_until(c: &PullConsumer, want: &BTreeSet<String>) -> Vec<ReceivedMe
         if want.is_subset(&ids) {
             return got;
         }
-        assert!(Instant::now() < deadline, "only {} of {} polled", ids.len(), want.len());
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {} polled",
+            ids.len(),
+            want.len()
+        );
         got.extend(c.poll(Duration::from_millis(500)).await);
     }
 }
@@ -35,7 +40,10 @@ fn builder(group: &str) -> rmq_client_consumer::PullConsumerBuilder {
 /// Subscribe mode polls every message exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lite_pull_subscribe_polls_every_message_once() {
-    let (topic, group) = (rmq_tests::names::topic("lite_sub"), rmq_tests::names::group("lite_sub"));
+    let (topic, group) = (
+        rmq_tests::names::topic("lite_sub"),
+        rmq_tests::names::group("lite_sub"),
+    );
     let p = producer().await;
     create_topic(&p, &topic, 4).await;
     let sent: BTreeSet<String> = send(&p, &topic, "A", 60).await.into_iter().collect();
@@ -55,7 +63,10 @@ async fn lite_pull_subscribe_polls_every_message_once() {
 /// holds a queue back until resume.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lite_pull_assign_seek_pause_and_resume() {
-    let (topic, group) = (rmq_tests::names::topic("lite_assign"), rmq_tests::names::group("lite_as"));
+    let (topic, group) = (
+        rmq_tests::names::topic("lite_assign"),
+        rmq_tests::names::group("lite_as"),
+    );
     let p = producer().await;
     create_topic(&p, &topic, 2).await;
     let sent: BTreeSet<String> = send(&p, &topic, "A", 20).await.into_iter().collect();
@@ -73,17 +84,26 @@ async fn lite_pull_assign_seek_pause_and_resume() {
     assert!(!in_q0.is_empty());
     c.seek(&q0, 0).expect("seek");
     let again = poll_until(&c, &in_q0).await;
-    assert!(again.iter().all(|m| *m.queue() == q0), "only the sought queue replays");
+    assert!(
+        again.iter().all(|m| *m.queue() == q0),
+        "only the sought queue replays"
+    );
     c.seek_to_end(&q0).await.expect("seek to end");
     c.seek_to_begin(&queues[1]).await.expect("seek to begin");
-    let t = c.offset_for_timestamp(&q0, std::time::SystemTime::now()).await.expect("by time");
+    let t = c
+        .offset_for_timestamp(&q0, std::time::SystemTime::now())
+        .await
+        .expect("by time");
     assert!(t >= 0);
     c.pause(&queues);
     tokio::time::sleep(Duration::from_millis(300)).await;
     while !c.poll(Duration::from_millis(300)).await.is_empty() {}
     let late: BTreeSet<String> = send(&p, &topic, "B", 6).await.into_iter().collect();
     let held = c.poll(Duration::from_secs(2)).await;
-    assert!(held.iter().all(|m| !late.contains(&m.msg_id())), "paused queues pulled");
+    assert!(
+        held.iter().all(|m| !late.contains(&m.msg_id())),
+        "paused queues pulled"
+    );
     c.resume(&queues);
     poll_until(&c, &late).await;
     c.shutdown().await;
@@ -93,7 +113,10 @@ async fn lite_pull_assign_seek_pause_and_resume() {
 /// Manual commit: a restarted consumer starts after what was committed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lite_pull_restart_resumes_after_the_manual_commit() {
-    let (topic, group) = (rmq_tests::names::topic("lite_commit"), rmq_tests::names::group("lite_cm"));
+    let (topic, group) = (
+        rmq_tests::names::topic("lite_commit"),
+        rmq_tests::names::group("lite_cm"),
+    );
     let p = producer().await;
     create_topic(&p, &topic, 2).await;
     let first: BTreeSet<String> = send(&p, &topic, "A", 30).await.into_iter().collect();

@@ -20,7 +20,11 @@ use util::{config, create_topic, producer, send, send_sized, until, Seen};
 
 const WAIT: Duration = Duration::from_secs(60);
 
-async fn consumer(group: &str, topic: &str, filter: Filter) -> rmq_client_consumer::PushConsumerBuilder {
+async fn consumer(
+    group: &str,
+    topic: &str,
+    filter: Filter,
+) -> rmq_client_consumer::PushConsumerBuilder {
     PushConsumer::builder()
         .client_config(config())
         .group(group)
@@ -57,18 +61,28 @@ mod futures_ready {
 /// Every message sent before the consumer starts is consumed, and none twice.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_concurrent_consumes_every_message_exactly_once() {
-    let (topic, group) = (rmq_tests::names::topic("push_all"), rmq_tests::names::group("push_all"));
+    let (topic, group) = (
+        rmq_tests::names::topic("push_all"),
+        rmq_tests::names::group("push_all"),
+    );
     let p = producer().await;
     create_topic(&p, &topic, 4).await;
     let sent: BTreeSet<String> = send(&p, &topic, "A", 100).await.into_iter().collect();
     let seen = Seen::default();
-    let c = consumer(&group, &topic, Filter::all()).await.build().await.expect("build");
+    let c = consumer(&group, &topic, Filter::all())
+        .await
+        .build()
+        .await
+        .expect("build");
     c.start(recorder(&seen)).await.expect("start");
     seen.wait(WAIT, "100 messages", |m| m.len() >= 100).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(seen.ids(), sent);
     assert_eq!(seen.len(), 100, "duplicates without any failure");
-    assert!(seen.all().iter().all(|m| m.topic() == topic && m.reconsume_times() == 0));
+    assert!(seen
+        .all()
+        .iter()
+        .all(|m| m.topic() == topic && m.reconsume_times() == 0));
     c.shutdown().await;
     p.shutdown().await;
 }
@@ -84,17 +98,25 @@ async fn tag_filter_delivers_only_listed_tags_and_sql92_true_delivers_all() {
     want.extend(send(&p, &topic, "B", 10).await);
     let other = send(&p, &topic, "C", 10).await;
     let (tags, all) = (Seen::default(), Seen::default());
-    let c1 = consumer(&rmq_tests::names::group("tags"), &topic, Filter::tags(["A", "B"]))
-        .await
-        .build()
-        .await
-        .expect("build");
+    let c1 = consumer(
+        &rmq_tests::names::group("tags"),
+        &topic,
+        Filter::tags(["A", "B"]),
+    )
+    .await
+    .build()
+    .await
+    .expect("build");
     c1.start(recorder(&tags)).await.expect("start");
-    let c2 = consumer(&rmq_tests::names::group("sql"), &topic, Filter::sql92("TRUE"))
-        .await
-        .build()
-        .await
-        .expect("build");
+    let c2 = consumer(
+        &rmq_tests::names::group("sql"),
+        &topic,
+        Filter::sql92("TRUE"),
+    )
+    .await
+    .build()
+    .await
+    .expect("build");
     c2.start(recorder(&all)).await.expect("start sql92");
     tags.wait(WAIT, "20 tagged", |m| m.len() >= 20).await;
     all.wait(WAIT, "30 by sql92", |m| m.len() >= 30).await;
@@ -111,14 +133,21 @@ async fn tag_filter_delivers_only_listed_tags_and_sql92_true_delivers_all() {
 /// with its original topic and `reconsume_times` incremented, and is consumed in the end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn later_and_panic_redeliver_with_reconsume_times_incremented() {
-    let (topic, group) = (rmq_tests::names::topic("push_later"), rmq_tests::names::group("later"));
+    let (topic, group) = (
+        rmq_tests::names::topic("push_later"),
+        rmq_tests::names::group("later"),
+    );
     let p = producer().await;
     create_topic(&p, &topic, 2).await;
     let ids = send(&p, &topic, "A", 2).await;
     let seen = Seen::default();
     let s = seen.clone();
     let panicky = ids[1].clone();
-    let c = consumer(&group, &topic, Filter::all()).await.build().await.expect("build");
+    let c = consumer(&group, &topic, Filter::all())
+        .await
+        .build()
+        .await
+        .expect("build");
     c.start(move |msgs: Vec<ReceivedMessage>| {
         let (s, panicky) = (s.clone(), panicky.clone());
         async move {
@@ -151,7 +180,10 @@ async fn later_and_panic_redeliver_with_reconsume_times_incremented() {
 /// A message that keeps failing lands in `%DLQ%group` after `max_reconsume_times` retries.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn message_failing_max_reconsume_times_goes_to_the_dlq() {
-    let (topic, group) = (rmq_tests::names::topic("push_dlq"), rmq_tests::names::group("dlq"));
+    let (topic, group) = (
+        rmq_tests::names::topic("push_dlq"),
+        rmq_tests::names::group("dlq"),
+    );
     let p = producer().await;
     create_topic(&p, &topic, 1).await;
     send(&p, &topic, "A", 1).await;
@@ -169,7 +201,10 @@ async fn message_failing_max_reconsume_times_goes_to_the_dlq() {
     })
     .await
     .expect("start");
-    until(WAIT, "three attempts", || attempts.load(Ordering::SeqCst) >= 3).await;
+    until(WAIT, "three attempts", || {
+        attempts.load(Ordering::SeqCst) >= 3
+    })
+    .await;
     let dlq = naming::dlq_topic(&group);
     let deadline = Instant::now() + WAIT;
     loop {
@@ -186,7 +221,11 @@ async fn message_failing_max_reconsume_times_goes_to_the_dlq() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(attempts.load(Ordering::SeqCst), 3, "no delivery after the DLQ");
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        3,
+        "no delivery after the DLQ"
+    );
     c.shutdown().await;
     p.shutdown().await;
 }
@@ -194,7 +233,10 @@ async fn message_failing_max_reconsume_times_goes_to_the_dlq() {
 /// Broadcasting: each of two consumers of one group gets every message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broadcasting_delivers_every_message_to_each_consumer() {
-    let (topic, group) = (rmq_tests::names::topic("push_bcast"), rmq_tests::names::group("bcast"));
+    let (topic, group) = (
+        rmq_tests::names::topic("push_bcast"),
+        rmq_tests::names::group("bcast"),
+    );
     let dir = std::env::temp_dir().join(rmq_tests::names::name("offsets", "bcast"));
     let p = producer().await;
     create_topic(&p, &topic, 4).await;
@@ -232,13 +274,24 @@ async fn broadcasting_delivers_every_message_to_each_consumer() {
 /// message is lost across the change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_consumers_split_queues_and_the_survivor_takes_all() {
-    let (topic, group) = (rmq_tests::names::topic("push_split"), rmq_tests::names::group("split"));
+    let (topic, group) = (
+        rmq_tests::names::topic("push_split"),
+        rmq_tests::names::group("split"),
+    );
     let p = producer().await;
     create_topic(&p, &topic, 4).await;
     let seen = Seen::default();
-    let c1 = consumer(&group, &topic, Filter::all()).await.build().await.expect("c1");
+    let c1 = consumer(&group, &topic, Filter::all())
+        .await
+        .build()
+        .await
+        .expect("c1");
     c1.start(recorder(&seen)).await.expect("start c1");
-    let c2 = consumer(&group, &topic, Filter::all()).await.build().await.expect("c2");
+    let c2 = consumer(&group, &topic, Filter::all())
+        .await
+        .build()
+        .await
+        .expect("c2");
     c2.start(recorder(&seen)).await.expect("start c2");
     let mine = |c: &PushConsumer| {
         c.assigned_queues()
@@ -257,7 +310,8 @@ async fn two_consumers_split_queues_and_the_survivor_takes_all() {
     // The CI broker does not notify on leave: c1 notices at its next rebalance round.
     until(WAIT, "c1 owns all four queues", || mine(&c1).len() == 4).await;
     sent.extend(send(&p, &topic, "A", 50).await);
-    seen.wait(WAIT, "all 100", |_| seen.ids().len() >= 100).await;
+    seen.wait(WAIT, "all 100", |_| seen.ids().len() >= 100)
+        .await;
     assert_eq!(seen.ids(), sent);
     c1.shutdown().await;
     p.shutdown().await;
@@ -267,20 +321,32 @@ async fn two_consumers_split_queues_and_the_survivor_takes_all() {
 /// one pull batch per queue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restarted_consumer_resumes_from_the_committed_offset() {
-    let (topic, group) = (rmq_tests::names::topic("push_resume"), rmq_tests::names::group("resume"));
+    let (topic, group) = (
+        rmq_tests::names::topic("push_resume"),
+        rmq_tests::names::group("resume"),
+    );
     let p = producer().await;
     create_topic(&p, &topic, 2).await;
     let first: BTreeSet<String> = send(&p, &topic, "A", 40).await.into_iter().collect();
     let s1 = Seen::default();
-    let c = consumer(&group, &topic, Filter::all()).await.build().await.expect("build");
+    let c = consumer(&group, &topic, Filter::all())
+        .await
+        .build()
+        .await
+        .expect("build");
     c.start(recorder(&s1)).await.expect("start");
     s1.wait(WAIT, "first 40", |m| m.len() >= 40).await;
     c.shutdown().await;
     let second: BTreeSet<String> = send(&p, &topic, "A", 40).await.into_iter().collect();
     let s2 = Seen::default();
-    let c = consumer(&group, &topic, Filter::all()).await.build().await.expect("rebuild");
+    let c = consumer(&group, &topic, Filter::all())
+        .await
+        .build()
+        .await
+        .expect("rebuild");
     c.start(recorder(&s2)).await.expect("restart");
-    s2.wait(WAIT, "second 40", |_| second.is_subset(&s2.ids())).await;
+    s2.wait(WAIT, "second 40", |_| second.is_subset(&s2.ids()))
+        .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     let dups = s2.ids().intersection(&first).count();
     assert!(dups <= 2 * 32, "{dups} duplicates");
@@ -293,7 +359,10 @@ async fn restarted_consumer_resumes_from_the_committed_offset() {
 /// at most one pull batch, checked before each pull as Java does).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flow_control_keeps_the_cache_under_the_thresholds() {
-    let (topic, group) = (rmq_tests::names::topic("push_flow"), rmq_tests::names::group("flow"));
+    let (topic, group) = (
+        rmq_tests::names::topic("push_flow"),
+        rmq_tests::names::group("flow"),
+    );
     let p = producer().await;
     create_topic(&p, &topic, 1).await;
     send_sized(&p, &topic, "A", 300, 1024).await;
@@ -329,9 +398,18 @@ async fn flow_control_keeps_the_cache_under_the_thresholds() {
     }
     println!("max cached per queue: {max_count} messages, {max_bytes} bytes");
     assert!(max_count > 0, "something was cached");
-    assert!(max_count <= count_limit + batch as usize, "{max_count} cached");
-    assert!(max_bytes <= bytes_limit + batch as u64 * 1024, "{max_bytes} bytes cached");
-    assert!(done.load(Ordering::SeqCst) < 300, "the listener is the bottleneck");
+    assert!(
+        max_count <= count_limit + batch as usize,
+        "{max_count} cached"
+    );
+    assert!(
+        max_bytes <= bytes_limit + batch as u64 * 1024,
+        "{max_bytes} bytes cached"
+    );
+    assert!(
+        done.load(Ordering::SeqCst) < 300,
+        "the listener is the bottleneck"
+    );
     c.shutdown().await;
     p.shutdown().await;
 }
@@ -340,7 +418,10 @@ async fn flow_control_keeps_the_cache_under_the_thresholds() {
 /// group gets every message the first one did not finish.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_drains_in_flight_listeners_and_loses_nothing() {
-    let (topic, group) = (rmq_tests::names::topic("push_drain"), rmq_tests::names::group("drain"));
+    let (topic, group) = (
+        rmq_tests::names::topic("push_drain"),
+        rmq_tests::names::group("drain"),
+    );
     let p = producer().await;
     create_topic(&p, &topic, 2).await;
     let sent: BTreeSet<String> = send(&p, &topic, "A", 60).await.into_iter().collect();
@@ -363,20 +444,72 @@ async fn shutdown_drains_in_flight_listeners_and_loses_nothing() {
     })
     .await
     .expect("start");
-    until(WAIT, "some listeners running", || started.load(Ordering::SeqCst) >= 6).await;
+    until(WAIT, "some listeners running", || {
+        started.load(Ordering::SeqCst) >= 6
+    })
+    .await;
     let t = Instant::now();
     c.shutdown().await;
     let took = t.elapsed();
-    assert_eq!(started.load(Ordering::SeqCst), finished.len(), "every started listener finished");
+    assert_eq!(
+        started.load(Ordering::SeqCst),
+        finished.len(),
+        "every started listener finished"
+    );
     assert!(took < Duration::from_secs(10), "drained in {took:?}");
     let rest = Seen::default();
-    let c = consumer(&group, &topic, Filter::all()).await.build().await.expect("rebuild");
+    let c = consumer(&group, &topic, Filter::all())
+        .await
+        .build()
+        .await
+        .expect("rebuild");
     c.start(recorder(&rest)).await.expect("restart");
     let done = finished.ids();
     rest.wait(WAIT, "the rest", |_| {
-        sent.iter().all(|id| done.contains(id) || rest.ids().contains(id))
+        sent.iter()
+            .all(|id| done.contains(id) || rest.ids().contains(id))
     })
     .await;
+    c.shutdown().await;
+    p.shutdown().await;
+}
+
+/// Orderly consumption on the real broker: it accepts the 5.x lock body that client-core
+/// sends, so queues are locked and each queue's messages arrive in offset order. (Lock
+/// semantics beyond that are covered by `client-consumer/tests/fake_broker.rs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn push_orderly_preserves_per_queue_order() {
+    let (topic, group) = (
+        rmq_tests::names::topic("push_orderly"),
+        rmq_tests::names::group("orderly"),
+    );
+    let p = producer().await;
+    create_topic(&p, &topic, 2).await;
+    let sent: BTreeSet<String> = send(&p, &topic, "A", 40).await.into_iter().collect();
+    let seen = Seen::default();
+    let s = seen.clone();
+    let c = consumer(&group, &topic, Filter::all())
+        .await
+        .build()
+        .await
+        .expect("build");
+    c.start_orderly(move |m: Vec<ReceivedMessage>| {
+        s.push(&m);
+        async { rmq_client_consumer::OrderlyResult::Success }
+    })
+    .await
+    .expect("start");
+    seen.wait(WAIT, "40 in order", |m| m.len() >= 40).await;
+    assert_eq!(seen.ids(), sent);
+    for q in c.assigned_queues().iter().filter(|q| q.topic == topic) {
+        let offsets: Vec<i64> = seen
+            .all()
+            .iter()
+            .filter(|m| m.queue() == q)
+            .map(ReceivedMessage::queue_offset)
+            .collect();
+        assert!(offsets.windows(2).all(|w| w[0] < w[1]), "{q}: {offsets:?}");
+    }
     c.shutdown().await;
     p.shutdown().await;
 }

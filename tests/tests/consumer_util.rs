@@ -47,7 +47,12 @@ pub async fn create_topic(p: &ClientInstance, topic: &str, queues: i32) {
         ..TopicConfig::default()
     };
     p.api()
-        .create_topic(&rmq_tests::broker_addr(), "TBW102", &config, Duration::from_secs(5))
+        .create_topic(
+            &rmq_tests::broker_addr(),
+            "TBW102",
+            &config,
+            Duration::from_secs(5),
+        )
         .await
         .expect("create topic");
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -111,7 +116,12 @@ impl Seen {
     }
 
     /// Waits until `done` holds for the messages seen, or panics after `timeout`.
-    pub async fn wait(&self, timeout: Duration, what: &str, done: impl Fn(&[ReceivedMessage]) -> bool) {
+    pub async fn wait(
+        &self,
+        timeout: Duration,
+        what: &str,
+        done: impl Fn(&[ReceivedMessage]) -> bool,
+    ) {
         let deadline = Instant::now() + timeout;
         loop {
             if done(&self.all()) {
