@@ -6,11 +6,9 @@
 
 use std::fmt;
 
-use rmq_protocol::acl::{self, Credentials as SigningKey};
+use rmq_protocol::acl::{self, Credentials};
 use rmq_protocol::Command;
 use rmq_remoting::RpcHook;
-
-use crate::config::Credentials;
 
 /// An [`RpcHook`] that adds `AccessKey`, `SecurityToken` (when set) and `Signature` to every
 /// request, signing all ext fields and the body.
@@ -24,11 +22,7 @@ use crate::config::Credentials;
 /// use rmq_client_core::config::Credentials;
 /// use rmq_remoting::RemotingClient;
 ///
-/// let credentials = Credentials {
-///     access_key: "rocketmq2".into(),
-///     secret_key: "12345678".into(),
-///     security_token: None,
-/// };
+/// let credentials = Credentials::new("rocketmq2", "12345678");
 /// let remoting = RemotingClient::builder()
 ///     .hook(Arc::new(AclHook::new(&credentials)))
 ///     .build();
@@ -36,20 +30,15 @@ use crate::config::Credentials;
 /// ```
 #[derive(Clone)]
 pub struct AclHook {
-    key: SigningKey,
+    key: Credentials,
 }
 
 impl AclHook {
     /// A hook signing with `credentials`.
     pub fn new(credentials: &Credentials) -> Self {
-        let mut key = SigningKey::new(
-            credentials.access_key.as_str(),
-            credentials.secret_key.as_str(),
-        );
-        if let Some(token) = &credentials.security_token {
-            key = key.with_security_token(token.as_str());
+        AclHook {
+            key: credentials.clone(),
         }
-        AclHook { key }
     }
 
     /// The access key requests are signed with.
@@ -87,10 +76,10 @@ mod tests {
     use super::*;
 
     fn credentials(token: Option<&str>) -> Credentials {
-        Credentials {
-            access_key: "rocketmq2".into(),
-            secret_key: "12345678".into(),
-            security_token: token.map(str::to_owned),
+        let credentials = Credentials::new("rocketmq2", "12345678");
+        match token {
+            Some(t) => credentials.with_security_token(t),
+            None => credentials,
         }
     }
 
@@ -154,11 +143,9 @@ mod tests {
 
     #[test]
     fn debug_redacts_the_secret_and_the_token() {
-        let hook = AclHook::new(&Credentials {
-            access_key: "visible-ak".into(),
-            secret_key: "hidden-secret".into(),
-            security_token: Some("hidden-token".into()),
-        });
+        let hook = AclHook::new(
+            &Credentials::new("visible-ak", "hidden-secret").with_security_token("hidden-token"),
+        );
         let shown = format!("{hook:?}");
         assert!(shown.contains("visible-ak"));
         assert!(!shown.contains("hidden-secret"));

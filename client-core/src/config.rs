@@ -4,9 +4,9 @@
 //! Two configs that would make one instance behave differently are told apart by
 //! [`ClientConfig::conflicts_with`]; the manager refuses to share an instance across them.
 
-use std::fmt;
 use std::time::Duration;
 
+pub use rmq_protocol::acl::Credentials;
 use rmq_protocol::{LanguageCode, SerializeType};
 
 use crate::error::{Error, Result};
@@ -16,30 +16,6 @@ pub const DEFAULT_INSTANCE_NAME: &str = "DEFAULT";
 
 /// Environment variable read for name-server addresses when none are configured.
 pub const NAMESRV_ADDR_ENV: &str = "NAMESRV_ADDR";
-
-/// Access key, secret key and optional security token for ACL signing.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
-    /// The access key, sent as `AccessKey`.
-    pub access_key: String,
-    /// The secret key; never sent, never printed.
-    pub secret_key: String,
-    /// An optional security token, sent as `SecurityToken`.
-    pub security_token: Option<String>,
-}
-
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("access_key", &self.access_key)
-            .field("secret_key", &"<redacted>")
-            .field(
-                "security_token",
-                &self.security_token.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
 
 /// Initial delays and periods of the instance's scheduled tasks. Java's values by default;
 /// tests shorten them.
@@ -415,11 +391,11 @@ impl ClientConfigBuilder {
         secret_key: impl Into<String>,
         security_token: Option<String>,
     ) -> Self {
-        self.config.credentials = Some(Credentials {
-            access_key: access_key.into(),
-            secret_key: secret_key.into(),
-            security_token,
-        });
+        let mut credentials = Credentials::new(access_key, secret_key);
+        if let Some(token) = security_token {
+            credentials = credentials.with_security_token(token);
+        }
+        self.config.credentials = Some(credentials);
         self
     }
 
