@@ -22,14 +22,24 @@ fn every_vector_file_has_a_test() {
         .unwrap_or_else(|e| panic!("cannot list {}: {e} (set RMQ_VECTORS_DIR)", dir.display()));
     let mut uncovered = Vec::new();
     for entry in entries {
-        let name = entry.expect("dir entry").file_name().to_string_lossy().into_owned();
+        let name = entry
+            .expect("dir entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
         if name.ends_with(".json") && !COVERED.iter().any(|(f, _)| *f == name) {
             uncovered.push(name);
         }
     }
-    assert!(uncovered.is_empty(), "vector files without a test: {uncovered:?}");
+    assert!(
+        uncovered.is_empty(),
+        "vector files without a test: {uncovered:?}"
+    );
     let tests = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
     for (file, test) in COVERED {
-        assert!(tests.join(test).exists(), "{file} should be run by tests/{test}");
+        assert!(
+            tests.join(test).exists(),
+            "{file} should be run by tests/{test}"
+        );
     }
 }
