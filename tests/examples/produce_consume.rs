@@ -5,7 +5,7 @@
 //! message is not consumed within the deadline.
 //!
 //! ```sh
-//! NAMESRV_ADDR=127.0.0.1:9876 cargo run -p rmq-tests --example quickstart
+//! NAMESRV_ADDR=127.0.0.1:9876 cargo run -p rmq-tests --example produce_consume
 //! ```
 //! `cargo xtask demo` starts a local name server and broker, runs this, and stops them.
 
