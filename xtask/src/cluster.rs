@@ -302,11 +302,14 @@ fn teardown(state: &State) {
         .filter(|&p| server::is_alive(p) && server::is_server(p))
         .collect();
     for &p in &pids {
-        server::signal(p, "TERM");
+        server::ask_to_stop(p);
     }
     for &p in &pids {
         if server::terminate(p, server::STOP_GRACE) {
-            eprintln!("xtask: pid {p} ignored SIGTERM and was killed");
+            eprintln!(
+                "xtask: pid {p} did not stop within {:?} and was killed",
+                server::STOP_GRACE
+            );
         }
     }
     remove_dir(&state.dir);

@@ -1,4 +1,4 @@
-//! `cargo xtask it [--brokers N] [-- TEST ARGS]`: the integration tests of `rmq-tests` against
+//! `cargo xtask it [--brokers N] [-- CARGO TEST ARGS]`: the integration tests of `rmq-tests` against
 //! a local cluster, which is started for the run (and always torn down) unless one is running.
 
 use anyhow::{bail, Result};
@@ -23,20 +23,18 @@ fn parse(args: &[String]) -> Result<(usize, &[String])> {
                 i += 2;
             }
             other => bail!(
-                "unknown argument `{other}` (usage: cargo xtask it [--brokers N] [-- TEST ARGS])"
+                "unknown argument `{other}` (usage: cargo xtask it [--brokers N] [-- CARGO TEST ARGS])"
             ),
         }
     }
     Ok((brokers, &[]))
 }
 
-/// `cargo test -p rmq-tests [args]` with the cluster's variables set.
+/// `cargo test -p rmq-tests [args]` with the cluster's variables set; `args` go to cargo, so
+/// `--test cluster_smoke -- --nocapture` works.
 pub fn run_tests(state: &State, args: &[String]) -> Result<()> {
     let mut cmd = crate::cargo();
-    cmd.args(["test", "-p", "rmq-tests"]);
-    if !args.is_empty() {
-        cmd.arg("--").args(args);
-    }
+    cmd.args(["test", "-p", "rmq-tests"]).args(args);
     for (k, v) in state.test_env() {
         cmd.env(k, v);
     }

@@ -27,7 +27,7 @@ pub const NAMESRV_BIN: &str = "rocketmq-namesrv-rust";
 pub const BROKER_BIN: &str = "rocketmq-broker-rust";
 /// How long to wait for every broker to show up in the name server's cluster info.
 pub const START_TIMEOUT: Duration = Duration::from_secs(60);
-/// How long a server gets to exit after SIGTERM before it is killed.
+/// How long a server gets to exit after [`ask_to_stop`] before it is killed.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// `${RMQ_CACHE_DIR:-$HOME/.cache/rmq}`.
@@ -116,7 +116,10 @@ pub fn free_ports(brokers: usize) -> io::Result<(u16, Vec<BrokerPorts>)> {
     };
     let namesrv = pick(&mut held)?;
     let mut out = Vec::new();
-    while out.len() < brokers {
+    for _ in 0..1000 {
+        if out.len() == brokers {
+            return Ok((namesrv, out));
+        }
         let listen = pick(&mut held)?;
         if listen < 1026 {
             continue;
@@ -129,8 +132,9 @@ pub fn free_ports(brokers: usize) -> io::Result<(u16, Vec<BrokerPorts>)> {
         let ha = pick(&mut held)?;
         out.push(BrokerPorts { listen, ha });
     }
-    drop(held);
-    Ok((namesrv, out))
+    Err(io::Error::other(
+        "no free broker ports (listen-2 always taken)",
+    ))
 }
 
 /// The broker's Java-properties config, exactly the CI-BROKER.md set (never `bindAddress`).
@@ -221,8 +225,11 @@ fn prepare(mut cmd: Command, log: &Path, home: &Path, detach: bool) -> io::Resul
     let out = File::options().create(true).append(true).open(log)?;
     let err = out.try_clone()?;
     cmd.stdin(Stdio::null()).stdout(out).stderr(err);
-    // The servers write their own files relative to these; keep them inside the temp dir.
-    cmd.env("ROCKETMQ_HOME", home).current_dir(home);
+    // The servers write their own files under these (the name server's KV config defaults to
+    // `$HOME/rocketmq-namesrv`); keep everything inside the temp dir.
+    cmd.env("ROCKETMQ_HOME", home)
+        .env("HOME", home)
+        .current_dir(home);
     if detach {
         use std::os::unix::process::CommandExt as _;
         cmd.process_group(0);
@@ -235,6 +242,9 @@ pub fn spawn_namesrv(dir: &Path, port: u16, detach: bool) -> io::Result<Child> {
     let mut cmd = Command::new(bin(NAMESRV_BIN));
     cmd.arg("--listenPort").arg(port.to_string());
     cmd.arg("--bindAddress").arg("127.0.0.1");
+    cmd.arg("--rocketmqHome").arg(dir);
+    cmd.arg("--kvConfigPath")
+        .arg(dir.join("namesrv").join("kvConfig.json"));
     prepare(cmd, &namesrv_log(dir), dir, detach)
 }
 
@@ -379,13 +389,20 @@ pub fn signal(pid: u32, signal: &str) {
         .status();
 }
 
-/// SIGTERM, then SIGKILL when the process is still alive after `grace`. Returns whether it had
-/// to be killed.
+/// Asks a server to shut down: SIGTERM, and SIGINT because the 1.0.0 servers ignore SIGTERM and
+/// shut down gracefully only on Ctrl-C.
+pub fn ask_to_stop(pid: u32) {
+    signal(pid, "TERM");
+    signal(pid, "INT");
+}
+
+/// [`ask_to_stop`], then SIGKILL when the process is still alive after `grace`. Returns whether
+/// it had to be killed.
 pub fn terminate(pid: u32, grace: Duration) -> bool {
     if !is_alive(pid) {
         return false;
     }
-    signal(pid, "TERM");
+    ask_to_stop(pid);
     let start = Instant::now();
     while start.elapsed() < grace {
         if !is_alive(pid) {
@@ -415,7 +432,7 @@ pub fn spawn_watchdog(owner: u32, pids: &[u32], paths: &[&Path]) -> io::Result<C
         .collect();
     let script = format!(
         "while kill -0 {owner} 2>/dev/null; do sleep 1; done; \
-         kill -TERM {pids} 2>/dev/null; sleep 3; kill -KILL {pids} 2>/dev/null; rm -rf {paths}",
+         kill -TERM {pids} 2>/dev/null; kill -INT {pids} 2>/dev/null; sleep 3; kill -KILL {pids} 2>/dev/null; rm -rf {paths}",
         paths = paths.join(" ")
     );
     use std::os::unix::process::CommandExt as _;
@@ -645,7 +662,7 @@ impl Servers {
         self.wait_ready()
     }
 
-    /// Stops every broker, then the name server (SIGTERM, SIGKILL after [`STOP_GRACE`]), and
+    /// Stops every broker, then the name server ([`ask_to_stop`], SIGKILL after [`STOP_GRACE`]), and
     /// reaps them. The directory stays.
     pub fn stop(&mut self) {
         let mut children: Vec<&mut Child> = self
@@ -661,10 +678,10 @@ impl Servers {
     }
 }
 
-/// SIGTERM to all, then SIGKILL to whatever is left after [`STOP_GRACE`]; reaps them all.
+/// [`ask_to_stop`] to all, then SIGKILL to whatever is left after [`STOP_GRACE`]; reaps them.
 fn stop_children(children: &mut [&mut Child]) {
     for c in children.iter() {
-        signal(c.id(), "TERM");
+        ask_to_stop(c.id());
     }
     let start = Instant::now();
     while start.elapsed() < STOP_GRACE
