@@ -1,7 +1,6 @@
-//! `cargo xtask demo`: start a cluster, ask the name server what it knows, print it, stop.
-//!
-//! For now this uses xtask's tiny remoting client; it will produce and consume a message
-//! through the real clients once they exist.
+//! `cargo xtask demo`: the README's main job. Starts a cluster, asks the name server what it
+//! knows (with xtask's tiny client), then produces a message and consumes it back with the real
+//! clients (`rmq-tests`' `produce_consume` example), and stops the cluster.
 
 use std::time::Duration;
 
@@ -9,6 +8,9 @@ use anyhow::{bail, Context, Result};
 
 use crate::cluster::Session;
 use crate::server::{self, wire};
+
+/// The end-to-end example in `tests/examples`.
+const EXAMPLE: &str = "produce_consume";
 
 /// The topic every broker creates at startup when `autoCreateTopicEnable` is on.
 const DEFAULT_TOPIC: &str = "TBW102";
@@ -48,6 +50,21 @@ pub fn run(args: &[String]) -> Result<()> {
     if !info.contains(broker) || !route.body.contains(broker) {
         bail!("the answers do not mention broker {broker}");
     }
-    println!("\ndemo ok: the name server knows broker {broker} and routes {DEFAULT_TOPIC} to it");
+    println!("\nthe name server knows broker {broker} and routes {DEFAULT_TOPIC} to it");
+
+    let example = crate::root()
+        .join("tests/examples")
+        .join(format!("{EXAMPLE}.rs"));
+    if example.exists() {
+        println!("\n== produce a message and consume it back (example `{EXAMPLE}`)");
+        let mut cmd = crate::cargo();
+        cmd.args(["run", "--quiet", "-p", "rmq-tests", "--example", EXAMPLE]);
+        cmd.env("NAMESRV_ADDR", namesrv);
+        for (k, v) in session.state.test_env() {
+            cmd.env(k, v);
+        }
+        crate::run_cmd(&mut cmd)?;
+    }
+    println!("\ndemo ok");
     Ok(())
 }
