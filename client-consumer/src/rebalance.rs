@@ -39,6 +39,15 @@ pub(crate) async fn rebalance(core: &Arc<Core>) {
     }
     for sub in core.subscriptions() {
         let topic = sub.topic;
+        if core.queues_of(&topic).is_none() {
+            // A topic created after the consumer started: ask now rather than waiting for the
+            // periodic route refresh (the route update fills the queue table).
+            if core.instance.update_topic_route(&topic).await.is_ok() {
+                // Register the subscription with the topic's brokers before asking who else
+                // consumes it (Java heartbeats when the queues of a consumer change).
+                let _ = core.instance.send_heartbeat_to_all_brokers().await;
+            }
+        }
         let Some(all) = core.queues_of(&topic) else {
             debug!(group = %core.group(), %topic, "no queues known yet for the topic");
             continue;
