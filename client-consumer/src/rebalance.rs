@@ -100,11 +100,14 @@ async fn update_table(core: &Arc<Core>, topic: &str, mine: BTreeSet<MessageQueue
         .collect();
     let mut changed = false;
     for (q, pq) in &current {
-        if !mine.contains(q) {
+        // A queue dropped earlier but kept (an orderly batch was running) is finished off
+        // here, and re-created below when it is ours again.
+        if !mine.contains(q) || pq.is_dropped() {
             changed |= drop_queue(core, q, pq).await;
         }
     }
-    for q in mine.iter().filter(|q| !current.contains_key(*q)) {
+    let present: BTreeSet<MessageQueue> = core.table().keys().cloned().collect();
+    for q in mine.iter().filter(|q| !present.contains(*q)) {
         if core.pull_token.is_cancelled() {
             return;
         }
