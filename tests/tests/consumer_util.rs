@@ -115,6 +115,10 @@ impl Seen {
         self.0.lock().expect("seen").len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Waits until `done` holds for the messages seen, or panics after `timeout`.
     pub async fn wait(
         &self,
