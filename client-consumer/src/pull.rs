@@ -78,7 +78,7 @@ impl PullConsumer {
         for sub in c.core.subscriptions() {
             let _ = instance.update_topic_route(&sub.topic).await;
         }
-        instance.send_heartbeat_to_all_brokers().await?;
+        instance.send_heartbeat_now().await?;
         instance.check_client_in_broker().await?;
         instance.rebalance_immediately();
         info!(group = %c.core.group(), "lite pull consumer started");
@@ -103,7 +103,7 @@ impl PullConsumer {
             s.insert(topic.to_owned(), sub);
         }
         let _ = self.core.instance.update_topic_route(topic).await;
-        self.core.instance.send_heartbeat_to_all_brokers().await?;
+        self.core.instance.send_heartbeat_now().await?;
         self.core.instance.rebalance_immediately();
         Ok(())
     }
@@ -333,9 +333,7 @@ impl PullConsumer {
             core.store.persist(pq.queue()).await;
         }
         core.instance.unregister_consumer(core.group()).await;
-        if core.instance.is_idle() {
-            core.instance.shutdown().await;
-        }
+        core.instance.release_if_idle().await;
         info!(group = %core.group(), "lite pull consumer shut down");
     }
 }

@@ -126,7 +126,7 @@ impl PushConsumer {
                 }
             }
         }
-        instance.send_heartbeat_to_all_brokers().await?;
+        instance.send_heartbeat_now().await?;
         if let Err(e) = instance.check_client_in_broker().await {
             instance.unregister_consumer(core.group()).await;
             self.stop_tasks().await;
@@ -186,9 +186,7 @@ impl PushConsumer {
             }
             self.core.instance.unregister_consumer(self.group()).await;
         }
-        if self.core.instance.is_idle() {
-            self.core.instance.shutdown().await;
-        }
+        self.core.instance.release_if_idle().await;
         info!(group = %self.group(), "push consumer shut down");
     }
 

@@ -62,6 +62,23 @@ impl ClientInstance {
                 ..HeartbeatReport::default()
             });
         };
+        self.heartbeat_round(&mut rounds).await
+    }
+
+    /// Sends a heartbeat round now, waiting (up to the 3 s lock timeout) for a running round to
+    /// finish instead of skipping: what a producer or consumer needs at start, so that its
+    /// first request does not race the broker's registration (`SUBSCRIPTION_NOT_EXIST`).
+    ///
+    /// # Errors
+    /// [`Error::LockTimeout`] when a round holds the lock for over 3 s.
+    pub async fn send_heartbeat_now(&self) -> Result<HeartbeatReport> {
+        let mut rounds = tokio::time::timeout(LOCK_TIMEOUT, self.inner.heartbeat_lock.lock())
+            .await
+            .map_err(|_| Error::LockTimeout("heartbeat", LOCK_TIMEOUT))?;
+        self.heartbeat_round(&mut rounds).await
+    }
+
+    async fn heartbeat_round(&self, rounds: &mut u64) -> Result<HeartbeatReport> {
         let data = self.heartbeat_data();
         let consumers_empty = data.consumer_data_set.is_empty();
         if consumers_empty && data.producer_data_set.is_empty() {

@@ -526,14 +526,31 @@ impl ClientInstance {
     /// closes connections and waits for every task, all within the config's shutdown timeout.
     /// Safe to call more than once.
     pub async fn shutdown(&self) {
+        self.shutdown_when(false).await;
+    }
+
+    /// Shuts the instance down only if no producer, consumer or admin is registered, deciding
+    /// and switching state in one step so that a concurrent registration either lands first
+    /// (and the instance keeps running) or is refused. Returns whether it shut down.
+    ///
+    /// User-facing handles call this after unregistering their group.
+    pub async fn release_if_idle(&self) -> bool {
+        self.shutdown_when(true).await
+    }
+
+    async fn shutdown_when(&self, only_if_idle: bool) -> bool {
         let Ok(_permit) = self.inner.lifecycle.acquire().await else {
-            return;
+            return false;
         };
-        let was = self.state();
-        if was == ServiceState::ShutdownAlready {
-            return;
-        }
-        self.set_state(ServiceState::ShutdownAlready);
+        let was = {
+            let Ok(mut state) = self.inner.state.write() else {
+                return false;
+            };
+            if *state == ServiceState::ShutdownAlready || (only_if_idle && !self.is_idle()) {
+                return false;
+            }
+            std::mem::replace(&mut *state, ServiceState::ShutdownAlready)
+        };
         self.inner.token.cancel();
         let deadline = self.config().shutdown_timeout();
         let work = async {
@@ -561,6 +578,7 @@ impl ClientInstance {
         }
         manager::remove(self.client_id(), self);
         info!(client_id = %self.client_id(), "client instance shut down");
+        true
     }
 }
 
@@ -571,6 +589,17 @@ fn register<T: ?Sized>(
     value: Arc<T>,
     instance: &ClientInstance,
 ) -> Result<()> {
+    // Holding the state's read lock while inserting makes registration and
+    // `release_if_idle`'s "idle, so shut down" (taken under the write lock) mutually exclusive.
+    let state = instance
+        .inner
+        .state
+        .read()
+        .map_err(|_| instance.state_error("is poisoned"))?;
+    if *state == ServiceState::ShutdownAlready {
+        drop(state);
+        return Err(instance.state_error("is shut down; registrations are refused"));
+    }
     match table.entry(group) {
         dashmap::Entry::Occupied(e) => Err(Error::GroupExists {
             role,

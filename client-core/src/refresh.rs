@@ -111,10 +111,18 @@ impl ClientInstance {
             p.update_topic_publish_info(topic, publish.clone());
         }
         let queues = subscribe_queues(topic, &route);
+        let mut first_route_for_a_consumer = false;
         for c in self.consumers_snapshot() {
             c.update_topic_subscribe_info(topic, &queues);
+            first_route_for_a_consumer |=
+                old.is_none() && c.subscriptions().iter().any(|s| s.topic == topic);
         }
         self.routes().insert(topic, route);
+        if first_route_for_a_consumer {
+            // A topic that appeared after the consumer started: assign its queues now rather
+            // than at the next 20 s round.
+            self.rebalance_immediately();
+        }
         true
     }
 

@@ -336,3 +336,83 @@ async fn many_instances_started_and_stopped_leave_no_tasks_or_connections() {
     );
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn release_if_idle_keeps_a_used_instance_and_refuses_registrations_after() {
+    let server = mock_cluster().await;
+    let instance = ClientInstance::new(config(&server.addr(), "release")).expect("instance");
+    instance.start().await.expect("start");
+    instance
+        .register_producer(Arc::new(FakeProducer {
+            group: "PG".into(),
+            ..Default::default()
+        }))
+        .expect("producer");
+    assert!(
+        !instance.release_if_idle().await,
+        "a registered group keeps it running"
+    );
+    assert_eq!(instance.state(), ServiceState::Running);
+    instance.unregister_producer("PG").await;
+    assert!(instance.release_if_idle().await);
+    assert_eq!(instance.state(), ServiceState::ShutdownAlready);
+    let err = instance
+        .register_producer(Arc::new(FakeProducer {
+            group: "late".into(),
+            ..Default::default()
+        }))
+        .expect_err("registering into a shut-down instance");
+    assert!(matches!(err, Error::State { .. }), "{err}");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn heartbeat_now_waits_for_a_running_round_instead_of_skipping() {
+    let server = mock_cluster().await;
+    server.set_handler({
+        let addr = server.addr();
+        move |req: &rmq_protocol::Command| match req.request_code() {
+            RequestCode::HEART_BEAT => rmq_remoting::testing::Reply::Delayed(
+                Duration::from_millis(300),
+                rmq_protocol::Command::response(rmq_protocol::ResponseCode::SUCCESS, None),
+            ),
+            RequestCode::GET_ROUTEINFO_BY_TOPIC => rmq_remoting::testing::Reply::Respond(
+                rmq_protocol::Command::response(rmq_protocol::ResponseCode::SUCCESS, None)
+                    .with_body(route_to(&addr).to_json().expect("json")),
+            ),
+            _ => rmq_remoting::testing::Reply::success(),
+        }
+    });
+    let instance = ClientInstance::new(config(&server.addr(), "beat-now")).expect("instance");
+    instance
+        .register_producer(Arc::new(FakeProducer {
+            group: "PG".into(),
+            ..Default::default()
+        }))
+        .expect("producer");
+    instance.update_topic_route("T").await.expect("route");
+    let slow = instance.clone();
+    let running = tokio::spawn(async move { slow.send_heartbeat_to_all_brokers().await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let skipped = instance
+        .send_heartbeat_to_all_brokers()
+        .await
+        .expect("skip");
+    assert!(
+        skipped.skipped,
+        "the periodic form skips while a round runs"
+    );
+    let now = instance.send_heartbeat_now().await.expect("waited");
+    assert!(!now.skipped && now.acknowledged.len() == 1, "{now:?}");
+    assert_eq!(
+        running
+            .await
+            .expect("join")
+            .expect("round")
+            .acknowledged
+            .len(),
+        1
+    );
+    instance.shutdown().await;
+    server.shutdown().await;
+}

@@ -122,9 +122,7 @@ impl Shared {
         self.instance
             .unregister_producer(self.registered_group())
             .await;
-        if self.instance.is_idle() {
-            self.instance.shutdown().await;
-        }
+        self.instance.release_if_idle().await;
         info!(group = %self.settings.group, "producer shut down");
     }
 }
@@ -141,9 +139,7 @@ impl Drop for Shared {
         let group = self.registered_group().to_owned();
         handle.spawn(async move {
             instance.unregister_producer(&group).await;
-            if instance.is_idle() {
-                instance.shutdown().await;
-            }
+            instance.release_if_idle().await;
         });
     }
 }
@@ -208,15 +204,13 @@ impl Producer {
         let empty = PublishInfo::from_route(tbw, Arc::new(TopicRouteData::default()), false);
         registered.insert_publish_info(tbw, Arc::new(empty));
         if let Err(e) = instance.register_producer(registered.clone()) {
-            if instance.is_idle() {
-                instance.shutdown().await;
-            }
+            instance.release_if_idle().await;
             return Err(e.into());
         }
         if let Err(e) = instance.update_topic_route(tbw).await {
             debug!(error = %e, "no route for the auto-create topic yet");
         }
-        if let Err(e) = instance.send_heartbeat_to_all_brokers().await {
+        if let Err(e) = instance.send_heartbeat_now().await {
             debug!(error = %e, "first heartbeat failed; the periodic one retries");
         }
         let shared = Shared {
