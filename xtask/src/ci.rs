@@ -25,12 +25,18 @@ const STEPS: &[Step] = &[
 ];
 
 pub fn run(args: &[String]) -> Result<()> {
-    if !args.is_empty() {
-        bail!("usage: cargo xtask ci");
-    }
+    // `--from STEP` resumes a failed run locally; CI always runs every step.
+    let first = match args {
+        [] => 0,
+        [flag, step] if flag == "--from" => STEPS
+            .iter()
+            .position(|(name, _)| name == step)
+            .with_context(|| format!("no ci step `{step}`"))?,
+        _ => bail!("usage: cargo xtask ci [--from STEP]"),
+    };
     let total = Instant::now();
     let mut done: Vec<(&str, Duration, bool)> = Vec::new();
-    for (i, (name, step)) in STEPS.iter().enumerate() {
+    for (i, (name, step)) in STEPS.iter().enumerate().skip(first) {
         eprintln!("\n==== [{}/{}] {name} ====", i + 1, STEPS.len());
         let started = Instant::now();
         let result = step();
