@@ -1,7 +1,9 @@
 //! `cargo xtask bench [ARGS]`: every criterion bench of the workspace (`cargo bench --workspace
 //! [ARGS]`), then the producer's sink one-shot (`examples/sink_bench.rs`), which prints a
 //! Markdown table of msgs/s, client CPU and syscalls per message. Syscall totals need `perf`;
-//! without it the one-shot still reports read/write syscalls from `/proc`.
+//! without it the one-shot reports CPU and write coalescing only. Unless `RMQ_SINK_PIN` is set,
+//! both run with `RMQ_SINK_PIN=split` (client on CPU 0, sink on CPU 1) when `taskset` exists,
+//! so that runs are comparable: see BENCHMARKS.md.
 //!
 //! Record what changed in BENCHMARKS.md, with the command. Figures measured against the CI
 //! broker (crates.io `rocketmq-broker`) are never quoted.
@@ -9,8 +11,12 @@
 use anyhow::{Context, Result};
 
 pub fn run(args: &[String]) -> Result<()> {
+    let pin = std::env::var_os("RMQ_SINK_PIN").is_none() && works("taskset", &["--version"]);
     let mut cmd = crate::cargo();
     cmd.args(["bench", "--workspace"]).args(args);
+    if pin {
+        cmd.env("RMQ_SINK_PIN", "split");
+    }
     crate::run_cmd(&mut cmd)?;
     let target = target_dir()?;
     println!("criterion results: {}", target.join("criterion").display());
@@ -30,16 +36,19 @@ pub fn run(args: &[String]) -> Result<()> {
         "sink_bench",
         "--",
     ]);
-    if perf_available() {
+    if works("perf", &["--version"]) {
         sink.arg("--perf");
+    }
+    if pin {
+        sink.env("RMQ_SINK_PIN", "split");
     }
     crate::run_cmd(&mut sink)
 }
 
-/// Whether `perf` is on the PATH (the one-shot checks that it can trace, too).
-fn perf_available() -> bool {
-    std::process::Command::new("perf")
-        .arg("--version")
+/// Whether `program args` runs and succeeds (the one-shot checks that `perf` can trace, too).
+fn works(program: &str, args: &[&str]) -> bool {
+    std::process::Command::new(program)
+        .args(args)
         .output()
         .is_ok_and(|o| o.status.success())
 }
