@@ -81,7 +81,7 @@ pub fn ensure_installed() -> Result<()> {
     }
     eprintln!(
         "xtask: installing rocketmq-namesrv and rocketmq-broker {} into {} \
-         (first run only; this takes ~20 min on 2 cores)",
+         (first run only; this takes 20-40 min on 2 cores)",
         server::VERSION,
         server::install_root().display()
     );
