@@ -42,8 +42,8 @@
 //! response with a non-success code is not an error here.
 //!
 //! # Feature flags
-//! - `tls`: TLS with rustls ([`TlsConfig`]); the server is verified by default.
-//! - `testing`: [`testing::MockServer`], a scripted in-process peer.
+//! - `tls`: TLS with rustls (`TlsConfig`); the server is verified by default.
+//! - `testing`: `testing::MockServer`, a scripted in-process peer.
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]
 
