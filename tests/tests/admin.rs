@@ -203,6 +203,16 @@ async fn messages_are_found_by_key_unique_key_offset_id_and_offset() {
     assert_eq!(by_key[0].msg_id(), ids[1]);
     assert_eq!(&by_key[0].body[..], b"body-1");
 
+    // The broker's index is built in the background; right after start it refuses queries
+    // ("index query is unsafe ... rebuild may still be in progress") until it catches up.
+    let indexed = eventually(Duration::from_secs(10), || async {
+        admin
+            .query_msg_by_unique_key(&topic, &ids[2])
+            .await
+            .is_ok_and(|m| !m.is_empty())
+    })
+    .await;
+    assert!(indexed, "queryMsgByUniqueKey finds {}", ids[2]);
     let by_unique = admin
         .query_msg_by_unique_key(&topic, &ids[2])
         .await

@@ -306,11 +306,18 @@ async fn message_commands() {
         .expect("msg id column")
         .to_owned();
 
+    // The broker indexes in the background and refuses queries until the index catches up.
     let found = eventually(Duration::from_secs(10), || async {
         ok(&["queryMsgByKey", "-t", &topic, "-k", &key]).contains(&first_id)
     })
     .await;
     assert!(found, "queryMsgByKey finds the keyed message");
+    let indexed = eventually(Duration::from_secs(10), || async {
+        let o = run(&["queryMsgByUniqueKey", "-t", &topic, "-i", &second_id]);
+        o.status.success() && stdout(&o).contains("second")
+    })
+    .await;
+    assert!(indexed, "queryMsgByUniqueKey finds the second message");
     let text = ok(&["queryMsgByUniqueKey", "-t", &topic, "-i", &second_id]);
     assert!(text.contains("Message Body:        second"), "{text}");
     let offset_id = json_field(

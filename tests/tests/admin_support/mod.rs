@@ -72,6 +72,7 @@ pub async fn create_topic(admin: &Admin, topic: &str, queues: i32) {
 
 /// Sends `n` messages with keys `<key>-<i>` and tag `TagA`; returns the unique ids.
 pub async fn send(admin: &Admin, topic: &str, key: &str, n: usize) -> Vec<String> {
+    let before = total_max_offset(admin, topic).await;
     let mut ids = Vec::new();
     for i in 0..n {
         let msg = Message::new(topic, format!("body-{i}").into_bytes())
@@ -79,7 +80,30 @@ pub async fn send(admin: &Admin, topic: &str, key: &str, n: usize) -> Vec<String
             .with_keys([format!("{key}-{i}")]);
         ids.push(admin.send_message(msg, None).await.expect("send").msg_id);
     }
+    // The broker dispatches stored messages to its consume queues asynchronously: wait until
+    // the queues show every message sent here, so the max offsets, consume stats and pulls a
+    // test reads next include them.
+    let visible = eventually(Duration::from_secs(10), || async {
+        total_max_offset(admin, topic).await >= before + n as i64
+    })
+    .await;
+    assert!(
+        visible,
+        "the consume queues of {topic} show the {n} messages sent"
+    );
     ids
+}
+
+/// The sum of the max offsets of `topic`'s queues (0 while it has no route).
+pub async fn total_max_offset(admin: &Admin, topic: &str) -> i64 {
+    let Ok(queues) = admin.topic_queues(topic).await else {
+        return 0;
+    };
+    let mut total = 0;
+    for q in queues {
+        total += admin.max_offset(&q).await.unwrap_or(0);
+    }
+    total
 }
 
 /// The shared broker's name.
