@@ -1,0 +1,165 @@
+//! The send attempt loop against two scripted brokers: retries on the codes Java retries on,
+//! avoiding the broker that just failed, stopping at once on other codes, and an error that
+//! lists every attempt with its broker, code and remark. (The real-broker crash test in
+//! `tests/tests/producer.rs` covers retrying onto a live broker after a kill.)
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use rmq_client_producer::{Error, Message, Producer};
+use rmq_protocol::body::{BrokerData, JsonBody, QueueData, TopicRouteData};
+use rmq_protocol::header::SendMessageResponseHeader;
+use rmq_protocol::{Command, RequestCode, ResponseCode};
+use rmq_remoting::testing::{MockServer, Reply};
+
+fn route(a: &str, b: &str) -> TopicRouteData {
+    let broker = |name: &str, addr: &str| BrokerData {
+        broker_addrs: [(0, addr.to_owned())].into(),
+        broker_name: name.into(),
+        cluster: "c".into(),
+        ..BrokerData::default()
+    };
+    let queues = |name: &str| QueueData {
+        broker_name: name.into(),
+        perm: 6,
+        read_queue_nums: 1,
+        write_queue_nums: 1,
+        topic_sys_flag: 0,
+    };
+    TopicRouteData {
+        broker_datas: vec![broker("broker-a", a), broker("broker-b", b)],
+        queue_datas: vec![queues("broker-a"), queues("broker-b")],
+        ..TopicRouteData::default()
+    }
+}
+
+fn stored() -> Reply {
+    let header = SendMessageResponseHeader {
+        msg_id: "7F00000100002A9F0000000000000001".into(),
+        queue_id: 0,
+        queue_offset: 1,
+        ..SendMessageResponseHeader::default()
+    };
+    Reply::Respond(Command::response(ResponseCode::SUCCESS, None).with_header(&header))
+}
+
+/// `a` is also the name server; each broker answers sends with `a_send` / `b_send`.
+async fn brokers(
+    a_send: impl Fn() -> Reply + Send + Sync + 'static,
+    b_send: impl Fn() -> Reply + Send + Sync + 'static,
+) -> (MockServer, MockServer) {
+    let b = MockServer::start(move |req: &Command| match req.request_code() {
+        RequestCode::SEND_MESSAGE_V2 => b_send(),
+        _ => Reply::success(),
+    })
+    .await
+    .expect("broker-b");
+    let b_addr = b.addr();
+    let a_addr: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let me = a_addr.clone();
+    let a = MockServer::start(move |req: &Command| match req.request_code() {
+        RequestCode::GET_ROUTEINFO_BY_TOPIC => {
+            let body = route(me.get().map_or("", String::as_str), &b_addr)
+                .to_json()
+                .expect("route");
+            Reply::Respond(Command::response(ResponseCode::SUCCESS, None).with_body(body))
+        }
+        RequestCode::SEND_MESSAGE_V2 => a_send(),
+        _ => Reply::success(),
+    })
+    .await
+    .expect("broker-a");
+    let _ = a_addr.set(a.addr());
+    (a, b)
+}
+
+fn failing(code: ResponseCode, remark: &'static str) -> impl Fn() -> Reply + Send + Sync + 'static {
+    move || Reply::Respond(Command::response(code, Some(remark.into())))
+}
+
+async fn producer(namesrv: &str) -> Producer {
+    Producer::builder()
+        .namesrv(namesrv)
+        .group("attempts_pg")
+        .retries(2)
+        .send_timeout(Duration::from_secs(5))
+        .build()
+        .await
+        .expect("producer")
+}
+
+#[tokio::test]
+async fn a_retried_code_moves_to_the_other_broker_and_succeeds_there() {
+    let (a, _b) = brokers(failing(ResponseCode::SYSTEM_ERROR, "disk full"), stored).await;
+    let producer = producer(&a.addr()).await;
+    for _ in 0..4 {
+        let receipt = producer
+            .send(&Message::new("T", "x"))
+            .await
+            .expect("stored on broker-b");
+        assert_eq!(receipt.queue().broker_name, "broker-b");
+    }
+    producer.shutdown().await;
+}
+
+#[tokio::test]
+async fn when_every_attempt_fails_the_error_lists_them_all() {
+    let (a, _b) = brokers(
+        failing(ResponseCode::SYSTEM_ERROR, "disk full"),
+        failing(ResponseCode::SERVICE_NOT_AVAILABLE, "not ready"),
+    )
+    .await;
+    let producer = producer(&a.addr()).await;
+    let err = producer
+        .send(&Message::new("T", "x"))
+        .await
+        .expect_err("both brokers refuse");
+    let Error::Send { attempts, .. } = &err else {
+        panic!("expected a send error, got {err:?}")
+    };
+    assert_eq!(attempts.len(), 3, "1 + 2 retries: {attempts:#?}");
+    for pair in attempts.windows(2) {
+        assert_ne!(
+            pair[0].broker_name, pair[1].broker_name,
+            "the broker that just failed is avoided"
+        );
+    }
+    for attempt in attempts {
+        let (code, remark) = match attempt.broker_name.as_str() {
+            "broker-a" => (ResponseCode::SYSTEM_ERROR, "disk full"),
+            _ => (ResponseCode::SERVICE_NOT_AVAILABLE, "not ready"),
+        };
+        assert_eq!(attempt.response_code(), Some(code));
+        assert_eq!(attempt.remark(), Some(remark));
+        assert!(attempt.addr.is_some());
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains('3') || text.contains("attempt"),
+        "the message says how many attempts: {text}"
+    );
+    producer.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_code_java_does_not_retry_fails_after_one_attempt() {
+    let (a, b) = brokers(
+        failing(ResponseCode::MESSAGE_ILLEGAL, "too big"),
+        failing(ResponseCode::MESSAGE_ILLEGAL, "too big"),
+    )
+    .await;
+    let producer = producer(&a.addr()).await;
+    let err = producer
+        .send(&Message::new("T", "x"))
+        .await
+        .expect_err("illegal");
+    assert_eq!(err.response_code(), Some(ResponseCode::MESSAGE_ILLEGAL));
+    let sends = a
+        .requests()
+        .iter()
+        .chain(b.requests().iter())
+        .filter(|c| c.request_code() == RequestCode::SEND_MESSAGE_V2)
+        .count();
+    assert_eq!(sends, 1, "no retry on MESSAGE_ILLEGAL");
+    producer.shutdown().await;
+}
