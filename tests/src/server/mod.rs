@@ -27,6 +27,8 @@ pub const NAMESRV_BIN: &str = "rocketmq-namesrv-rust";
 pub const BROKER_BIN: &str = "rocketmq-broker-rust";
 /// How long to wait for every broker to show up in the name server's cluster info.
 pub const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How many times [`Servers::restart_broker`] starts a broker that dies during startup.
+const RESTART_ATTEMPTS: u32 = 3;
 /// How long a server gets to exit after [`ask_to_stop`] before it is killed.
 pub const STOP_GRACE: Duration = Duration::from_secs(5);
 
@@ -522,6 +524,9 @@ impl Servers {
                 install_root().display()
             ));
         }
+        if let Some(warning) = disk_warning(dir) {
+            eprintln!("xtask: WARNING: {warning}");
+        }
         let (namesrv_port, ports) =
             free_ports(brokers).map_err(|e| format!("finding free ports: {e}"))?;
         let namesrv = spawn_namesrv(dir, namesrv_port, detach)
@@ -656,10 +661,40 @@ impl Servers {
             terminate(child.id(), STOP_GRACE);
             let _ = child.wait();
         }
-        let child = spawn_broker(&broker.files, &namesrv, detach)
-            .map_err(|e| format!("restarting {name}: {e}"))?;
-        broker.child = Some(child);
-        self.wait_ready()
+        let files = broker.files.clone();
+        // rocketmq-broker 1.0.0 sometimes dies during a start that follows a kill within
+        // seconds (it registers, then fails a lifecycle step); another try a moment later
+        // succeeds. Give it three.
+        let mut last_error = String::new();
+        for attempt in 1..=RESTART_ATTEMPTS {
+            let child = spawn_broker(&files, &namesrv, detach)
+                .map_err(|e| format!("restarting {name}: {e}"))?;
+            if let Some(b) = self.brokers.iter_mut().find(|b| b.name == name) {
+                b.child = Some(child);
+            }
+            match self.wait_ready() {
+                Ok(()) => return Ok(()),
+                Err(e) if attempt < RESTART_ATTEMPTS => {
+                    last_error = e;
+                    if let Some(mut dead) = self
+                        .brokers
+                        .iter_mut()
+                        .find(|b| b.name == name)
+                        .and_then(|b| b.child.take())
+                    {
+                        terminate(dead.id(), STOP_GRACE);
+                        let _ = dead.wait();
+                    }
+                    std::thread::sleep(std::time::Duration::from_secs(2));
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "{e} (after {RESTART_ATTEMPTS} attempts; first: {last_error})"
+                    ))
+                }
+            }
+        }
+        Err(last_error)
     }
 
     /// Stops every broker, then the name server ([`ask_to_stop`], SIGKILL after [`STOP_GRACE`]), and
@@ -699,6 +734,38 @@ fn stop_children(children: &mut [&mut Child]) {
     }
 }
 
+/// Disk use above which rocketmq-store 1.0.0 marks its store full and refuses every write
+/// (`diskSpaceWarningLevelRatio`, capped at 90%): (total - available) / total of the filesystem.
+const BROKER_DISK_FULL_RATIO: f64 = 0.90;
+
+/// A warning when the filesystem holding `dir` is close to the broker's disk-full threshold,
+/// from `df -Pk` (no warning when `df` is unavailable).
+pub fn disk_warning(dir: &Path) -> Option<String> {
+    let out = Command::new("df").arg("-Pk").arg(dir).output().ok()?;
+    disk_warning_from_df(&String::from_utf8_lossy(&out.stdout), dir)
+}
+
+/// [`disk_warning`] for the text `df -Pk` printed.
+fn disk_warning_from_df(df: &str, dir: &Path) -> Option<String> {
+    let fields: Vec<&str> = df.lines().nth(1)?.split_whitespace().collect();
+    let total: f64 = fields.get(1)?.parse().ok()?;
+    let available: f64 = fields.get(3)?.parse().ok()?;
+    if total <= 0.0 {
+        return None;
+    }
+    let used = (total - available) / total;
+    (used > BROKER_DISK_FULL_RATIO - 0.05).then(|| {
+        format!(
+            "the filesystem of {} is {:.0}% used ({:.1} GiB available); rocketmq-broker refuses \
+             writes above {:.0}% (\"message store is unavailable for writes\"): free some space",
+            dir.display(),
+            used * 100.0,
+            available / (1024.0 * 1024.0),
+            BROKER_DISK_FULL_RATIO * 100.0
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -734,5 +801,25 @@ mod tests {
         dedup.sort_unstable();
         dedup.dedup();
         assert_eq!(dedup.len(), all.len(), "{all:?}");
+    }
+
+    #[test]
+    fn disk_warning_fires_near_the_brokers_disk_full_ratio_only() {
+        let dir = Path::new("/tmp/x");
+        let df = |total: u64, avail: u64| {
+            format!("Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/vda {total} 0 {avail} 0% /\n")
+        };
+        // What this machine looked like: 252 GiB, 67 GiB available (73% by the broker's count).
+        assert_eq!(
+            super::disk_warning_from_df(&df(264_241_152, 70_254_592), dir),
+            None
+        );
+        // And when the broker refused writes: 25 GiB available (90%).
+        let w = super::disk_warning_from_df(&df(264_241_152, 26_214_400), dir).expect("warning");
+        assert!(
+            w.contains("90% used") && w.contains("refuses writes above 90%"),
+            "{w}"
+        );
+        assert_eq!(super::disk_warning_from_df("garbage", dir), None);
     }
 }
