@@ -336,7 +336,7 @@ impl Admin {
                         &addr,
                         &q.broker_name,
                         RequestCode::SEND_MESSAGE_V2,
-                        &header,
+                        header,
                         message.body().clone(),
                         self.timeout(),
                     )

@@ -119,7 +119,7 @@ impl ClientInstance {
                     &addr,
                     &queue.broker_name,
                     RequestCode::SEND_MESSAGE_V2,
-                    &header,
+                    header,
                     message.body().clone(),
                     remaining,
                 )

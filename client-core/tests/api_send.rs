@@ -58,7 +58,7 @@ async fn send_v2_uses_single_letter_fields_like_java() {
             &fx.addr,
             "broker-a",
             RequestCode::SEND_MESSAGE_V2,
-            &header(),
+            header(),
             body.clone(),
             TIMEOUT,
         )
@@ -111,7 +111,7 @@ async fn send_v1_uses_java_field_names_and_bname() {
             &fx.addr,
             "broker-a",
             RequestCode::SEND_MESSAGE,
-            &header(),
+            header(),
             Bytes::from_static(b"x"),
             TIMEOUT,
         )
@@ -137,7 +137,7 @@ async fn batch_send_uses_the_v2_header_with_the_batch_flag() {
             &fx.addr,
             "broker-a",
             RequestCode::SEND_BATCH_MESSAGE,
-            &batch,
+            batch,
             Bytes::from_static(b"batch"),
             TIMEOUT,
         )
@@ -171,7 +171,7 @@ async fn flush_and_slave_codes_are_stored_statuses() {
                 &fx.addr,
                 "b",
                 RequestCode::SEND_MESSAGE_V2,
-                &header(),
+                header(),
                 Bytes::from_static(b"x"),
                 TIMEOUT,
             )
@@ -199,7 +199,7 @@ async fn missing_region_defaults_and_trace_off_is_read() {
             &fx.addr,
             "b",
             RequestCode::SEND_MESSAGE_V2,
-            &header(),
+            header(),
             Bytes::from_static(b"x"),
             TIMEOUT,
         )
@@ -223,7 +223,7 @@ async fn refused_send_is_a_broker_error_with_code_and_remark() {
             &fx.addr,
             "b",
             RequestCode::SEND_MESSAGE_V2,
-            &header(),
+            header(),
             Bytes::from_static(b"x"),
             TIMEOUT,
         )
@@ -241,7 +241,7 @@ async fn oneway_send_sets_the_oneway_flag() {
             &fx.addr,
             "broker-a",
             RequestCode::SEND_MESSAGE_V2,
-            &header(),
+            header(),
             Bytes::from_static(b"x"),
             TIMEOUT,
         )

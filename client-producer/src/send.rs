@@ -266,7 +266,7 @@ impl Shared {
                     &addr,
                     &queue.broker_name,
                     Self::code(out),
-                    &header,
+                    header,
                     out.body.clone(),
                     remaining,
                 )
@@ -361,7 +361,7 @@ impl Shared {
                 &addr,
                 &queue.broker_name,
                 Self::code(out),
-                &header,
+                header,
                 out.body.clone(),
                 remaining,
             )

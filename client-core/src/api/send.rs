@@ -83,7 +83,7 @@ impl ClientApi {
         addr: &str,
         broker_name: &str,
         code: RequestCode,
-        header: &SendMessageRequestHeader,
+        header: SendMessageRequestHeader,
         body: Bytes,
         timeout: Duration,
     ) -> Result<SendResponse> {
@@ -101,7 +101,7 @@ impl ClientApi {
         addr: &str,
         broker_name: &str,
         code: RequestCode,
-        header: &SendMessageRequestHeader,
+        header: SendMessageRequestHeader,
         body: Bytes,
         timeout: Duration,
     ) -> Result<()> {
@@ -114,10 +114,9 @@ impl ClientApi {
         &self,
         broker_name: &str,
         code: RequestCode,
-        header: &SendMessageRequestHeader,
+        mut header: SendMessageRequestHeader,
         body: Bytes,
     ) -> Command {
-        let mut header = header.clone();
         if header.broker_name.is_none() {
             header.broker_name = Some(broker_name.to_owned());
         }
