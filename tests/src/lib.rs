@@ -81,3 +81,22 @@ pub fn cluster_name() -> String {
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
+
+/// Polls `cond` every 100 ms until it holds or `within` passes; returns whether it held.
+///
+/// The real broker applies much of what a test does asynchronously (route registration,
+/// consume-queue dispatch, indexing), so tests wait for an observable outcome, never a fixed
+/// sleep.
+pub async fn eventually<F: std::future::Future<Output = bool>>(
+    within: std::time::Duration,
+    mut cond: impl FnMut() -> F,
+) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        if cond().await {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    cond().await
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 use fakes::{FakeConsumer, FakeProducer};
 use rmq_client_core::{ClientConfig, ClientInstance, TaskSchedule};
 use rmq_protocol::body::TopicConfig;
-use rmq_tests::names;
+use rmq_tests::{eventually, names};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -42,20 +42,6 @@ async fn create_topic(instance: &ClientInstance, broker: &str, topic: &str) {
         .create_topic(broker, "TBW102", &config, TIMEOUT)
         .await
         .expect("create topic");
-}
-
-async fn eventually<F: std::future::Future<Output = bool>>(
-    within: Duration,
-    mut cond: impl FnMut() -> F,
-) -> bool {
-    let deadline = tokio::time::Instant::now() + within;
-    while tokio::time::Instant::now() < deadline {
-        if cond().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    cond().await
 }
 
 #[tokio::test]

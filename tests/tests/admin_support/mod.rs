@@ -29,20 +29,7 @@ pub async fn admin() -> Admin {
         .expect("admin starts")
 }
 
-/// Polls `cond` every 100 ms until it holds or `within` passes.
-pub async fn eventually<F: std::future::Future<Output = bool>>(
-    within: Duration,
-    mut cond: impl FnMut() -> F,
-) -> bool {
-    let deadline = tokio::time::Instant::now() + within;
-    while tokio::time::Instant::now() < deadline {
-        if cond().await {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    cond().await
-}
+pub use rmq_tests::eventually;
 
 /// Creates `topic` with `queues` read and write queues on the shared broker and waits until
 /// the name server routes it.
