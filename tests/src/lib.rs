@@ -25,7 +25,9 @@
 
 pub mod cluster;
 pub mod names;
-pub mod server;
+/// Install, start and stop the crates.io servers (the `rmq-test-servers` library, shared with
+/// xtask).
+pub use rmq_test_servers as server;
 
 pub use cluster::Cluster;
 

@@ -1,7 +1,7 @@
 //! `cargo xtask`: the workspace's automation (matklad's xtask pattern), one file per task.
 //!
 //! Run `cargo xtask help` for the commands. Everything here shells out to `$CARGO` and plain
-//! Unix tools; the RocketMQ server logic is shared with `rmq-tests` through [`server`].
+//! Unix tools; the RocketMQ server management is the `rmq-test-servers` library, shared with `rmq-tests`.
 
 mod bench;
 mod ci;
@@ -10,11 +10,9 @@ mod demo;
 mod it;
 mod tidy;
 
-// Shared with the `rmq-tests` support library so that xtask's cluster and the tests' private
-// clusters start the same binaries with the same config; each side uses part of it.
-#[allow(dead_code)]
-#[path = "../../tests/src/server/mod.rs"]
-mod server;
+// The crates.io server management, shared with `rmq-tests` so that xtask's cluster and the
+// tests' private clusters start the same binaries with the same config.
+use rmq_test_servers as server;
 
 use std::path::PathBuf;
 use std::process::Command;

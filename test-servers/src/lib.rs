@@ -2,15 +2,18 @@
 //! where they are cached, how a broker is configured, starting and stopping them, and a tiny
 //! blocking remoting client that asks a name server for its cluster info.
 //!
-//! std only, because `xtask` compiles this same module through `#[path]` (xtask must not depend
-//! on `rmq-tests`, and the shared cluster and the private failover clusters must be configured
-//! the same way). It deliberately knows nothing about `rmq-protocol`: [`wire`] writes JSON
-//! headers by hand and reads response bodies as text.
+//! One library for both users of the real servers: `xtask` (the shared cluster of `cargo xtask
+//! it`/`ci`/`demo --real`) and `rmq-tests` (private clusters for failover tests), so both install
+//! and configure them the same way. std only, so that xtask stays light. It deliberately knows
+//! nothing about `rmq-protocol`: [`wire`] writes JSON headers by hand and reads response bodies as
+//! text.
 
 mod disk;
+mod install;
 pub mod wire;
 
 pub use disk::disk_warning;
+pub use install::{install, install_command};
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
@@ -57,18 +60,6 @@ pub fn bin(name: &str) -> PathBuf {
 /// Whether both server binaries are installed.
 pub fn binaries_present() -> bool {
     bin(NAMESRV_BIN).is_file() && bin(BROKER_BIN).is_file()
-}
-
-/// The arguments of the `cargo install` that puts both binaries into [`install_root`].
-pub fn install_args() -> Vec<String> {
-    vec![
-        "install".into(),
-        "--root".into(),
-        install_root().display().to_string(),
-        "--locked".into(),
-        format!("rocketmq-namesrv@{VERSION}"),
-        format!("rocketmq-broker@{VERSION}"),
-    ]
 }
 
 /// A fresh, empty directory under the system temp dir, named `<prefix>-<pid>-<nanos>`.
