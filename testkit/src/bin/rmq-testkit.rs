@@ -1,0 +1,3 @@
+//! `rmq-testkit`: runs an embedded RocketMQ cluster until interrupted.
+
+fn main() {}

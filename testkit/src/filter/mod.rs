@@ -1,0 +1,1 @@
+//! Tag and SQL92 message filters (engineer B replaces this placeholder).
