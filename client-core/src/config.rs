@@ -17,6 +17,9 @@ pub const DEFAULT_INSTANCE_NAME: &str = "DEFAULT";
 /// Environment variable read for name-server addresses when none are configured.
 pub const NAMESRV_ADDR_ENV: &str = "NAMESRV_ADDR";
 
+/// Environment variable read for the instance name when none is configured.
+pub const CLIENT_NAME_ENV: &str = "ROCKETMQ_CLIENT_NAME";
+
 /// Initial delays and periods of the instance's scheduled tasks. Java's values by default;
 /// tests shorten them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,6 +253,8 @@ impl ClientConfig {
 pub struct ClientConfigBuilder {
     config: ClientConfig,
     namesrv_set: bool,
+    instance_name_set: bool,
+    read_env: bool,
     error: Option<String>,
 }
 
@@ -260,8 +265,7 @@ impl Default for ClientConfigBuilder {
                 namesrv_addrs: Vec::new(),
                 address_server: None,
                 client_ip: String::new(),
-                instance_name: std::env::var("ROCKETMQ_CLIENT_NAME")
-                    .unwrap_or_else(|_| DEFAULT_INSTANCE_NAME.to_owned()),
+                instance_name: DEFAULT_INSTANCE_NAME.to_owned(),
                 unit_name: None,
                 unit_mode: false,
                 namespace: None,
@@ -279,6 +283,8 @@ impl Default for ClientConfigBuilder {
                 shutdown_timeout: Duration::from_secs(5),
             },
             namesrv_set: false,
+            instance_name_set: false,
+            read_env: true,
             error: None,
         }
     }
@@ -309,6 +315,16 @@ impl ClientConfigBuilder {
     /// `pid#nanos` at start).
     pub fn instance_name(mut self, name: impl Into<String>) -> Self {
         self.config.instance_name = name.into();
+        self.instance_name_set = true;
+        self
+    }
+
+    /// Whether [`build`](Self::build) falls back on the environment, as Java's `ClientConfig`
+    /// does: [`NAMESRV_ADDR_ENV`] when no name server is set and [`CLIENT_NAME_ENV`] when no
+    /// instance name is (default `true`). Turn it off for a config that must not depend on the
+    /// caller's shell, such as a test's.
+    pub fn read_env(mut self, read: bool) -> Self {
+        self.read_env = read;
         self
     }
 
@@ -422,9 +438,14 @@ impl ClientConfigBuilder {
             return Err(Error::Config(e));
         }
         let mut config = self.config;
-        if !self.namesrv_set {
+        if self.read_env && !self.namesrv_set {
             if let Ok(env) = std::env::var(NAMESRV_ADDR_ENV) {
                 config.namesrv_addrs = split_addrs(&env);
+            }
+        }
+        if self.read_env && !self.instance_name_set {
+            if let Ok(env) = std::env::var(CLIENT_NAME_ENV) {
+                config.instance_name = env;
             }
         }
         if config.namesrv_addrs.is_empty() && config.address_server.is_none() {
@@ -518,6 +539,22 @@ mod tests {
             base.unit_name(" ").build().expect("valid").client_id(),
             "10.0.0.1@inst"
         );
+    }
+
+    #[test]
+    fn without_read_env_the_environment_supplies_no_name_server() {
+        // Whatever NAMESRV_ADDR the caller's shell holds, it is not consulted.
+        let err = ClientConfig::builder()
+            .read_env(false)
+            .build()
+            .expect_err("no name server configured");
+        assert!(err.to_string().contains("no name server"), "{err}");
+        let config = ClientConfig::builder()
+            .read_env(false)
+            .namesrv("127.0.0.1:9876")
+            .build()
+            .expect("valid");
+        assert_eq!(config.instance_name(), DEFAULT_INSTANCE_NAME);
     }
 
     #[test]

@@ -65,7 +65,9 @@ async fn address_server(answer: Arc<std::sync::Mutex<(u16, String)>>) -> String 
 async fn failed_start_is_remembered_and_refused_again() {
     let answer = Arc::new(std::sync::Mutex::new((404, String::new())));
     let url = address_server(answer).await;
+    // The caller's NAMESRV_ADDR would win over the address server.
     let config = ClientConfig::builder()
+        .read_env(false)
         .address_server(&url)
         .client_ip("127.0.0.1")
         .build()
@@ -89,7 +91,9 @@ async fn address_server_answers_are_used_and_followed() {
         "127.0.0.1:1111;127.0.0.1:2222\n".to_owned(),
     )));
     let url = address_server(answer.clone()).await;
+    // The caller's NAMESRV_ADDR would win over the address server.
     let config = ClientConfig::builder()
+        .read_env(false)
         .address_server(&url)
         .client_ip("127.0.0.1")
         .build()
