@@ -23,22 +23,35 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+mod acl2;
 mod admin;
+mod admin5;
 mod consumer;
+mod controller;
 mod fastjson;
 mod heartbeat;
 mod queue;
 mod route;
+mod static_topic;
 
+pub use acl2::{AclInfo, PolicyEntryInfo, PolicyInfo, UserInfo};
 pub use admin::{
     BrokerStatsData, BrokerStatsItem, Connection, ConsumeStats, ConsumeStatsList,
     ConsumerConnection, GroupList, OffsetWrapper, ProducerConnection, QueryConsumeTimeSpanBody,
     QueueTimeSpan, SubscriptionGroupConfig, TopicConfig, TopicOffset, TopicStatsTable,
 };
+pub use admin5::{
+    CheckRocksdbCqWriteResult, CreateTopicListRequestBody, GroupForbidden,
+    QuerySubscriptionResponseBody, SubscriptionGroupConfigV5, SubscriptionGroupList, TopicConfigV5,
+};
 pub use consumer::{
     running_info_keys, ConsumeDirectlyOutcome, ConsumeMessageDirectlyResult, ConsumeStatus,
     ConsumerListBody, ConsumerRunningInfo, GetConsumerStatusBody, LockBatchRequestBody,
     LockBatchResponseBody, ProcessQueueInfo, ResetOffsetBody, UnlockBatchRequestBody,
+};
+pub use controller::{
+    BrokerMemberGroup, BrokerReplicasInfo, EpochEntry, EpochEntryCache, HaClientRuntimeInfo,
+    HaConnectionRuntimeInfo, HaRuntimeInfo, ReplicaIdentity, ReplicasInfo,
 };
 pub use fastjson::{from_fastjson, to_fastjson_queue_keys, to_standard_json};
 pub use heartbeat::{
@@ -48,6 +61,10 @@ pub use heartbeat::{
 pub use queue::{mq_map, MessageQueue};
 pub use route::{
     BrokerData, ClusterInfo, KvTable, QueueData, TopicList, TopicRouteData, MASTER_ID,
+};
+pub use static_topic::{
+    LogicQueueMappingItem, TopicConfigAndQueueMapping, TopicQueueMappingDetail,
+    METADATA_SCOPE_GLOBAL,
 };
 
 /// A JSON body: written as standard JSON, read with the fastjson-tolerant reader.

@@ -65,6 +65,7 @@ macro_rules! header {
 }
 
 mod admin;
+mod admin5;
 mod client;
 mod consumer;
 mod kv;
@@ -76,6 +77,7 @@ mod send;
 mod transaction;
 
 pub use admin::*;
+pub use admin5::*;
 pub use client::*;
 pub use consumer::*;
 pub use kv::*;
