@@ -16,11 +16,12 @@ pub enum Error {
     /// A configuration value is invalid.
     #[error("invalid client config: {0}")]
     Config(String),
-    /// The transport failed (connect, timeout, closed connection...).
-    #[error("remoting error")]
+    /// The transport failed (connect, timeout, closed connection...); the text is the
+    /// transport's, which names the address and the cause.
+    #[error(transparent)]
     Remoting(#[from] rmq_remoting::Error),
     /// A frame, header or body could not be encoded or decoded.
-    #[error("protocol error")]
+    #[error("protocol error: {}", rmq_remoting::Error::chain(.0))]
     Protocol(#[from] rmq_protocol::Error),
     /// A broker or name server answered with a non-success code.
     #[error("{addr} answered {code}{}", remark.as_deref().map(|r| format!(": {r}")).unwrap_or_default())]
@@ -39,6 +40,16 @@ pub enum Error {
         topic: String,
         /// Why (the name server's answer, or that none was reachable).
         reason: String,
+    },
+    /// A route lookup shared by concurrent callers failed; `source` is its error, the same
+    /// for every caller that waited on it. [`Error::kind`] is the source's.
+    #[error("route lookup for topic {topic} failed: {}", rmq_remoting::Error::chain(&**source))]
+    RouteLookup {
+        /// The topic looked up.
+        topic: String,
+        /// Why the lookup failed.
+        #[source]
+        source: std::sync::Arc<Error>,
     },
     /// No address is known for a broker name.
     #[error("no address known for broker {broker_name}")]
@@ -133,6 +144,7 @@ impl Error {
             }
             Error::State { .. } => ErrorKind::Shutdown,
             Error::LockTimeout(..) => ErrorKind::Timeout,
+            Error::RouteLookup { source, .. } => source.kind(),
             Error::BrokerNotFound { .. } | Error::AddressServer { .. } => ErrorKind::Other,
         }
     }
@@ -141,6 +153,7 @@ impl Error {
     pub fn response_code(&self) -> Option<ResponseCode> {
         match self {
             Error::Broker { code, .. } => Some(*code),
+            Error::RouteLookup { source, .. } => source.response_code(),
             _ => None,
         }
     }

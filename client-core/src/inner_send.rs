@@ -21,25 +21,32 @@ impl ClientInstance {
     /// The publish info of `topic`, refreshing the route when unknown; a topic the name server
     /// does not know yet uses the auto-create topic's route.
     ///
+    /// Concurrent callers that find no route share one lookup and then re-read the route
+    /// table, so a burst of sends on a fresh producer makes one name-server request.
+    ///
     /// # Errors
-    /// [`Error::RouteNotFound`] when neither route exists.
+    /// [`Error::RouteNotFound`] when neither route exists; [`Error::RouteLookup`] (naming the
+    /// topic, with the cause as its source) when the lookup failed otherwise.
+    ///
+    /// # Cancel safety
+    /// Dropping the future stops waiting; the shared lookup runs on for other callers.
     pub async fn publish_info(
         &self,
         topic: &str,
         default_queue_nums: i32,
     ) -> Result<Arc<PublishInfo>> {
         if self.routes().get(topic).is_none() {
-            if let Err(e) = self.update_topic_route(topic).await {
-                if !matches!(e, Error::RouteNotFound { .. }) {
-                    return Err(e);
-                }
-                self.update_topic_route_from_default(
-                    topic,
-                    naming::AUTO_CREATE_TOPIC_KEY_TOPIC,
-                    default_queue_nums,
-                )
-                .await?;
-            }
+            let owned = topic.to_owned();
+            self.single_flight(
+                format!("publish:{topic}"),
+                topic,
+                move |instance| async move {
+                    instance
+                        .fetch_publish_route(&owned, default_queue_nums)
+                        .await
+                },
+            )
+            .await?;
         }
         let route = self
             .routes()
@@ -49,6 +56,26 @@ impl ClientInstance {
                 reason: "route vanished while refreshing".into(),
             })?;
         Ok(Arc::new(PublishInfo::from_route(topic, route, true)))
+    }
+
+    /// The lookup of [`publish_info`](Self::publish_info): the topic's own route, else the
+    /// auto-create topic's.
+    async fn fetch_publish_route(&self, topic: &str, default_queue_nums: i32) -> Result<bool> {
+        if self.routes().get(topic).is_some() {
+            // Another flight filled it while this one was being started.
+            return Ok(false);
+        }
+        match self.fetch_topic_route(topic).await {
+            Err(Error::RouteNotFound { .. }) => {
+                self.update_topic_route_from_default(
+                    topic,
+                    naming::AUTO_CREATE_TOPIC_KEY_TOPIC,
+                    default_queue_nums,
+                )
+                .await
+            }
+            other => other,
+        }
     }
 
     /// Sends `message` with the inner producer group, retrying other brokers within `timeout`.

@@ -64,6 +64,8 @@ pub(crate) struct Inner {
     pub(crate) brokers: BrokerTable,
     /// Java's `lockNamesrv`: one route update or offline-broker clean at a time.
     pub(crate) namesrv_lock: Semaphore,
+    /// Route lookups in progress, shared by concurrent callers.
+    pub(crate) route_flights: crate::route_flight::RouteFlights,
     /// Java's `lockHeartbeat` guards the heartbeat counter.
     pub(crate) heartbeat_lock: tokio::sync::Mutex<u64>,
     pub(crate) rebalance: Notify,
@@ -122,6 +124,7 @@ impl ClientInstance {
             routes: RouteTable::default(),
             brokers: BrokerTable::default(),
             namesrv_lock: Semaphore::new(1),
+            route_flights: Default::default(),
             heartbeat_lock: tokio::sync::Mutex::new(0),
             rebalance: Notify::new(),
             stats: ConsumerStats::default(),

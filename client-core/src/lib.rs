@@ -48,6 +48,7 @@ pub mod nsaddr;
 mod processor;
 mod rebalance;
 mod refresh;
+mod route_flight;
 pub mod replies;
 pub mod route;
 pub mod state;

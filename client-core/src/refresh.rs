@@ -36,9 +36,9 @@ impl ClientInstance {
                 if topic.starts_with(naming::RETRY_GROUP_TOPIC_PREFIX)
                     || topic == naming::AUTO_CREATE_TOPIC_KEY_TOPIC
                 {
-                    debug!(%topic, error = %e, "route refresh failed");
+                    debug!(%topic, error = %rmq_remoting::Error::chain(&e), "route refresh failed");
                 } else {
-                    warn!(%topic, error = %e, "route refresh failed");
+                    warn!(%topic, error = %rmq_remoting::Error::chain(&e), "route refresh failed");
                 }
             }
         }
@@ -47,10 +47,27 @@ impl ClientInstance {
     /// Fetches `topic`'s route from the name server and applies it when it changed (or when a
     /// producer or consumer still lacks it). Returns whether anything was updated.
     ///
+    /// Concurrent calls for one topic share a single request (see `route_flight.rs`).
+    ///
     /// # Errors
-    /// [`Error::RouteNotFound`] when the name server does not know the topic; transport
-    /// errors; [`Error::LockTimeout`] when another update holds the lock for over 3 s.
+    /// [`Error::RouteNotFound`] when the name server does not know the topic; otherwise
+    /// [`Error::RouteLookup`] naming the topic, with the cause (transport error, broker code,
+    /// [`Error::LockTimeout`] when other updates held the lock for over 3 s) as its source.
+    ///
+    /// # Cancel safety
+    /// Dropping the future stops waiting; the lookup itself runs to its end for other callers.
     pub async fn update_topic_route(&self, topic: &str) -> Result<bool> {
+        let owned = topic.to_owned();
+        self.single_flight(
+            format!("route:{topic}"),
+            topic,
+            move |instance| async move { instance.fetch_topic_route(&owned).await },
+        )
+        .await
+    }
+
+    /// [`update_topic_route`](Self::update_topic_route) without the single flight.
+    pub(crate) async fn fetch_topic_route(&self, topic: &str) -> Result<bool> {
         let _permit = self.namesrv_permit().await?;
         let route = self
             .api()

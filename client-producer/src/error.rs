@@ -21,10 +21,7 @@ pub enum Error {
     InvalidMessage(String),
     /// Every attempt of a send failed, or the deadline passed between attempts. The attempts
     /// are listed in order; [`Error::attempts`] gives them to code.
-    #[error("send to {topic} failed after {} attempt(s) in {elapsed:?}{}: {}",
-        attempts.len(),
-        if *deadline_passed { " (deadline passed)" } else { "" },
-        AttemptList(attempts))]
+    #[error("send to {topic} failed {}", SendSummary { attempts, elapsed: *elapsed, deadline_passed: *deadline_passed })]
     Send {
         /// The topic, as the user named it.
         topic: String,
@@ -44,8 +41,9 @@ pub enum Error {
         /// How long was waited.
         after: Duration,
     },
-    /// The client instance failed (route lookup, registration, start...).
-    #[error("client error")]
+    /// The client instance failed (route lookup, registration, start...); the text is the
+    /// instance's, cause included.
+    #[error(transparent)]
     Client(#[from] rmq_client_core::Error),
     /// The producer was shut down.
     #[error("the producer is shut down")]
@@ -94,24 +92,40 @@ impl fmt::Display for Attempt {
             self.queue_id,
             self.addr.as_deref().unwrap_or("?"),
             self.elapsed,
-            self.error
-        )?;
-        // The transport error's cause is the useful part (refused, timed out...).
-        if let rmq_client_core::Error::Remoting(e) = &self.error {
-            write!(f, " ({e})")?;
-        }
-        Ok(())
+            rmq_remoting::Error::chain(&self.error)
+        )
     }
 }
 
-struct AttemptList<'a>(&'a [Attempt]);
+/// The tail of a failed send's text: how many attempts, how long, and each attempt's cause.
+/// A send that never reached an attempt says so instead of counting zero attempts.
+struct SendSummary<'a> {
+    attempts: &'a [Attempt],
+    elapsed: Duration,
+    deadline_passed: bool,
+}
 
-impl fmt::Display for AttemptList<'_> {
+impl fmt::Display for SendSummary<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() {
-            return f.write_str("no queue could be tried");
+        let deadline = if self.deadline_passed {
+            " (deadline passed)"
+        } else {
+            ""
+        };
+        if self.attempts.is_empty() {
+            return write!(
+                f,
+                "in {:?}{deadline}: no queue could be tried",
+                self.elapsed
+            );
         }
-        for (i, a) in self.0.iter().enumerate() {
+        write!(
+            f,
+            "after {} attempt(s) in {:?}{deadline}: ",
+            self.attempts.len(),
+            self.elapsed
+        )?;
+        for (i, a) in self.attempts.iter().enumerate() {
             if i > 0 {
                 f.write_str("; ")?;
             }
@@ -243,6 +257,63 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Broker(ResponseCode::NO_PERMISSION));
         assert_eq!(e.response_code(), Some(ResponseCode::NO_PERMISSION));
         assert_eq!(e.attempts()[0].remark(), Some("busy"));
+    }
+
+    #[test]
+    fn display_of_each_kind_carries_its_cause() {
+        let lookup = Error::Client(rmq_client_core::Error::RouteLookup {
+            topic: "T".into(),
+            source: std::sync::Arc::new(rmq_client_core::Error::LockTimeout(
+                "name server",
+                Duration::from_secs(3),
+            )),
+        });
+        assert_eq!(
+            lookup.to_string(),
+            "route lookup for topic T failed: could not take the name server lock within 3s"
+        );
+        assert_eq!(lookup.kind(), ErrorKind::Timeout);
+
+        let refused = Attempt {
+            error: rmq_client_core::Error::Remoting(rmq_remoting::Error::Connect {
+                addr: "127.0.0.1:10911".into(),
+                source: std::sync::Arc::new(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionRefused,
+                    "connection refused",
+                )),
+            }),
+            ..attempt(ResponseCode::SUCCESS)
+        };
+        let send = Error::Send {
+            topic: "T".into(),
+            attempts: vec![refused, attempt(ResponseCode::SYSTEM_BUSY)],
+            elapsed: Duration::from_millis(30),
+            deadline_passed: false,
+        };
+        let text = send.to_string();
+        assert!(
+            text.starts_with("send to T failed after 2 attempt(s) in 30ms: "),
+            "{text}"
+        );
+        assert!(
+            text.contains("#1 broker-a[3]@127.0.0.1:10911 after 12ms: connect to 127.0.0.1:10911 failed: connection refused"),
+            "{text}"
+        );
+        assert!(
+            text.contains("#2 broker-a[3]@127.0.0.1:10911 after 12ms: 127.0.0.1:10911 answered SYSTEM_BUSY(2): busy"),
+            "{text}"
+        );
+
+        let none = Error::Send {
+            topic: "T".into(),
+            attempts: vec![],
+            elapsed: Duration::from_millis(5),
+            deadline_passed: true,
+        };
+        assert_eq!(
+            none.to_string(),
+            "send to T failed in 5ms (deadline passed): no queue could be tried"
+        );
     }
 
     #[test]

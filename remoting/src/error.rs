@@ -2,6 +2,7 @@
 //! waiting for its response. Broker response codes are not errors at this layer; a response with
 //! any code is `Ok`.
 
+use std::fmt;
 use std::io;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,7 +22,7 @@ pub enum Error {
     /// The TCP connection (or its TLS handshake) could not be established in time.
     ///
     /// The source is shared because every caller waiting on the same dial receives it.
-    #[error("connect to {addr} failed")]
+    #[error("connect to {addr} failed{}", Causes(&**source))]
     Connect {
         /// Address dialed.
         addr: String,
@@ -30,7 +31,7 @@ pub enum Error {
         source: Arc<io::Error>,
     },
     /// Reading or writing the socket failed.
-    #[error("i/o error on connection to {addr}")]
+    #[error("i/o error on connection to {addr}{}", Causes(source))]
     Io {
         /// Peer address.
         addr: String,
@@ -49,7 +50,7 @@ pub enum Error {
         after: Duration,
     },
     /// The connection closed (or was closed) before the response arrived.
-    #[error("connection to {addr} closed")]
+    #[error("connection to {addr} closed{}", OptCauses(cause.as_deref().map(|e| e as &(dyn std::error::Error + 'static))))]
     ConnectionClosed {
         /// Peer address.
         addr: String,
@@ -58,7 +59,7 @@ pub enum Error {
         cause: Option<Arc<Error>>,
     },
     /// A frame could not be encoded, or the peer sent bytes that are not a valid frame.
-    #[error("codec error on connection to {addr}")]
+    #[error("codec error on connection to {addr}{}", Causes(source))]
     Codec {
         /// Peer address.
         addr: String,
@@ -78,7 +79,7 @@ pub enum Error {
     #[error("remoting client is shut down")]
     Shutdown,
     /// The TLS configuration is invalid (certificates, keys, server name).
-    #[error("tls configuration: {reason}")]
+    #[error("tls configuration: {reason}{}", OptCauses(source.as_deref().map(|e| e as &(dyn std::error::Error + 'static))))]
     Tls {
         /// What is wrong.
         reason: String,
@@ -120,7 +121,58 @@ pub enum ErrorKind {
     Config,
 }
 
+/// Displays an error and its whole `source()` chain as `outer: cause: root cause`, skipping a
+/// cause whose text an outer error already printed (every error of this workspace includes its
+/// causes in its own `Display`, foreign ones such as `io::Error` may not).
+struct Chain<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Chain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut printed = self.0.to_string();
+        f.write_str(&printed)?;
+        let mut next = self.0.source();
+        while let Some(cause) = next {
+            let text = cause.to_string();
+            if !text.is_empty() && !printed.contains(&text) {
+                write!(f, ": {text}")?;
+                printed.push_str(&text);
+            }
+            next = cause.source();
+        }
+        Ok(())
+    }
+}
+
+/// `": "` followed by the chain of a cause: the tail of an outer error's `Display`.
+struct Causes<'a>(&'a (dyn std::error::Error + 'static));
+
+impl fmt::Display for Causes<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, ": {}", Chain(self.0))
+    }
+}
+
+/// [`Causes`] of an optional cause; nothing when there is none.
+struct OptCauses<'a>(Option<&'a (dyn std::error::Error + 'static)>);
+
+impl fmt::Display for OptCauses<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(cause) => Causes(cause).fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Error {
+    /// Displays `error` followed by every cause in its `source()` chain, `outer: cause: root`,
+    /// without repeating a cause an outer error already printed. Every crate of the workspace
+    /// uses it to put causes into its errors' `Display` and into logs
+    /// (`warn!(error = %rmq_remoting::Error::chain(&e), ..)`).
+    pub fn chain<'a>(error: &'a (dyn std::error::Error + 'static)) -> impl fmt::Display + 'a {
+        Chain(error)
+    }
+
     /// The category of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -197,5 +249,64 @@ mod tests {
         assert!(text.contains("SEND_MESSAGE"), "{text}");
         assert!(text.contains("1.5s"), "{text}");
         assert_eq!(err.kind(), ErrorKind::Timeout);
+    }
+
+    #[test]
+    fn display_carries_the_cause_chain() {
+        let refused = Error::Connect {
+            addr: "127.0.0.1:1".into(),
+            source: Arc::new(io::Error::new(
+                io::ErrorKind::ConnectionRefused,
+                "connection refused",
+            )),
+        };
+        assert_eq!(
+            refused.to_string(),
+            "connect to 127.0.0.1:1 failed: connection refused"
+        );
+        let closed = Error::ConnectionClosed {
+            addr: "127.0.0.1:1".into(),
+            cause: Some(Arc::new(Error::Io {
+                addr: "127.0.0.1:1".into(),
+                source: io::Error::new(io::ErrorKind::ConnectionReset, "reset by peer"),
+            })),
+        };
+        assert_eq!(
+            closed.to_string(),
+            "connection to 127.0.0.1:1 closed: i/o error on connection to 127.0.0.1:1: reset by peer"
+        );
+        let quiet = Error::ConnectionClosed {
+            addr: "a".into(),
+            cause: None,
+        };
+        assert_eq!(quiet.to_string(), "connection to a closed");
+    }
+
+    #[test]
+    fn chain_prints_each_cause_once() {
+        let closed = Error::ConnectionClosed {
+            addr: "a".into(),
+            cause: Some(Arc::new(Error::Io {
+                addr: "a".into(),
+                source: io::Error::new(io::ErrorKind::ConnectionReset, "reset by peer"),
+            })),
+        };
+        // Every cause is already in the outer Display: nothing is repeated.
+        assert_eq!(Error::chain(&closed).to_string(), closed.to_string());
+        // A foreign error whose Display omits its source gets the source appended.
+        #[derive(Debug)]
+        struct Outer(io::Error);
+        impl fmt::Display for Outer {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("outer")
+            }
+        }
+        impl std::error::Error for Outer {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let outer = Outer(io::Error::other("root"));
+        assert_eq!(Error::chain(&outer).to_string(), "outer: root");
     }
 }

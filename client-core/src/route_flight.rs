@@ -1,0 +1,115 @@
+//! Single-flight route lookups: concurrent callers that need the same topic's route share one
+//! name-server request instead of queueing on the name-server lock, each with its own lookup.
+//!
+//! A flight runs as a task of the instance, so a caller that gives up (its deadline passed, its
+//! future was dropped) neither cancels the lookup for the others nor leaves it half-done with
+//! the name-server lock held. It does not cache results: callers re-read the route table.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures::future::{BoxFuture, FutureExt, Shared};
+
+use crate::error::{Error, Result};
+use crate::instance::ClientInstance;
+
+/// What every caller of one flight receives: whether the route changed, or the shared error.
+type Outcome = std::result::Result<bool, Arc<Error>>;
+
+type Flight = Shared<BoxFuture<'static, Outcome>>;
+
+/// The flights in progress, by key (`route:` or `publish:` plus the topic).
+#[derive(Default)]
+pub(crate) struct RouteFlights {
+    flights: Mutex<HashMap<String, (u64, Flight)>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+impl RouteFlights {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, (u64, Flight)>> {
+        self.flights.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn finish(&self, key: &str, id: u64) {
+        let mut flights = self.lock();
+        if flights.get(key).is_some_and(|(current, _)| *current == id) {
+            flights.remove(key);
+        }
+    }
+}
+
+impl ClientInstance {
+    /// Joins the flight for `key`, starting it with `lookup` when none is in progress, and
+    /// waits for its outcome. The error is the flight's: every waiter sees the same cause.
+    pub(crate) async fn single_flight<F, Fut>(
+        &self,
+        key: String,
+        topic: &str,
+        lookup: F,
+    ) -> Result<bool>
+    where
+        F: FnOnce(ClientInstance) -> Fut,
+        Fut: Future<Output = Result<bool>> + Send + 'static,
+    {
+        let flight = {
+            let mut flights = self.inner.route_flights.lock();
+            match flights.get(&key) {
+                Some((_, flight)) => flight.clone(),
+                None => {
+                    let id = self
+                        .inner
+                        .route_flights
+                        .next_id
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let work = lookup(self.clone());
+                    let weak = Arc::downgrade(&self.inner);
+                    let token = self.inner.token.clone();
+                    let task_key = key.clone();
+                    let handle = self.inner.tracker.spawn(async move {
+                        let outcome = tokio::select! {
+                            r = work => r.map_err(Arc::new),
+                            () = token.cancelled() => Err(Arc::new(Error::Remoting(
+                                rmq_remoting::Error::Shutdown,
+                            ))),
+                        };
+                        if let Some(inner) = weak.upgrade() {
+                            inner.route_flights.finish(&task_key, id);
+                        }
+                        outcome
+                    });
+                    let flight: Flight = async move {
+                        handle.await.unwrap_or_else(|join| {
+                            Err(Arc::new(Error::State {
+                                client_id: String::new(),
+                                state: crate::state::ServiceState::ShutdownAlready,
+                                message: format!("route lookup task ended: {join}"),
+                            }))
+                        })
+                    }
+                    .boxed()
+                    .shared();
+                    flights.insert(key, (id, flight.clone()));
+                    flight
+                }
+            }
+        };
+        flight.await.map_err(|e| shared_error(topic, e))
+    }
+}
+
+/// The error a caller of a failed flight gets: "no route" stays [`Error::RouteNotFound`] (it
+/// names the topic and callers branch on it), anything else is [`Error::RouteLookup`] naming
+/// the topic with the flight's error as its source.
+fn shared_error(topic: &str, e: Arc<Error>) -> Error {
+    match &*e {
+        Error::RouteNotFound { topic, reason } => Error::RouteNotFound {
+            topic: topic.clone(),
+            reason: reason.clone(),
+        },
+        _ => Error::RouteLookup {
+            topic: topic.to_owned(),
+            source: e,
+        },
+    }
+}
