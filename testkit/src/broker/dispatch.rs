@@ -1,0 +1,59 @@
+//! Request code to processor: the broker's one routing table (Java registers processors per
+//! code in `BrokerController#registerProcessor`). Codes without a processor get Java's
+//! REQUEST_CODE_NOT_SUPPORTED answer.
+//!
+//! Engineer B's processors plug in at the places marked `PLUG-IN (B)`.
+
+use std::sync::Arc;
+
+use rmq_protocol::{Command, RequestCode};
+
+use super::{admin, client, lock, offset, pull, send, Broker};
+use crate::reply;
+use crate::server::ClientConn;
+use crate::store::PutRequest;
+
+/// Serves one request; `None` sends no answer.
+pub(crate) async fn dispatch(
+    broker: Arc<Broker>,
+    request: Command,
+    conn: ClientConn,
+) -> Option<Command> {
+    // PLUG-IN (B): the ACL check (acl.rs) goes here, before any processor runs.
+    let b = &*broker;
+    let answer = match request.request_code() {
+        RequestCode::SEND_MESSAGE
+        | RequestCode::SEND_MESSAGE_V2
+        | RequestCode::SEND_BATCH_MESSAGE => send::send(b, &request, &conn),
+        RequestCode::PULL_MESSAGE => return pull::pull(broker, request, conn).await,
+        RequestCode::QUERY_CONSUMER_OFFSET => offset::query_consumer_offset(b, &request),
+        RequestCode::UPDATE_CONSUMER_OFFSET => offset::update_consumer_offset(b, &request),
+        RequestCode::GET_MIN_OFFSET => offset::min_offset(b, &request),
+        RequestCode::GET_MAX_OFFSET => offset::max_offset(b, &request),
+        RequestCode::SEARCH_OFFSET_BY_TIMESTAMP => offset::search_offset(b, &request),
+        RequestCode::GET_EARLIEST_MSG_STORETIME => offset::earliest_store_time(b, &request),
+        RequestCode::GET_ALL_CONSUMER_OFFSET => offset::all_consumer_offsets(b),
+        RequestCode::HEART_BEAT => client::heartbeat(b, &request, &conn),
+        RequestCode::UNREGISTER_CLIENT => client::unregister(b, &request, &conn),
+        RequestCode::GET_CONSUMER_LIST_BY_GROUP => client::consumer_list(b, &request),
+        RequestCode::CHECK_CLIENT_CONFIG => client::check_client_config(&request),
+        RequestCode::LOCK_BATCH_MQ => lock::lock_batch(b, &request),
+        RequestCode::UNLOCK_BATCH_MQ => lock::unlock_batch(b, &request),
+        RequestCode::GET_CONSUMER_RUNNING_INFO => {
+            return Some(admin::consumer_running_info(broker, request).await)
+        }
+        code if admin::serves(code) => admin::serve(b, &request),
+        // PLUG-IN (B): CONSUMER_SEND_MSG_BACK (retry.rs), END_TRANSACTION (transaction.rs),
+        // QUERY_MESSAGE / VIEW_MESSAGE_BY_ID (query.rs), SEND_REPLY_MESSAGE(_V2) (reply.rs),
+        // INVOKE_BROKER_TO_RESET_OFFSET / INVOKE_BROKER_TO_GET_CONSUMER_STATUS (reset.rs).
+        _ => reply::not_supported(request.code),
+    };
+    Some(answer)
+}
+
+/// Called for every message a send is about to store, after the topic and queue are resolved.
+///
+/// PLUG-IN (B): a delayed message (delay level or 5.x delivery time) is rewritten to the
+/// schedule topic (schedule.rs); a half message (TRAN_MSG) to the half topic (transaction.rs);
+/// a `%RETRY%` message past its max reconsume times to the `%DLQ%` topic (retry.rs).
+pub(crate) fn before_put(_broker: &Broker, _put: &mut PutRequest) {}

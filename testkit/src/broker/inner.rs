@@ -1,0 +1,36 @@
+//! Messages the broker writes itself (send-back, scheduled delivery, transaction commit and
+//! check bookkeeping): built from a stored message, rewritten for delays as Java's commit log
+//! rewrites every put, then stored, waking long polls.
+
+use rmq_protocol::StoredMessage;
+
+use super::{schedule, Broker};
+use crate::store::{PutRequest, PutResult, StoreError};
+
+/// A put that copies `msg` (body, flag, properties, sysflag, born time and host, reconsume
+/// times) to another topic and queue.
+pub(crate) fn copy_of(msg: &StoredMessage, topic: &str, queue_id: i32) -> PutRequest {
+    PutRequest {
+        topic: topic.to_owned(),
+        queue_id,
+        flag: msg.flag,
+        sys_flag: msg.sys_flag,
+        body: msg.body.clone(),
+        properties: msg.properties.clone(),
+        born_timestamp: msg.born_timestamp,
+        born_host: msg.born_host,
+        reconsume_times: msg.reconsume_times,
+        prepared_transaction_offset: msg.prepared_transaction_offset,
+    }
+}
+
+/// Stores `put` after the commit log's delay rewrite, and wakes long polls.
+///
+/// # Errors
+/// The store's refusal.
+pub(crate) fn store(broker: &Broker, mut put: PutRequest) -> Result<PutResult, StoreError> {
+    schedule::rewrite_delayed(broker, &mut put);
+    let result = broker.store().put(put)?;
+    broker.messages_arrived();
+    Ok(result)
+}

@@ -1,0 +1,288 @@
+//! One broker: its store, its metadata, and the processors that serve client requests (one
+//! file per request family; `dispatch` maps codes to them). It registers its topics with the
+//! name server in-process.
+
+mod admin;
+mod client;
+mod dispatch;
+mod lock;
+mod offset;
+mod pull;
+mod send;
+mod state;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use futures::future::BoxFuture;
+use rmq_protocol::body::TopicConfig;
+use rmq_protocol::{naming, perm, Command};
+use tokio::sync::watch;
+
+use crate::namesrv::{Namesrv, TopicQueues};
+use crate::server::{ClientConn, Service};
+use crate::store::{Store, StoreConfig};
+
+pub(crate) use state::State;
+
+/// How a broker is set up.
+#[derive(Debug, Clone)]
+pub(crate) struct BrokerConfig {
+    /// Cluster name.
+    pub cluster: String,
+    /// Broker name (`broker-a`...).
+    pub name: String,
+    /// Broker id (0 = master).
+    pub id: i64,
+    /// Queues of auto-created and `create_topic` topics (Java `defaultTopicQueueNums`).
+    pub queues_per_topic: i32,
+    /// Whether unknown topics are created on first send (Java `autoCreateTopicEnable`).
+    pub auto_create_topics: bool,
+    /// Store byte budget.
+    pub store_budget: usize,
+}
+
+/// A broker's whole state. See the module docs.
+#[derive(Debug)]
+pub(crate) struct Broker {
+    config: BrokerConfig,
+    addr: SocketAddr,
+    state: Mutex<State>,
+    store: Mutex<Store>,
+    /// Bumped on every stored message; long polls wait on it.
+    arrivals: watch::Sender<u64>,
+    namesrv: Arc<Namesrv>,
+    /// Broker config entries set by UPDATE_BROKER_CONFIG, on top of the built-in ones.
+    overrides: Mutex<BTreeMap<String, String>>,
+    started_ms: i64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Wall-clock milliseconds since the Unix epoch.
+pub(crate) fn now_ms() -> i64 {
+    crate::store::now_ms()
+}
+
+impl Broker {
+    /// A broker at `addr` with Java's built-in topics, registered with `namesrv`.
+    pub(crate) fn new(config: BrokerConfig, addr: SocketAddr, namesrv: Arc<Namesrv>) -> Broker {
+        let store = Store::new(StoreConfig {
+            budget_bytes: config.store_budget,
+            store_host: addr,
+        });
+        let broker = Broker {
+            addr,
+            state: Mutex::new(State::default()),
+            store: Mutex::new(store),
+            arrivals: watch::channel(0).0,
+            namesrv,
+            overrides: Mutex::new(BTreeMap::new()),
+            started_ms: now_ms(),
+            config,
+        };
+        broker.create_system_topics();
+        broker.register();
+        broker
+    }
+
+    /// Java `TopicConfigManager`'s built-in topics.
+    fn create_system_topics(&self) {
+        let c = &self.config;
+        let mut topics = vec![
+            (naming::SELF_TEST_TOPIC.to_owned(), 1, perm::READ_WRITE),
+            (c.cluster.clone(), 16, perm::INHERIT | perm::READ_WRITE),
+            (c.name.clone(), 1, perm::INHERIT | perm::READ_WRITE),
+            (naming::OFFSET_MOVED_EVENT.to_owned(), 1, perm::READ_WRITE),
+            (naming::SCHEDULE_TOPIC.to_owned(), 18, perm::READ_WRITE),
+            (
+                format!("{}_{}", c.cluster, naming::REPLY_TOPIC_POSTFIX),
+                1,
+                perm::READ_WRITE,
+            ),
+        ];
+        if c.auto_create_topics {
+            topics.push((
+                naming::AUTO_CREATE_TOPIC_KEY_TOPIC.to_owned(),
+                c.queues_per_topic,
+                perm::INHERIT | perm::READ_WRITE,
+            ));
+        }
+        let mut state = self.state();
+        for (name, queues, perm) in topics {
+            state
+                .topics
+                .insert(name.clone(), topic_config(&name, queues, perm));
+        }
+    }
+
+    /// The broker's config.
+    pub(crate) fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
+    /// The metadata, locked (never across an await).
+    pub(crate) fn state(&self) -> MutexGuard<'_, State> {
+        lock(&self.state)
+    }
+
+    /// The store, locked (never across an await).
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        lock(&self.store)
+    }
+
+    /// Wakes long polls after messages were stored.
+    pub(crate) fn messages_arrived(&self) {
+        self.arrivals.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver that changes whenever messages arrive.
+    pub(crate) fn arrivals(&self) -> watch::Receiver<u64> {
+        self.arrivals.subscribe()
+    }
+
+    /// Registers (again) with every topic, as Java's periodic registration does.
+    pub(crate) fn register(&self) {
+        let topics: Vec<TopicQueues> = self.state().topics.values().map(queues_of).collect();
+        let c = &self.config;
+        self.namesrv.routes().register_broker(
+            &c.cluster,
+            &c.name,
+            c.id,
+            &self.addr.to_string(),
+            &topics,
+        );
+    }
+
+    /// Leaves the name server's routes, as a dead broker's closed channel makes Java's do.
+    pub(crate) fn unregister(&self) {
+        let c = &self.config;
+        self.namesrv.routes().unregister_broker(&c.name, c.id);
+    }
+
+    /// Hides this broker from (or shows it again in) the name server's answers.
+    pub(crate) fn namesrv_routes_set_hidden(&self, hidden: bool) -> bool {
+        self.namesrv.routes().set_hidden(&self.config.name, hidden)
+    }
+
+    /// Forgets clients, memberships and locks (a restart); messages, offsets and configs stay.
+    pub(crate) fn forget_clients(&self) {
+        self.state().forget_clients();
+    }
+
+    /// Creates or replaces a topic and registers it with the name server; `false` when the
+    /// broker holds too many topics.
+    pub(crate) fn put_topic(&self, config: TopicConfig) -> bool {
+        {
+            let mut state = self.state();
+            if state.topics.len() >= state::MAX_ENTRIES
+                && !state.topics.contains_key(&config.topic_name)
+            {
+                return false;
+            }
+            state.data_version += 1;
+            state
+                .topics
+                .insert(config.topic_name.clone(), config.clone());
+        }
+        self.namesrv
+            .routes()
+            .register_topic(&self.config.name, &queues_of(&config));
+        true
+    }
+
+    /// Deletes a topic: config, messages, offsets, and its routes on this broker.
+    pub(crate) fn delete_topic(&self, topic: &str) {
+        {
+            let mut state = self.state();
+            state.topics.remove(topic);
+            state.offsets.retain(|(t, _), _| t != topic);
+            state.data_version += 1;
+        }
+        self.store().delete_topic(topic);
+        self.namesrv
+            .routes()
+            .unregister_topic(&self.config.name, topic);
+    }
+
+    /// Broker config as GET_BROKER_CONFIG reports it.
+    pub(crate) fn config_entries(&self) -> BTreeMap<String, String> {
+        let c = &self.config;
+        let mut map: BTreeMap<String, String> = [
+            ("brokerClusterName", c.cluster.clone()),
+            ("brokerName", c.name.clone()),
+            ("brokerId", c.id.to_string()),
+            ("brokerIP1", self.addr.ip().to_string()),
+            ("listenPort", self.addr.port().to_string()),
+            ("autoCreateTopicEnable", c.auto_create_topics.to_string()),
+            ("autoCreateSubscriptionGroup", "true".into()),
+            ("defaultTopicQueueNums", c.queues_per_topic.to_string()),
+            ("brokerPermission", perm::READ_WRITE.to_string()),
+            ("enablePropertyFilter", "true".into()),
+            ("longPollingEnable", "true".into()),
+            ("messageDelayLevel", DELAY_LEVELS.into()),
+            ("brokerRole", "ASYNC_MASTER".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        map.extend(lock(&self.overrides).clone());
+        map
+    }
+
+    /// Sets broker config entries (kept, reported, not acted on).
+    pub(crate) fn update_config(&self, entries: BTreeMap<String, String>) {
+        let mut overrides = lock(&self.overrides);
+        for (k, v) in entries {
+            if overrides.len() < state::MAX_ENTRIES || overrides.contains_key(&k) {
+                overrides.insert(k, v);
+            }
+        }
+    }
+
+    /// When the broker started, ms since the epoch.
+    pub(crate) fn started_ms(&self) -> i64 {
+        self.started_ms
+    }
+}
+
+/// Java's default `messageDelayLevel`.
+pub(crate) const DELAY_LEVELS: &str = "1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h";
+
+/// A topic config with `queues` each way.
+pub(crate) fn topic_config(name: &str, queues: i32, perm: i32) -> TopicConfig {
+    TopicConfig {
+        topic_name: name.to_owned(),
+        read_queue_nums: queues,
+        write_queue_nums: queues,
+        perm,
+        ..TopicConfig::default()
+    }
+}
+
+fn queues_of(config: &TopicConfig) -> TopicQueues {
+    TopicQueues {
+        topic: config.topic_name.clone(),
+        read: config.read_queue_nums,
+        write: config.write_queue_nums,
+        perm: config.perm,
+        sys_flag: config.topic_sys_flag,
+    }
+}
+
+impl Service for Broker {
+    fn handle(
+        self: Arc<Self>,
+        request: Command,
+        conn: ClientConn,
+    ) -> BoxFuture<'static, Option<Command>> {
+        Box::pin(dispatch::dispatch(self, request, conn))
+    }
+
+    fn connection_closed(&self, conn: &ClientConn) {
+        client::connection_closed(self, conn);
+    }
+}

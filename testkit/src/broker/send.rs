@@ -1,0 +1,213 @@
+//! SEND_MESSAGE (10), SEND_MESSAGE_V2 (310) and SEND_BATCH_MESSAGE (320), as Java's
+//! `SendMessageProcessor`: topic check and auto-create from the default topic, queue id
+//! check, store, and the response header with offset msg id and queue offset.
+
+use rand_queue::pick_queue;
+use rmq_protocol::header::{
+    SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+};
+use rmq_protocol::message::{decode_batch, property};
+use rmq_protocol::{naming, perm, Command, Properties, RequestCode, ResponseCode};
+
+use super::{dispatch, topic_config, Broker};
+use crate::reply;
+use crate::server::ClientConn;
+use crate::store::{PutRequest, PutResult, StoreError};
+
+/// Java `BrokerConfig#regionId`'s default, echoed in every send response.
+const REGION: &str = "DefaultRegion";
+/// Java's remark suffix pointing at the FAQ (`FAQUrl.suggestTodo(APPLY_TOPIC_URL)`).
+const FAQ: &str = "\nSee http://rocketmq.apache.org/docs/faq/ for further details.";
+
+/// Serves a send of any of the three codes.
+pub(crate) fn send(broker: &Broker, request: &Command, conn: &ClientConn) -> Command {
+    let header = match decode_header(request) {
+        Ok(h) => h,
+        Err(answer) => return answer,
+    };
+    let config = match topic_for_send(broker, &header) {
+        Ok(config) => config,
+        Err(answer) => return answer,
+    };
+    let valid_ids = config.write_queue_nums.max(config.read_queue_nums);
+    let queue_id = if header.queue_id < 0 {
+        pick_queue(config.write_queue_nums)
+    } else {
+        header.queue_id
+    };
+    if queue_id >= valid_ids {
+        return reply::error(
+            ResponseCode::SYSTEM_ERROR,
+            format!(
+                "request queueId[{queue_id}] is illegal, {config:?} Producer: {}",
+                conn.peer()
+            ),
+        );
+    }
+    let batch = request.request_code() == RequestCode::SEND_BATCH_MESSAGE;
+    let puts = match build_puts(broker, &header, queue_id, request, conn, batch) {
+        Ok(puts) => puts,
+        Err(answer) => return answer,
+    };
+    let stored = {
+        let mut store = broker.store();
+        if batch {
+            store.put_batch(puts)
+        } else {
+            puts.into_iter()
+                .next()
+                .map(|p| store.put(p).map(|r| vec![r]))
+                .unwrap_or(Ok(Vec::new()))
+        }
+    };
+    match stored {
+        Ok(results) if !results.is_empty() => {
+            broker.messages_arrived();
+            answer(&results, queue_id)
+        }
+        Ok(_) => reply::error(ResponseCode::MESSAGE_ILLEGAL, "the batch is empty"),
+        Err(e) => store_error(&e),
+    }
+}
+
+fn decode_header(request: &Command) -> Result<SendMessageRequestHeader, Command> {
+    // Java decodes V2 for SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE; a batch with a V1 header is
+    // accepted too, as the field names tell them apart.
+    let v2 = request.request_code() == RequestCode::SEND_MESSAGE_V2
+        || (request.request_code() == RequestCode::SEND_BATCH_MESSAGE
+            && request.ext_fields.get("a").is_some());
+    if v2 {
+        reply::header::<SendMessageRequestHeaderV2>(request).map(Into::into)
+    } else {
+        reply::header::<SendMessageRequestHeader>(request)
+    }
+}
+
+/// The topic's config, created from the default topic when Java would (Java:
+/// `AbstractSendMessageProcessor#msgCheck`, `TopicConfigManager#createTopicInSendMessageMethod`).
+fn topic_for_send(
+    broker: &Broker,
+    header: &SendMessageRequestHeader,
+) -> Result<rmq_protocol::body::TopicConfig, Command> {
+    if let Some(config) = broker.state().topics.get(&header.topic) {
+        return Ok(config.clone());
+    }
+    if let Err(e) = rmq_protocol::validate::broker_check_topic(&header.topic) {
+        return Err(reply::error(ResponseCode::SYSTEM_ERROR, e.to_string()));
+    }
+    let default = broker.state().topics.get(&header.default_topic).cloned();
+    let created = if header.topic.starts_with(naming::RETRY_GROUP_TOPIC_PREFIX) {
+        // Java: createTopicInSendMessageBackMethod, one queue, read/write.
+        Some(topic_config(&header.topic, 1, perm::READ_WRITE))
+    } else {
+        default.filter(|d| perm::is_inherited(d.perm)).map(|d| {
+            let queues = header
+                .default_topic_queue_nums
+                .min(d.write_queue_nums)
+                .max(1);
+            topic_config(&header.topic, queues, d.perm & !perm::INHERIT)
+        })
+    };
+    match created {
+        Some(config) if broker.put_topic(config.clone()) => Ok(config),
+        _ => Err(reply::error(
+            ResponseCode::TOPIC_NOT_EXIST,
+            format!(
+                "topic[{}] not exist, apply first please!{FAQ}",
+                header.topic
+            ),
+        )),
+    }
+}
+
+fn build_puts(
+    broker: &Broker,
+    header: &SendMessageRequestHeader,
+    queue_id: i32,
+    request: &Command,
+    conn: &ClientConn,
+    batch: bool,
+) -> Result<Vec<PutRequest>, Command> {
+    let base = PutRequest {
+        topic: header.topic.clone(),
+        queue_id,
+        flag: header.flag,
+        sys_flag: header.sys_flag,
+        body: request.body.clone(),
+        properties: Properties::decode(header.properties.as_deref().unwrap_or_default()),
+        born_timestamp: header.born_timestamp,
+        born_host: conn.peer(),
+        reconsume_times: header.reconsume_times.unwrap_or(0),
+        prepared_transaction_offset: 0,
+    };
+    let mut puts = if batch {
+        let messages = decode_batch(&request.body, &header.topic).map_err(|e| {
+            reply::error(
+                ResponseCode::MESSAGE_ILLEGAL,
+                format!("bad batch body: {e}"),
+            )
+        })?;
+        messages
+            .into_iter()
+            .map(|m| PutRequest {
+                flag: m.flag(),
+                body: m.body().clone(),
+                properties: m.properties().clone(),
+                ..base.clone()
+            })
+            .collect()
+    } else {
+        vec![base]
+    };
+    for put in &mut puts {
+        // Java: SendMessageProcessor stamps the cluster name on every message.
+        put.properties
+            .insert(property::CLUSTER, broker.config().cluster.as_str());
+        dispatch::before_put(broker, put);
+    }
+    Ok(puts)
+}
+
+fn answer(results: &[PutResult], queue_id: i32) -> Command {
+    let msg_id = results
+        .iter()
+        .map(|r| r.msg_id.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let header = SendMessageResponseHeader {
+        msg_id,
+        queue_id,
+        queue_offset: results.first().map_or(0, |r| r.queue_offset),
+        transaction_id: None,
+        msg_region: Some(REGION.into()),
+        trace_on: Some(true),
+        batch_uniq_id: None,
+    };
+    reply::with_header(&header)
+}
+
+fn store_error(e: &StoreError) -> Command {
+    match e {
+        StoreError::TooLarge { .. } => reply::error(
+            ResponseCode::MESSAGE_ILLEGAL,
+            format!("message too large: {e}"),
+        ),
+        _ => reply::error(
+            ResponseCode::MESSAGE_ILLEGAL,
+            format!("the message is illegal: {e}"),
+        ),
+    }
+}
+
+/// A queue for requests with a negative queue id (Java: `randomQueueId`).
+mod rand_queue {
+    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+
+    /// Round robin over `0..queues`: spread like Java's random pick, but reproducible.
+    pub(super) fn pick_queue(queues: i32) -> i32 {
+        let n = u32::try_from(queues.max(1)).unwrap_or(1);
+        (NEXT.fetch_add(1, Relaxed) % n) as i32
+    }
+}

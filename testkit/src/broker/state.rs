@@ -1,0 +1,131 @@
+//! A broker's metadata besides messages: topic and subscription-group configs, consumer
+//! offsets (these survive a restart, as Java persists them), and the client registry with
+//! queue locks (these do not: a restarted Java broker knows no client until it heartbeats).
+
+use std::collections::{BTreeMap, HashMap};
+
+use rmq_protocol::body::{
+    ConsumeFromWhere, ConsumeType, MessageModel, SubscriptionData, SubscriptionGroupConfig,
+    TopicConfig,
+};
+use rmq_protocol::{LanguageCode, MessageQueue};
+
+use crate::server::ClientConn;
+
+/// Most topics, groups, and offsets entries a broker holds; creations beyond are refused.
+pub(crate) const MAX_ENTRIES: usize = 100_000;
+/// Most clients registered per group.
+pub(crate) const MAX_CLIENTS_PER_GROUP: usize = 1_000;
+/// Most queue locks held.
+pub(crate) const MAX_LOCKS: usize = 100_000;
+
+/// One client connection in a group (Java `ClientChannelInfo`).
+#[derive(Debug, Clone)]
+pub(crate) struct Channel {
+    /// The connection.
+    pub conn: ClientConn,
+    /// The client id it heartbeats with.
+    pub client_id: String,
+    /// The client's language.
+    pub language: LanguageCode,
+    /// The client's version code.
+    pub version: i32,
+}
+
+/// A consumer group's live members and subscriptions (Java `ConsumerGroupInfo`).
+#[derive(Debug, Clone)]
+pub(crate) struct ConsumerGroup {
+    /// Members by connection id.
+    pub channels: BTreeMap<u64, Channel>,
+    /// Subscriptions by topic.
+    pub subscriptions: BTreeMap<String, SubscriptionData>,
+    /// How the group consumes.
+    pub consume_type: ConsumeType,
+    /// Clustering or broadcasting.
+    pub message_model: MessageModel,
+    /// Where a new member starts.
+    pub consume_from_where: ConsumeFromWhere,
+}
+
+/// Who holds a queue lock and since when.
+#[derive(Debug, Clone)]
+pub(crate) struct Lock {
+    /// The holder's client id.
+    pub client_id: String,
+    /// Last lock or renewal, ms since the epoch.
+    pub last_update_ms: i64,
+}
+
+/// Everything but messages. See the module docs.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    /// Topic configs by name.
+    pub topics: BTreeMap<String, TopicConfig>,
+    /// Subscription-group configs by name.
+    pub groups: BTreeMap<String, SubscriptionGroupConfig>,
+    /// Committed offsets: `(topic, group)` to queue id to offset.
+    pub offsets: BTreeMap<(String, String), BTreeMap<i32, i64>>,
+    /// Consumer groups with live members.
+    pub consumers: BTreeMap<String, ConsumerGroup>,
+    /// Producer groups with live members, by connection id.
+    pub producers: BTreeMap<String, BTreeMap<u64, Channel>>,
+    /// Queue locks of orderly consumers: `(group, queue)` to holder.
+    pub locks: HashMap<(String, MessageQueue), Lock>,
+    /// Bumped on every topic or group config change (Java `DataVersion`).
+    pub data_version: i64,
+}
+
+impl State {
+    /// Forgets every client, membership and lock, as a restart does.
+    pub(crate) fn forget_clients(&mut self) {
+        self.consumers.clear();
+        self.producers.clear();
+        self.locks.clear();
+    }
+
+    /// The committed offset of a queue, if any.
+    pub(crate) fn offset(&self, group: &str, topic: &str, queue_id: i32) -> Option<i64> {
+        self.offsets
+            .get(&(topic.to_owned(), group.to_owned()))
+            .and_then(|queues| queues.get(&queue_id))
+            .copied()
+    }
+
+    /// Commits an offset (refused silently past [`MAX_ENTRIES`] topic/group pairs).
+    pub(crate) fn commit(&mut self, group: &str, topic: &str, queue_id: i32, offset: i64) {
+        let key = (topic.to_owned(), group.to_owned());
+        if self.offsets.len() >= MAX_ENTRIES && !self.offsets.contains_key(&key) {
+            return;
+        }
+        self.offsets
+            .entry(key)
+            .or_default()
+            .insert(queue_id, offset);
+    }
+
+    /// The subscription group's config, created with Java's defaults when missing (Java:
+    /// `autoCreateSubscriptionGroup=true`).
+    pub(crate) fn group_config(&mut self, group: &str) -> Option<SubscriptionGroupConfig> {
+        if let Some(config) = self.groups.get(group) {
+            return Some(config.clone());
+        }
+        if self.groups.len() >= MAX_ENTRIES {
+            return None;
+        }
+        let config = SubscriptionGroupConfig {
+            group_name: group.to_owned(),
+            ..SubscriptionGroupConfig::default()
+        };
+        self.groups.insert(group.to_owned(), config.clone());
+        self.data_version += 1;
+        Some(config)
+    }
+
+    /// The connection ids of every member of `group`.
+    pub(crate) fn members(&self, group: &str) -> Vec<ClientConn> {
+        self.consumers
+            .get(group)
+            .map(|g| g.channels.values().map(|c| c.conn.clone()).collect())
+            .unwrap_or_default()
+    }
+}
