@@ -131,6 +131,63 @@ fn deflate_into(deflater: &mut Compress, data: &[u8], out: &mut Vec<u8>) -> Resu
     }
 }
 
+/// Compresses a body with `kind`, as a Java 5.x producer's `CompressorFactory` does: zlib at
+/// `level` (see [`compress_zlib`]); LZ4 as lz4-java's `LZ4FrameOutputStream` (frame header
+/// `04 22 4d 18 60 70 73`: independent 4 MiB blocks, no checksums, so the same header bytes);
+/// zstd as a frame of raw (stored) blocks.
+///
+/// The zstd output is a valid frame every zstd decoder reads (zstd-jni included), but it is
+/// not smaller than the body: this crate carries a zstd decoder only. `level` is ignored for
+/// LZ4 and zstd, whose readers do not need it.
+///
+/// # Errors
+/// [`Error::Compression`] for a zlib level above 9, or if the LZ4 encoder fails.
+pub fn compress(kind: CompressionType, data: &[u8], level: u32) -> Result<Vec<u8>> {
+    match kind {
+        CompressionType::Zlib => compress_zlib(data, level),
+        CompressionType::Lz4 => compress_lz4(data),
+        CompressionType::Zstd => Ok(zstd_stored_frame(data)),
+    }
+}
+
+/// An LZ4 frame laid out as lz4-java's `LZ4FrameOutputStream` writes it by default.
+fn compress_lz4(data: &[u8]) -> Result<Vec<u8>> {
+    use lz4_flex::frame::{BlockMode, BlockSize, FrameEncoder, FrameInfo};
+    use std::io::Write;
+    // Java: LZ4FrameOutputStream(out) = BLOCKSIZE.SIZE_4MB, FLG.Bits.BLOCK_INDEPENDENCE.
+    let info = FrameInfo::new()
+        .block_size(BlockSize::Max4MB)
+        .block_mode(BlockMode::Independent);
+    let mut encoder = FrameEncoder::with_frame_info(info, Vec::with_capacity(data.len() / 2 + 32));
+    encoder.write_all(data).map_err(compression_error)?;
+    encoder.finish().map_err(compression_error)
+}
+
+/// A zstd frame (RFC 8878) holding `data` in raw blocks of at most 128 KiB.
+///
+/// ```text
+/// 28 b5 2f fd | e0 (single segment, 8-byte content size) | size LE u64 | blocks
+/// block header: 3 bytes LE = size << 3 | type 0 (raw) << 1 | last
+/// ```
+fn zstd_stored_frame(data: &[u8]) -> Vec<u8> {
+    const MAX_BLOCK: usize = 128 << 10;
+    let mut out = Vec::with_capacity(data.len() + 16 + 3 * (data.len() / MAX_BLOCK + 1));
+    out.extend_from_slice(&[0x28, 0xb5, 0x2f, 0xfd, 0xe0]);
+    out.extend_from_slice(&(data.len() as u64).to_le_bytes());
+    let mut chunks = data.chunks(MAX_BLOCK).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0]);
+    }
+    while let Some(chunk) = chunks.next() {
+        let last = u32::from(chunks.peek().is_none());
+        // A chunk is at most 128 KiB, so the size fits the header's 21 bits.
+        let header = (chunk.len() as u32) << 3 | last;
+        out.extend_from_slice(&header.to_le_bytes()[..3]);
+        out.extend_from_slice(chunk);
+    }
+    out
+}
+
 /// Decompresses a body with `kind`, refusing to produce more than `max_len` bytes.
 ///
 /// # Errors
@@ -296,6 +353,28 @@ mod tests {
         let out = decompress(CompressionType::Lz4, &packed, body.len()).expect("inflate");
         assert_eq!(out, body);
         assert!(decompress(CompressionType::Lz4, &packed, body.len() - 1).is_err());
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_compress_and_decompress() {
+        let body: Vec<u8> = (0..300_000u32).map(|i| (i % 97) as u8).collect();
+        for kind in [
+            CompressionType::Zlib,
+            CompressionType::Lz4,
+            CompressionType::Zstd,
+        ] {
+            for data in [&body[..], &[][..], b"x"] {
+                let packed = compress(kind, data, DEFAULT_LEVEL).expect("compress");
+                let out = decompress(kind, &packed, data.len()).expect("decompress");
+                assert_eq!(out, data, "{kind:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn lz4_frame_header_is_lz4_javas() {
+        let packed = compress(CompressionType::Lz4, b"hello", 5).expect("compress");
+        assert_eq!(packed[..7], [0x04, 0x22, 0x4d, 0x18, 0x60, 0x70, 0x73]);
     }
 
     #[test]

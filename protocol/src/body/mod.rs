@@ -21,7 +21,7 @@
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 mod acl2;
 mod admin;
@@ -33,6 +33,7 @@ mod heartbeat;
 mod queue;
 mod route;
 mod static_topic;
+mod writer;
 
 pub use acl2::{AclInfo, PolicyEntryInfo, PolicyInfo, UserInfo};
 pub use admin::{
@@ -74,7 +75,7 @@ pub trait JsonBody: Serialize + DeserializeOwned {
     /// # Errors
     /// [`Error::Json`] if serialization fails (not expected for these types).
     fn to_json(&self) -> Result<Vec<u8>> {
-        serde_json::to_vec(self).map_err(|e| Error::json("JSON body", e))
+        writer::to_vec(self)
     }
 
     /// The body as fastjson writes it: standard JSON except that maps keyed by

@@ -77,42 +77,73 @@ fn put_int(dst: &mut impl BufMut, v: i64) {
     dst.put_slice(&buf[at..]);
 }
 
-/// Writes a JSON string the way fastjson does: `"` and `\` escaped, `\b \t \n \f \r` as short
-/// escapes, other control characters and DEL as `\u00XX`; everything else raw UTF-8.
+/// Writes a JSON string the way fastjson does (see [`escape_fastjson`]), quotes included.
 pub(crate) fn put_str(dst: &mut impl BufMut, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     dst.put_u8(b'"');
+    escape_fastjson(s, |chunk| dst.put_slice(chunk));
+    dst.put_u8(b'"');
+}
+
+/// Hands `emit` the text of `s` escaped as fastjson 1.2.x's `SerializeWriter` escapes a string
+/// with default features (Java: `SerializeWriter#writeStringWithDoubleQuote`, the flags in
+/// `IOUtils.specicalFlags_doubleQuotes`):
+///
+/// ```text
+/// "  \  -> \"  \\          \b \t \n \f \r -> short escapes
+/// other U+0000..U+001F, U+007F..U+009F, U+2028, U+2029 -> \uXXXX (upper-case hex)
+/// everything else, `/` and non-ASCII included -> raw UTF-8
+/// ```
+pub(crate) fn escape_fastjson(s: &str, mut emit: impl FnMut(&[u8])) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: &[u8] = match b {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            0x08 => b"\\b",
-            b'\t' => b"\\t",
-            b'\n' => b"\\n",
-            0x0c => b"\\f",
-            b'\r' => b"\\r",
-            0..=0x1f | 0x7f => &[],
-            _ => continue,
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // The UTF-8 forms of U+0080..U+009F (C2 80..9F) and U+2028/U+2029 (E2 80 A8/A9).
+        let (code, len): (u16, usize) = match b {
+            b'"' | b'\\' | 0x08 | b'\t' | b'\n' | 0x0c | b'\r' | 0..=0x1f | 0x7f => {
+                (u16::from(b), 1)
+            }
+            0xc2 if matches!(bytes.get(i + 1), Some(0x80..=0x9f)) => (u16::from(bytes[i + 1]), 2),
+            0xe2 if bytes.get(i + 1) == Some(&0x80)
+                && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)) =>
+            {
+                (0x2000 | u16::from(bytes[i + 2] - 0x80), 3)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
         };
-        dst.put_slice(&bytes[start..i]);
-        if esc.is_empty() {
-            dst.put_slice(&[
+        emit(&bytes[start..i]);
+        let short: &[u8] = match code {
+            0x22 => b"\\\"",
+            0x5c => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0a => b"\\n",
+            0x0c => b"\\f",
+            0x0d => b"\\r",
+            _ => &[],
+        };
+        if short.is_empty() {
+            let [hi, lo] = code.to_be_bytes();
+            emit(&[
                 b'\\',
                 b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 0xf)],
+                HEX[usize::from(hi >> 4)],
+                HEX[usize::from(hi & 0xf)],
+                HEX[usize::from(lo >> 4)],
+                HEX[usize::from(lo & 0xf)],
             ]);
         } else {
-            dst.put_slice(esc);
+            emit(short);
         }
-        start = i + 1;
+        i += len;
+        start = i;
     }
-    dst.put_slice(&bytes[start..]);
-    dst.put_u8(b'"');
+    emit(&bytes[start..]);
 }
 
 #[derive(Deserialize)]
