@@ -13,13 +13,18 @@ const COVERED: &[(&str, &str)] = &[
     ("message_ids.json", "vectors_message_ids.rs"),
     ("misc.json", "vectors_misc.rs"),
     ("remoting_frames.json", "vectors_remoting_frames.rs"),
+    ("rmq_compression.json", "vectors_compression.rs"),
+    ("rmq_json_bodies.json", "vectors_json_bodies.rs"),
+    ("rmq_message_encoding.json", "vectors_message_encoding.rs"),
+    ("rmq_message_ids.json", "vectors_message_ids.rs"),
+    ("rmq_remoting_frames.json", "vectors_remoting_frames.rs"),
 ];
 
 #[test]
 fn every_vector_file_has_a_test() {
-    let dir = common::vectors_dir();
-    let entries = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("cannot list {}: {e} (set RMQ_VECTORS_DIR)", dir.display()));
+    let dir = common::default_dir();
+    let entries =
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
     let mut uncovered = Vec::new();
     for entry in entries {
         let name = entry

@@ -5,12 +5,13 @@
 mod common;
 
 use std::io::Read as _;
+use std::path::Path;
 
 use bytes::BytesMut;
-use common::{hex_field, load};
+use common::hex_field;
 use rmq_protocol::frame::{decode_frame, DEFAULT_MAX_FRAME};
 use rmq_protocol::{Command, RequestCode, ResponseCode};
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 const CAPTURE_KEYS: &[&str] = &[
@@ -73,7 +74,57 @@ const DECODED_KEYS: &[&str] = &[
 
 #[test]
 fn live_frames_decode_and_reencode_like_the_java_client() {
-    let doc = load("live_frames.json");
+    common::expect_pass("live_frames.json", run);
+}
+
+#[test]
+fn renamed_captures_pass_and_a_corrupted_frame_byte_fails() {
+    let mut doc = common::load(&common::default_dir(), "live_frames.json").expect("live_frames");
+    for (i, capture) in doc["captures"]
+        .as_array_mut()
+        .expect("captures")
+        .iter_mut()
+        .enumerate()
+    {
+        capture["label"] = json!(format!("capture_{i}"));
+        for (j, ex) in capture["exchanges"]
+            .as_array_mut()
+            .expect("exchanges")
+            .iter_mut()
+            .enumerate()
+        {
+            ex["name"] = json!(format!("exchange_{j}"));
+        }
+    }
+    let tmp = common::TempDir::new("live");
+    let write = |doc: &Value| {
+        let text = serde_json::to_string(doc).expect("serialize");
+        std::fs::write(tmp.path().join("live_frames.json"), text).expect("write");
+    };
+    write(&doc);
+    if let Err(report) = run(tmp.path(), "live_frames.json") {
+        panic!("renamed captures failed: {report}");
+    }
+    common::corrupt_hex(&mut doc, "/captures/0/exchanges/0/request/frame_hex");
+    write(&doc);
+    let report = run(tmp.path(), "live_frames.json").expect_err("corrupted frame");
+    assert!(report.contains("capture_0/exchange_0"), "{report}");
+}
+
+/// Checks every capture of `file` in `dir`; returns the number of frames checked, or the
+/// first failure.
+fn run(dir: &Path, file: &str) -> Result<usize, String> {
+    let doc = common::load(dir, file)?;
+    std::panic::catch_unwind(|| check_captures(&doc)).map_err(|panic| {
+        panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "panicked".to_owned())
+    })
+}
+
+fn check_captures(doc: &Value) -> usize {
     let captures = doc["captures"].as_array().expect("`captures` array");
     assert!(!captures.is_empty(), "no captures");
     let mut frames = 0;
@@ -116,7 +167,7 @@ fn live_frames_decode_and_reencode_like_the_java_client() {
             }
         }
     }
-    eprintln!("live_frames.json: {frames} frames checked");
+    frames
 }
 
 fn assert_keys(v: &Value, known: &[&str], what: &str) {

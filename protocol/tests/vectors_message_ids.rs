@@ -4,25 +4,70 @@
 mod common;
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
-use common::{hex_field, Outcome};
+use common::{hex_field, unknown, Outcome};
 use rmq_protocol::ids::{
     decode_offset_msg_id, decode_unique_id, from_hex, offset_msg_id, to_hex_upper,
     UniqueIdGenerator,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 
 #[test]
 fn message_id_vectors() {
-    common::run_cases("message_ids.json", |name, case| {
+    common::expect_pass("message_ids.json", run);
+}
+
+#[test]
+fn our_message_id_vectors() {
+    common::expect_pass("rmq_message_ids.json", run);
+}
+
+#[test]
+fn renamed_and_extended_message_id_cases_follow_their_fields() {
+    let mut variants = common::load(&common::default_dir(), "rmq_message_ids.json")
+        .expect("rmq_message_ids.json")["cases"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    variants.push(json!({
+        "name": "v_offset_id",
+        "input": {
+            "store_host_ip": "10.1.2.3", "store_host_ip_bytes_hex": "0a010203",
+            "store_host_port": 10921, "commit_log_offset": 1_234_567_890_123_i64
+        },
+        "expected": {
+            "msg_id": "0A01020300002AA90000011F71FB04CB", "msg_id_length": 32,
+            "create_message_id_socket_address_variant": "0A01020300002AA90000011F71FB04CB",
+            "decoded": {"ip": "10.1.2.3", "ip_bytes_hex": "0a010203", "port": 10921,
+                        "offset": 1_234_567_890_123_i64},
+            "decoded_from_lowercase_equal": true
+        }
+    }));
+    variants.push(json!({
+        "name": "v_hex",
+        "input": {"bytes_hex": "00ff10ab"},
+        "expected": {"bytes2string": "00FF10AB", "string2bytes_of_lowercase_hex": "00ff10ab"}
+    }));
+    common::assert_renamed_and_extended(
+        "message_ids.json",
+        variants,
+        "/cases/0/expected/decoded/ip_bytes_hex",
+        run,
+    );
+}
+
+/// Runs every case of `file` in `dir`; the check is chosen from the fields of `input`.
+fn run(dir: &Path, file: &str) -> Result<usize, String> {
+    common::check_file(dir, file, |name, case| {
         let input = &case["input"];
         let expected = &case["expected"];
-        if name.starts_with("offset_msg_id_") {
+        if input.get("store_host_ip").is_some() && input.get("commit_log_offset").is_some() {
             check_offset_id(name, input, expected);
-        } else if name.starts_with("uniq_id_") {
+        } else if input.get("uniq_id").is_some() {
             check_unique_id(name, input, expected);
-        } else if name == "bytes2string_string2bytes" {
+        } else if input.get("bytes_hex").is_some() && expected.get("bytes2string").is_some() {
             let bytes = hex_field(&input["bytes_hex"]);
             let upper = to_hex_upper(&bytes);
             assert_eq!(upper, str_of(&expected["bytes2string"]), "{name}");
@@ -30,10 +75,10 @@ fn message_id_vectors() {
             assert_eq!(from_hex(lower).expect("lower-case hex"), bytes, "{name}");
             assert_eq!(from_hex(&upper).expect("upper-case hex"), bytes, "{name}");
         } else {
-            return Outcome::Unknown;
+            return unknown(case);
         }
         Outcome::Checked
-    });
+    })
 }
 
 fn check_offset_id(name: &str, input: &Value, expected: &Value) {
@@ -92,17 +137,19 @@ fn check_unique_id(name: &str, input: &Value, expected: &Value) {
         hex_field(&want["ip_bytes_hex"]),
         "{name}"
     );
-    assert_eq!(i64::from(parts.pid), int(&want["pid_u16"]), "{name}");
-    let hash = int(&want["classloader_hash_i32"]);
-    assert_eq!(i64::from(parts.classloader_hash), hash, "{name}");
-    // Java names the field an i32; it is read back unsigned.
-    let span = int(&want["ms_since_month_start_i32"]);
-    assert_eq!(i64::from(parts.ms_since_month_start), span, "{name}");
-    assert_eq!(
-        i64::from(parts.counter),
-        int(&want["counter_u16"]),
-        "{name}"
-    );
+    // Each part is named with its Java type; compare the same bits in that type.
+    for (field, value) in want.as_object().expect("parts") {
+        let ours = match field.rsplit_once('_').map_or("", |(stem, _)| stem) {
+            "pid" => u64::from(parts.pid),
+            "classloader_hash" => parts.classloader_hash as u32 as u64,
+            "ms_since_month_start" => u64::from(parts.ms_since_month_start),
+            "counter" => u64::from(parts.counter),
+            "ip_bytes" => continue,
+            other => panic!("{name}: unknown part {other}"),
+        };
+        common::assert_java_typed(field, value, ours);
+    }
+    let span = i64::from(parts.ms_since_month_start);
 
     let ip_text: IpAddr = str_of(&expected["getIPStrFromID"]).parse().expect("ip");
     assert_eq!(parts.ip, ip_text, "{name}");

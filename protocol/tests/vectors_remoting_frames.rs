@@ -4,8 +4,10 @@
 
 mod common;
 
+use std::path::Path;
+
 use bytes::{Bytes, BytesMut};
-use common::{hex_field, run_cases, Outcome};
+use common::{hex_field, Outcome};
 use rmq_protocol::frame::{decode_frame, DEFAULT_MAX_FRAME};
 use rmq_protocol::{Command, ExtFields, LanguageCode, SerializeType};
 use serde_json::Value;
@@ -60,74 +62,111 @@ const DECODED_KEYS: &[&str] = &[
 
 #[test]
 fn remoting_frame_vectors_encode_and_decode_like_java() {
-    run_cases("remoting_frames.json", |name, case| {
-        let (input, expected, decoded) = (&case["input"], &case["expected"], &case["decoded"]);
-        if !only_keys(input, INPUT_KEYS)
-            || !(expected.is_null() || only_keys(expected, EXPECTED_KEYS))
-            || !only_keys(decoded, DECODED_KEYS)
-        {
-            return Outcome::Unknown;
-        }
-        let frame = match (expected["frame_hex"].as_str(), input["frame_hex"].as_str()) {
-            (Some(_), _) => hex_field(&expected["frame_hex"]),
-            (None, Some(_)) => hex_field(&input["frame_hex"]),
-            (None, None) => return Outcome::Unknown,
-        };
-        let cmd = decode_whole(name, &frame);
-        assert_decoded(name, &cmd, decoded);
-        if let Some(text) = input["header_text"].as_str() {
-            assert_eq!(
-                header_of(&frame),
-                text.as_bytes(),
-                "{name}: input header_text"
-            );
-        }
-        if !expected.is_null() {
-            assert_layout(name, &frame, expected);
-            let wire: Vec<(&str, &str)> = expected["ext_fields_wire_order"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|p| Some((p[0].as_str()?, p[1].as_str()?)))
-                .collect();
-            if wire.len() == cmd.ext_fields.len() {
-                // The decoder keeps wire order, so Java's own frames re-encode byte-exactly.
-                assert_eq!(
-                    cmd.ext_fields.iter().collect::<Vec<_>>(),
-                    wire,
-                    "{name}: order"
-                );
-                assert_eq!(
-                    hex::encode(encode(&cmd)),
-                    hex::encode(&frame),
-                    "{name}: re-encode"
-                );
-            } else {
-                // Duplicate keys on the wire (FastCodesHeader + extFields): the last one wins.
-                assert!(wire.len() > cmd.ext_fields.len(), "{name}: lost ext fields");
-                for (k, _) in &wire {
-                    let last = wire.iter().rev().find(|(key, _)| key == k).map(|p| p.1);
-                    assert_eq!(cmd.ext_fields.get(k), last, "{name}: duplicate {k}");
-                }
-            }
-        }
-        if input["code"].is_number() {
-            let built = command_from_input(name, input, &expected["ext_fields_wire_order"]);
-            assert_eq!(
-                hex::encode(encode(&built)),
-                hex::encode(&frame),
-                "{name}: encode from input"
-            );
-            assert_legacy(name, expected, &cmd);
-        }
-        Outcome::Checked
-    });
+    common::expect_pass("remoting_frames.json", run);
 }
 
-/// Whether `v` is an object whose keys are all in `known` (a new key means a new case kind).
-fn only_keys(v: &Value, known: &[&str]) -> bool {
-    v.as_object()
-        .is_some_and(|o| o.keys().all(|k| known.contains(&k.as_str())))
+#[test]
+fn our_remoting_frame_vectors() {
+    common::expect_pass("rmq_remoting_frames.json", run);
+}
+
+#[test]
+fn renamed_and_extended_frame_cases_follow_their_fields() {
+    let variants = common::load(&common::default_dir(), "rmq_remoting_frames.json")
+        .expect("rmq_remoting_frames.json")["cases"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    common::assert_renamed_and_extended(
+        "remoting_frames.json",
+        variants,
+        "/cases/0/expected/frame_hex",
+        run,
+    );
+}
+
+/// Runs every case of `file` in `dir`: a frame (given, or encoded by Java from `input`) decodes
+/// to `decoded`; with `input.code`, our encoder writes Java's bytes.
+fn run(dir: &Path, file: &str) -> Result<usize, String> {
+    common::check_file(dir, file, check_case)
+}
+
+fn check_case(name: &str, case: &Value) -> Outcome {
+    let (input, expected, decoded) = (&case["input"], &case["expected"], &case["decoded"]);
+    let mut strange = unknown_keys(input, INPUT_KEYS, "input");
+    if !expected.is_null() {
+        strange.extend(unknown_keys(expected, EXPECTED_KEYS, "expected"));
+    }
+    strange.extend(unknown_keys(decoded, DECODED_KEYS, "decoded"));
+    if !strange.is_empty() {
+        return Outcome::Unknown(strange);
+    }
+    let frame = match (expected["frame_hex"].as_str(), input["frame_hex"].as_str()) {
+        (Some(_), _) => hex_field(&expected["frame_hex"]),
+        (None, Some(_)) => hex_field(&input["frame_hex"]),
+        (None, None) => return common::unknown(case),
+    };
+    let cmd = decode_whole(name, &frame);
+    assert_decoded(name, &cmd, decoded);
+    if let Some(text) = input["header_text"].as_str() {
+        assert_eq!(
+            header_of(&frame),
+            text.as_bytes(),
+            "{name}: input header_text"
+        );
+    }
+    if !expected.is_null() {
+        assert_layout(name, &frame, expected);
+        let wire: Vec<(&str, &str)> = expected["ext_fields_wire_order"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some((p[0].as_str()?, p[1].as_str()?)))
+            .collect();
+        if wire.len() == cmd.ext_fields.len() {
+            // The decoder keeps wire order, so Java's own frames re-encode byte-exactly.
+            assert_eq!(
+                cmd.ext_fields.iter().collect::<Vec<_>>(),
+                wire,
+                "{name}: order"
+            );
+            assert_eq!(
+                hex::encode(encode(&cmd)),
+                hex::encode(&frame),
+                "{name}: re-encode"
+            );
+        } else {
+            // Duplicate keys on the wire (FastCodesHeader + extFields): the last one wins.
+            assert!(wire.len() > cmd.ext_fields.len(), "{name}: lost ext fields");
+            for (k, _) in &wire {
+                let last = wire.iter().rev().find(|(key, _)| key == k).map(|p| p.1);
+                assert_eq!(cmd.ext_fields.get(k), last, "{name}: duplicate {k}");
+            }
+        }
+    }
+    if input["code"].is_number() {
+        let built = command_from_input(name, input, &expected["ext_fields_wire_order"]);
+        assert_eq!(
+            hex::encode(encode(&built)),
+            hex::encode(&frame),
+            "{name}: encode from input"
+        );
+        assert_legacy(name, expected, &cmd);
+    }
+    Outcome::Checked
+}
+
+/// The keys of `v` not in `known` (a new key means a new case kind), or `part` itself if it is
+/// not an object.
+fn unknown_keys(v: &Value, known: &[&str], part: &str) -> Vec<String> {
+    match v.as_object() {
+        Some(o) => o
+            .keys()
+            .filter(|k| !known.contains(&k.as_str()))
+            .map(|k| format!("{part}.{k}"))
+            .collect(),
+        None => vec![format!("{part} (not an object)")],
+    }
 }
 
 fn encode(cmd: &Command) -> Vec<u8> {
