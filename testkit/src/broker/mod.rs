@@ -124,6 +124,11 @@ impl Broker {
         &self.config
     }
 
+    /// The broker's listening address (also its store host).
+    pub(crate) fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// The metadata, locked (never across an await).
     pub(crate) fn state(&self) -> MutexGuard<'_, State> {
         lock(&self.state)
@@ -152,7 +157,7 @@ impl Broker {
             &c.cluster,
             &c.name,
             c.id,
-            &self.addr.to_string(),
+            &self.addr().to_string(),
             &topics,
         );
     }
