@@ -9,6 +9,7 @@ use std::sync::Arc;
 use rmq_protocol::{Command, RequestCode};
 
 use super::{admin, client, lock, offset, pull, send, Broker};
+use super::{background, query, reset, retry, schedule, transaction};
 use crate::reply;
 use crate::server::ClientConn;
 use crate::store::PutRequest;
@@ -20,6 +21,7 @@ pub(crate) async fn dispatch(
     conn: ClientConn,
 ) -> Option<Command> {
     // PLUG-IN (B): the ACL check (acl.rs) goes here, before any processor runs.
+    background::ensure_running(&broker);
     let b = &*broker;
     let answer = match request.request_code() {
         RequestCode::SEND_MESSAGE
@@ -42,6 +44,14 @@ pub(crate) async fn dispatch(
         RequestCode::GET_CONSUMER_RUNNING_INFO => {
             return Some(admin::consumer_running_info(broker, request).await)
         }
+        RequestCode::CONSUMER_SEND_MSG_BACK => retry::consumer_send_msg_back(b, &request),
+        RequestCode::END_TRANSACTION => return transaction::end_transaction(b, &request),
+        RequestCode::QUERY_MESSAGE => query::query_message(b, &request),
+        RequestCode::VIEW_MESSAGE_BY_ID => query::view_message_by_id(b, &request),
+        RequestCode::SEND_REPLY_MESSAGE | RequestCode::SEND_REPLY_MESSAGE_V2 => {
+            super::reply::send_reply(b, &request, &conn).await
+        }
+        RequestCode::INVOKE_BROKER_TO_RESET_OFFSET => reset::reset_offset(b, &request),
         code if admin::serves(code) => admin::serve(b, &request),
         // PLUG-IN (B): CONSUMER_SEND_MSG_BACK (retry.rs), END_TRANSACTION (transaction.rs),
         // QUERY_MESSAGE / VIEW_MESSAGE_BY_ID (query.rs), SEND_REPLY_MESSAGE(_V2) (reply.rs),
@@ -56,4 +66,8 @@ pub(crate) async fn dispatch(
 /// PLUG-IN (B): a delayed message (delay level or 5.x delivery time) is rewritten to the
 /// schedule topic (schedule.rs); a half message (TRAN_MSG) to the half topic (transaction.rs);
 /// a `%RETRY%` message past its max reconsume times to the `%DLQ%` topic (retry.rs).
-pub(crate) fn before_put(_broker: &Broker, _put: &mut PutRequest) {}
+pub(crate) fn before_put(broker: &Broker, put: &mut PutRequest) {
+    retry::dead_letter_if_exhausted(broker, put, None);
+    transaction::to_half_if_prepared(put);
+    schedule::rewrite_delayed(broker, put);
+}

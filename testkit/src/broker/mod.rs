@@ -3,13 +3,21 @@
 //! name server in-process.
 
 mod admin;
+mod background;
 mod client;
 mod dispatch;
+mod inner;
 mod lock;
 mod offset;
 mod pull;
+mod query;
+mod reply;
+mod reset;
+mod retry;
+mod schedule;
 mod send;
 mod state;
+mod transaction;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

@@ -2,7 +2,9 @@
 //! as Java's `QueryMessageProcessor` answers them: store-format records in the body.
 
 use bytes::{Bytes, BytesMut};
-use rmq_protocol::header::{QueryMessageRequestHeader, QueryMessageResponseHeader, ViewMessageRequestHeader};
+use rmq_protocol::header::{
+    QueryMessageRequestHeader, QueryMessageResponseHeader, ViewMessageRequestHeader,
+};
 use rmq_protocol::{Command, ResponseCode};
 
 use super::Broker;

@@ -61,22 +61,25 @@ pub(crate) fn consumer_send_msg_back(broker: &Broker, request: &Command) -> Comm
         properties.insert(property::RETRY_TOPIC, msg.topic.as_str());
     }
     properties.insert(property::WAIT_STORE_MSG_OK, "false");
-    let (topic, queue_id) =
-        if msg.reconsume_times >= max_reconsume_times || header.delay_level < 0 {
-            let dlq = format!("{}{}", naming::DLQ_GROUP_TOPIC_PREFIX, header.group);
-            if topic_in_send_back(broker, &dlq, DLQ_QUEUES).is_none() {
-                return reply::error(ResponseCode::SYSTEM_ERROR, format!("topic[{dlq}] not exist"));
-            }
-            properties.insert(property::DELAY_TIME_LEVEL, "0");
-            (dlq, 0)
-        } else {
-            let level = match header.delay_level {
-                0 => FIRST_RETRY_LEVEL + msg.reconsume_times,
-                level => level,
-            };
-            properties.insert(property::DELAY_TIME_LEVEL, level.to_string());
-            (retry_topic, pick(group.retry_queue_nums))
+    let (topic, queue_id) = if msg.reconsume_times >= max_reconsume_times || header.delay_level < 0
+    {
+        let dlq = format!("{}{}", naming::DLQ_GROUP_TOPIC_PREFIX, header.group);
+        if topic_in_send_back(broker, &dlq, DLQ_QUEUES).is_none() {
+            return reply::error(
+                ResponseCode::SYSTEM_ERROR,
+                format!("topic[{dlq}] not exist"),
+            );
+        }
+        properties.insert(property::DELAY_TIME_LEVEL, "0");
+        (dlq, 0)
+    } else {
+        let level = match header.delay_level {
+            0 => FIRST_RETRY_LEVEL + msg.reconsume_times,
+            level => level,
         };
+        properties.insert(property::DELAY_TIME_LEVEL, level.to_string());
+        (retry_topic, pick(group.retry_queue_nums))
+    };
     if properties
         .get(property::ORIGIN_MESSAGE_ID)
         .is_none_or(|id| id.trim().is_empty())

@@ -145,7 +145,8 @@ fn timer_deliver_ms(put: &PutRequest) -> Option<i64> {
 
 /// Moves `put` to a system topic, keeping where it really goes in REAL_TOPIC / REAL_QID.
 fn park(put: &mut PutRequest, topic: &str, queue_id: i32) {
-    put.properties.insert(property::REAL_TOPIC, put.topic.as_str());
+    put.properties
+        .insert(property::REAL_TOPIC, put.topic.as_str());
     put.properties
         .insert(property::REAL_QUEUE_ID, put.queue_id.to_string());
     put.topic = topic.to_owned();
@@ -207,7 +208,10 @@ fn deliver_level(broker: &Broker, cursor: &mut Cursor, queue_id: i32, delay: Dur
         let next = cursor.levels.entry(queue_id).or_insert(0);
         let (min, max) = {
             let store = broker.store();
-            (store.min_offset(topic, queue_id), store.max_offset(topic, queue_id))
+            (
+                store.min_offset(topic, queue_id),
+                store.max_offset(topic, queue_id),
+            )
         };
         *next = (*next).max(min);
         if *next >= max {

@@ -323,6 +323,17 @@ impl Store {
         self.log.at(offset).map(|r| r.msg.clone())
     }
 
+    /// The message at logical offset `offset` of a queue, if it is still held.
+    pub fn message_in_queue(
+        &self,
+        topic: &str,
+        queue_id: i32,
+        offset: i64,
+    ) -> Option<StoredMessage> {
+        let entry = self.queue(topic, queue_id)?.at(offset)?;
+        self.log.at(entry.commit_log_offset).map(|r| r.msg.clone())
+    }
+
     /// The store-format record starting at physical offset `offset`.
     pub fn record_at(&self, offset: i64) -> Option<Bytes> {
         self.log.at(offset).map(|r| r.encoded.clone())
