@@ -35,6 +35,7 @@ use rmq_remoting::RemotingClient;
 use crate::error::{Error, Result};
 
 mod admin;
+mod admin5;
 mod admin_stats;
 mod bodies;
 mod client;
