@@ -32,6 +32,19 @@ pub enum Error {
         /// Where it was looked for, when that adds something.
         where_: Option<String>,
     },
+    /// The server answered REQUEST_CODE_NOT_SUPPORTED: it predates the operation (a 4.x
+    /// broker asked for a 5.x request, a name server without an embedded controller...).
+    #[error("this {role} ({addr}, version {version}) does not support {operation}")]
+    Unsupported {
+        /// `broker` or `controller`.
+        role: &'static str,
+        /// The server's address.
+        addr: String,
+        /// Its version (`V4_9_7`...), or `unknown` when it could not be learnt.
+        version: String,
+        /// The operation, e.g. `AUTH_CREATE_USER (createUser)`.
+        operation: String,
+    },
     /// Malformed data on the wire (a body or id that does not decode).
     #[error("malformed data: {what}")]
     Protocol {
@@ -61,6 +74,8 @@ pub enum ErrorKind {
     Shutdown,
     /// Malformed data on the wire.
     Protocol,
+    /// The server is too old for the operation (it answered REQUEST_CODE_NOT_SUPPORTED).
+    Unsupported,
     /// Anything else.
     Other,
 }
@@ -83,6 +98,7 @@ impl Error {
             Error::InvalidArgument(_) => ErrorKind::InvalidArgument,
             Error::NotFound { .. } => ErrorKind::NotFound,
             Error::Protocol { .. } => ErrorKind::Protocol,
+            Error::Unsupported { .. } => ErrorKind::Unsupported,
         }
     }
 
@@ -90,6 +106,7 @@ impl Error {
     pub fn response_code(&self) -> Option<ResponseCode> {
         match self {
             Error::Client { source, .. } => source.response_code(),
+            Error::Unsupported { .. } => Some(ResponseCode::REQUEST_CODE_NOT_SUPPORTED),
             _ => None,
         }
     }

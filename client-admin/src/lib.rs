@@ -31,7 +31,10 @@
 //!
 //! Layout: `admin` (handle, builder, shared lookups), `cluster`, `broker`, `topic`, `group`,
 //! `consumer` (progress, connections, offset reset), `message` (queries, reads, send), `kv`
-//! (name-server KV and config). The CLI lives in `src/bin/rmq-admin/`.
+//! (name-server KV and config); for 5.x clusters `auth` (ACL 2.0), `controller` (controller
+//! mode, HA status, epochs), `static_topic`, `config5` (batch creation, group bans, cold-data
+//! flow control, RocksDB checks) and `support` (REQUEST_CODE_NOT_SUPPORTED from older
+//! servers becomes [`Error::Unsupported`]). The CLI lives in `src/bin/rmq-admin/`.
 //!
 //! # Errors
 //! [`Error`] says what failed and where (topic, group, broker or name server address) and keeps
@@ -44,20 +47,27 @@
 #![warn(missing_debug_implementations)]
 
 mod admin;
+mod auth;
 mod broker;
 mod cluster;
+mod config5;
 mod consumer;
+mod controller;
 pub mod error;
 mod group;
 mod kv;
 mod message;
+mod static_topic;
+mod support;
 mod topic;
 
 pub use admin::{Admin, AdminBuilder, Target, DEFAULT_ADMIN_GROUP, DEFAULT_TIMEOUT};
 pub use cluster::BrokerSummary;
+pub use config5::GroupConfigOnBroker;
 pub use consumer::ResetOutcome;
 pub use error::{Error, ErrorKind, Result};
 pub use message::{PullBatch, SentMessage, DEFAULT_QUERY_MAX};
+pub use static_topic::plan_static_topic;
 
 /// An error with its whole `source()` chain, `: `-separated (for logs and the CLI).
 pub fn report(error: &(dyn std::error::Error + 'static)) -> String {

@@ -10,7 +10,10 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use rmq_client_admin::Admin;
 
+mod auth;
 mod cluster;
+mod config5;
+mod controller;
 mod group;
 mod kv;
 mod message;
@@ -84,6 +87,12 @@ enum Command {
     Kv(kv::Cmd),
     #[command(flatten)]
     Stats(stats::Cmd),
+    #[command(flatten)]
+    Auth(auth::Cmd),
+    #[command(flatten)]
+    Controller(controller::Cmd),
+    #[command(flatten)]
+    Config5(config5::Cmd),
 }
 
 impl Command {
@@ -95,6 +104,9 @@ impl Command {
             Command::Message(c) => format!("{c:?}"),
             Command::Kv(c) => format!("{c:?}"),
             Command::Stats(c) => format!("{c:?}"),
+            Command::Auth(c) => format!("{c:?}"),
+            Command::Controller(c) => format!("{c:?}"),
+            Command::Config5(c) => format!("{c:?}"),
         };
         let variant: String = debug.chars().take_while(|c| c.is_alphanumeric()).collect();
         let mut chars = variant.chars();
@@ -150,6 +162,9 @@ async fn run(cli: Cli) -> CliResult<()> {
         Command::Message(c) => c.run(&admin, &mut out).await,
         Command::Kv(c) => c.run(&admin, &mut out).await,
         Command::Stats(c) => c.run(&admin, &mut out).await,
+        Command::Auth(c) => c.run(&admin, &mut out).await,
+        Command::Controller(c) => c.run(&admin, &mut out).await,
+        Command::Config5(c) => c.run(&admin, &mut out).await,
     };
     admin.shutdown().await;
     result?;
