@@ -7,6 +7,7 @@ mod bench;
 mod ci;
 mod cluster;
 mod demo;
+mod fuzz;
 mod it;
 mod tidy;
 
@@ -24,8 +25,10 @@ usage: cargo xtask <command>
 
   ci                         fmt, clippy, tests, docs, benches (build), fuzz (nightly), integration tests
   it                         integration tests (`cargo test -p rmq-tests`) against a local cluster
-  demo                       start a cluster, query it, stop it
+  demo [--real]              produce and consume end to end on an embedded rmq-testkit cluster
+                             (NAMESRV_ADDR: that cluster; --real: the crates.io servers)
   bench [ARGS..]             cargo bench --workspace [ARGS..]
+  fuzz [--keep] [--secs N]   fuzz a scratch copy of fuzz/corpus (nightly); --keep adds new inputs, cmin-minimized
   tidy                       source checks (file size, #[ignore], pub get_ fns)
   cluster up [--brokers N]   start a name server and N (1 or 2) brokers on 127.0.0.1
   cluster down               stop the cluster from the state file
@@ -49,6 +52,7 @@ fn run(args: &[String]) -> Result<()> {
         Some("it") => it::run(rest),
         Some("demo") => demo::run(rest),
         Some("bench") => bench::run(rest),
+        Some("fuzz") => fuzz::run(rest),
         Some("tidy") => tidy::run(rest),
         Some("cluster") => cluster::run(rest),
         None | Some("help" | "-h" | "--help") => {
