@@ -334,3 +334,15 @@ fn delete_topic_forgets_its_queues() {
     s.put(req("T", 0, "y", &[])).expect("put");
     assert_eq!(bodies(&s.get("T", 0, 0, 32, &all).records), ["y"]);
 }
+
+#[test]
+fn message_in_queue_reads_by_logical_offset() {
+    let mut s = store(1 << 20);
+    s.put(req("T", 0, "a", &[])).expect("put");
+    s.put(req("T", 0, "b", &[])).expect("put");
+    let msg = s.message_in_queue("T", 0, 1).expect("offset 1");
+    assert_eq!(msg.body, "b");
+    assert_eq!(msg.queue_offset, 1);
+    assert!(s.message_in_queue("T", 0, 2).is_none());
+    assert!(s.message_in_queue("T", 1, 0).is_none());
+}
