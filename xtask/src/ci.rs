@@ -4,8 +4,6 @@
 //! toolchain is installed), then the integration tests against a local cluster, which is always
 //! torn down. `RMQ_FUZZ_SECS` (default 30) bounds each fuzz target.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
@@ -116,91 +114,11 @@ fn bench_build() -> Result<()> {
     cargo(&["bench", "--workspace", "--no-run"])
 }
 
-/// Runs every `fuzz/fuzz_targets/*.rs` for `RMQ_FUZZ_SECS` seconds; a crash fails the step.
+/// Runs every `fuzz/fuzz_targets/*.rs` for `RMQ_FUZZ_SECS` seconds on a scratch copy of its
+/// corpus under the target directory (see `fuzz.rs`); a crash fails the step, and no tracked
+/// file changes.
 fn fuzz() -> Result<()> {
-    let dir = crate::root().join("fuzz");
-    let targets = fuzz_targets(&dir.join("fuzz_targets"));
-    if targets.is_empty() {
-        eprintln!("skipped: no fuzz targets in {}", dir.display());
-        return Ok(());
-    }
-    if !has_nightly() {
-        eprintln!(
-            "skipped: no nightly toolchain (`rustup toolchain install nightly` enables fuzzing)"
-        );
-        return Ok(());
-    }
-    let secs: u64 = match std::env::var("RMQ_FUZZ_SECS") {
-        Ok(s) if !s.trim().is_empty() => s
-            .trim()
-            .parse()
-            .with_context(|| format!("RMQ_FUZZ_SECS={s}"))?,
-        _ => 30,
-    };
-    if !has_cargo_fuzz() {
-        eprintln!("installing cargo-fuzz (once; cached in ~/.cargo/bin)");
-        cargo(&["install", "cargo-fuzz", "--locked"])?;
-    }
-    for target in &targets {
-        let mut cmd = nightly_cargo();
-        cmd.args([
-            "fuzz",
-            "run",
-            target,
-            "--",
-            &format!("-max_total_time={secs}"),
-        ]);
-        crate::run_cmd(&mut cmd).with_context(|| {
-            format!("fuzz target `{target}` (artifacts in fuzz/artifacts/{target})")
-        })?;
-    }
-    Ok(())
-}
-
-fn fuzz_targets(dir: &Path) -> Vec<String> {
-    let mut targets: Vec<String> = std::fs::read_dir(dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
-            let path = e.path();
-            let stem = path.file_stem()?.to_str()?.to_string();
-            (path.extension()? == "rs").then_some(stem)
-        })
-        .collect();
-    targets.sort();
-    targets
-}
-
-fn has_nightly() -> bool {
-    Command::new("rustup")
-        .args(["toolchain", "list"])
-        .output()
-        .is_ok_and(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .any(|l| l.starts_with("nightly"))
-        })
-}
-
-fn has_cargo_fuzz() -> bool {
-    nightly_cargo()
-        .args(["fuzz", "--version"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-/// `rustup run nightly cargo` in the workspace root: `$CARGO` is the stable cargo itself and
-/// does not understand `+nightly`.
-fn nightly_cargo() -> Command {
-    let mut cmd = Command::new("rustup");
-    cmd.args(["run", "nightly", "cargo"])
-        .current_dir(crate::root());
-    // The outer (stable) cargo's choices must not leak into the nightly build.
-    for var in ["RUSTUP_TOOLCHAIN", "CARGO", "RUSTC", "RUSTDOC"] {
-        cmd.env_remove(var);
-    }
-    cmd
+    crate::fuzz::ci_step()
 }
 
 fn integration() -> Result<()> {
