@@ -27,6 +27,7 @@ pub struct MockClusterBuilder {
     store_budget: usize,
     cluster_name: String,
     namesrv_port: u16,
+    slaves: bool,
 }
 
 /// An embedded RocketMQ cluster: one name server and N master brokers on `127.0.0.1`.
@@ -45,6 +46,7 @@ pub struct MockClusterBuilder {
 pub struct MockCluster {
     namesrv: NamesrvHandle,
     brokers: Vec<BrokerHandle>,
+    slaves: Vec<BrokerHandle>,
     token: CancellationToken,
     tracker: TaskTracker,
     _guard: DropGuard,
@@ -72,6 +74,7 @@ impl Default for MockClusterBuilder {
             store_budget: 64 << 20,
             cluster_name: "DefaultCluster".to_owned(),
             namesrv_port: 0,
+            slaves: false,
         }
     }
 }
@@ -112,6 +115,13 @@ impl MockClusterBuilder {
     /// The name server's port (default 0: a free one).
     pub fn namesrv_port(mut self, port: u16) -> Self {
         self.namesrv_port = port;
+        self
+    }
+
+    /// Whether every broker gets a slave (broker id 1, its own port, the master's messages),
+    /// listed in routes as the broker's second address (default false).
+    pub fn slaves(mut self, on: bool) -> Self {
+        self.slaves = on;
         self
     }
 
@@ -156,6 +166,7 @@ impl MockClusterBuilder {
         .await
         .map_err(|source| Error::Bind { addr, source })?;
         let mut brokers = Vec::with_capacity(self.brokers);
+        let mut slaves = Vec::new();
         for i in 0..self.brokers {
             let config = BrokerConfig {
                 cluster: self.cluster_name.clone(),
@@ -165,33 +176,51 @@ impl MockClusterBuilder {
                 auto_create_topics: self.auto_create_topics,
                 store_budget: self.store_budget,
             };
-            let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
             let namesrv = namesrv.clone();
-            let mut made = None;
-            let server = Server::start(
-                addr,
-                |bound| {
-                    let broker = Arc::new(Broker::new(config, bound, namesrv));
-                    made = Some(broker.clone());
-                    broker
-                },
-                Arc::new(Faults::default()),
-                tracker.clone(),
-                token.clone(),
-            )
-            .await
-            .map_err(|source| Error::Bind { addr, source })?;
-            let broker = made.ok_or_else(|| Error::Config("broker not built".into()))?;
-            brokers.push(BrokerHandle { broker, server });
+            let master = start_broker(|bound| Broker::new(config, bound, namesrv), &tracker, &token)
+                .await?;
+            if self.slaves {
+                let of = master.broker.clone();
+                let slave = start_broker(|bound| Broker::new_slave(&of, bound), &tracker, &token)
+                    .await?;
+                slaves.push(slave);
+            }
+            brokers.push(master);
         }
         Ok(MockCluster {
             namesrv: NamesrvHandle { server },
             brokers,
+            slaves,
             token,
             tracker,
             _guard: guard,
         })
     }
+}
+
+/// Starts one broker node on a free port of `127.0.0.1`.
+async fn start_broker(
+    make: impl FnOnce(SocketAddr) -> Broker,
+    tracker: &TaskTracker,
+    token: &CancellationToken,
+) -> Result<BrokerHandle> {
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let mut made = None;
+    let server = Server::start(
+        addr,
+        |bound| {
+            let broker = Arc::new(make(bound));
+            made = Some(broker.clone());
+            broker
+        },
+        Arc::new(Faults::default()),
+        tracker.clone(),
+        token.clone(),
+    )
+    .await
+    .map_err(|source| Error::Bind { addr, source })?;
+    let broker = made.ok_or_else(|| Error::Config("broker not built".into()))?;
+    Ok(BrokerHandle { broker, server })
 }
 
 /// `broker-a`..`broker-z`, then `broker-26`...
@@ -224,9 +253,15 @@ impl MockCluster {
         self.brokers.iter().find(|b| b.name() == name).cloned()
     }
 
-    /// Every broker, in name order.
+    /// Every master broker, in name order.
     pub fn brokers(&self) -> Vec<BrokerHandle> {
         self.brokers.clone()
+    }
+
+    /// The slave of broker `name`, when the cluster was built with
+    /// [`MockClusterBuilder::slaves`].
+    pub fn slave(&self, name: &str) -> Option<BrokerHandle> {
+        self.slaves.iter().find(|b| b.name() == name).cloned()
     }
 
     /// Creates `topic` with `queues` read and write queues on every broker (Java: `mqadmin
@@ -354,9 +389,21 @@ macro_rules! fault_methods {
 impl BrokerHandle {
     fault_methods!();
 
-    /// The broker's name (`broker-a`...).
+    /// The broker's name (`broker-a`...); a slave has its master's name.
     pub fn name(&self) -> &str {
         &self.broker.config().name
+    }
+
+    /// The broker id: 0 for a master, 1 for a slave.
+    pub fn id(&self) -> i64 {
+        self.broker.config().id
+    }
+
+    /// Makes this master's pull answers suggest its slave (`suggestWhichBrokerId` =
+    /// `whichBrokerWhenConsumeSlowly`, 1), as Java does when a consumer lags far behind; `false`
+    /// suggests the master again.
+    pub fn suggest_slave(&self, on: bool) {
+        self.broker.set_suggest_slave(on);
     }
 
     /// Closes the listener and every connection (connects are refused) and leaves the name

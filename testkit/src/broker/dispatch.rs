@@ -21,7 +21,9 @@ pub(crate) async fn dispatch(
     conn: ClientConn,
 ) -> Option<Command> {
     // PLUG-IN (B): the ACL check (acl.rs) goes here, before any processor runs.
-    background::ensure_running(&broker);
+    if !broker.is_slave() {
+        background::ensure_running(&broker);
+    }
     let b = &*broker;
     let answer = match request.request_code() {
         RequestCode::SEND_MESSAGE

@@ -21,11 +21,12 @@ mod transaction;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::BoxFuture;
 use rmq_protocol::body::TopicConfig;
-use rmq_protocol::{naming, perm, Command};
+use rmq_protocol::{naming, perm, Command, ResponseCode};
 use tokio::sync::watch;
 
 use crate::namesrv::{Namesrv, TopicQueues};
@@ -57,10 +58,16 @@ pub(crate) struct Broker {
     config: BrokerConfig,
     addr: SocketAddr,
     state: Mutex<State>,
-    store: Mutex<Store>,
-    /// Bumped on every stored message; long polls wait on it.
-    arrivals: watch::Sender<u64>,
+    /// Shared by a master and its slave: the slave serves the master's messages, as Java's
+    /// replication makes it do.
+    store: Arc<Mutex<Store>>,
+    /// Bumped on every stored message; long polls wait on it (shared like the store).
+    arrivals: Arc<watch::Sender<u64>>,
     namesrv: Arc<Namesrv>,
+    /// A slave's master: topics, groups and offsets are read from it.
+    master: Option<Arc<Broker>>,
+    /// Whether pulls are told to go to the slave (Java does when a consumer lags far behind).
+    suggest_slave: AtomicBool,
     /// Broker config entries set by UPDATE_BROKER_CONFIG, on top of the built-in ones.
     overrides: Mutex<BTreeMap<String, String>>,
     started_ms: i64,
@@ -85,9 +92,11 @@ impl Broker {
         let broker = Broker {
             addr,
             state: Mutex::new(State::default()),
-            store: Mutex::new(store),
-            arrivals: watch::channel(0).0,
+            store: Arc::new(Mutex::new(store)),
+            arrivals: Arc::new(watch::channel(0).0),
             namesrv,
+            master: None,
+            suggest_slave: AtomicBool::new(false),
             overrides: Mutex::new(BTreeMap::new()),
             started_ms: now_ms(),
             config,
@@ -95,6 +104,49 @@ impl Broker {
         broker.create_system_topics();
         broker.register();
         broker
+    }
+
+    /// The slave (id 1) of `master` at `addr`: same name, same messages, registered as the
+    /// broker's second address. It refuses sends, commits nothing from pulls, and tells pulls
+    /// to go to the master (Java `slaveReadEnable=false`).
+    pub(crate) fn new_slave(master: &Arc<Broker>, addr: SocketAddr) -> Broker {
+        let broker = Broker {
+            config: BrokerConfig {
+                id: 1,
+                ..master.config.clone()
+            },
+            addr,
+            state: Mutex::new(State::default()),
+            store: master.store.clone(),
+            arrivals: master.arrivals.clone(),
+            namesrv: master.namesrv.clone(),
+            master: Some(master.clone()),
+            suggest_slave: AtomicBool::new(false),
+            overrides: Mutex::new(BTreeMap::new()),
+            started_ms: now_ms(),
+        };
+        broker.register();
+        broker
+    }
+
+    /// Whether this broker is a slave.
+    pub(crate) fn is_slave(&self) -> bool {
+        self.master.is_some()
+    }
+
+    /// Where topics, groups and offsets live: the master for a slave, else this broker.
+    pub(crate) fn metadata(&self) -> &Broker {
+        self.master.as_deref().unwrap_or(self)
+    }
+
+    /// Makes pulls suggest the slave (`whichBrokerWhenConsumeSlowly`) or not.
+    pub(crate) fn set_suggest_slave(&self, on: bool) {
+        self.suggest_slave.store(on, Relaxed);
+    }
+
+    /// Whether pulls suggest the slave.
+    pub(crate) fn suggest_slave(&self) -> bool {
+        self.suggest_slave.load(Relaxed)
     }
 
     /// Java `TopicConfigManager`'s built-in topics.
@@ -189,6 +241,9 @@ impl Broker {
     /// Creates or replaces a topic and registers it with the name server; `false` when the
     /// broker holds too many topics.
     pub(crate) fn put_topic(&self, config: TopicConfig) -> bool {
+        if let Some(master) = &self.master {
+            return master.put_topic(config);
+        }
         {
             let mut state = self.state();
             if state.topics.len() >= state::MAX_ENTRIES
@@ -237,7 +292,10 @@ impl Broker {
             ("enablePropertyFilter", "true".into()),
             ("longPollingEnable", "true".into()),
             ("messageDelayLevel", DELAY_LEVELS.into()),
-            ("brokerRole", "ASYNC_MASTER".into()),
+            (
+                "brokerRole",
+                if self.is_slave() { "SLAVE" } else { "ASYNC_MASTER" }.into(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -260,6 +318,15 @@ impl Broker {
     pub(crate) fn started_ms(&self) -> i64 {
         self.started_ms
     }
+}
+
+/// Java's answer to a send a slave cannot store (`SendMessageProcessor` for
+/// `PutMessageStatus.SERVICE_NOT_AVAILABLE`).
+pub(crate) fn slave_refuses_put() -> Command {
+    crate::reply::error(
+        ResponseCode::SERVICE_NOT_AVAILABLE,
+        "service not available now. It may be caused by one of the following reasons: the broker's disk is full [CL: 0.00 CQ: 0.00 INDEX: 0.00], messages are put to the slave, message store has been shut down, etc.",
+    )
 }
 
 /// Java's default `messageDelayLevel`.

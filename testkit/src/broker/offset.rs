@@ -25,6 +25,7 @@ pub(crate) fn query_consumer_offset(broker: &Broker, request: &Command) -> Comma
         Err(answer) => return answer,
     };
     let committed = broker
+        .metadata()
         .state()
         .offset(&h.consumer_group, &h.topic, h.queue_id)
         .filter(|o| *o >= 0);
@@ -48,6 +49,7 @@ pub(crate) fn update_consumer_offset(broker: &Broker, request: &Command) -> Comm
     match reply::header::<UpdateConsumerOffsetRequestHeader>(request) {
         Ok(h) => {
             broker
+                .metadata()
                 .state()
                 .commit(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset);
             reply::ok()

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use rmq_protocol::body::{MessageModel, SubscriptionGroupConfig, EXPRESSION_TAG};
+use rmq_protocol::body::{MessageModel, SubscriptionGroupConfig, EXPRESSION_TAG, MASTER_ID};
 use rmq_protocol::header::{PullMessageRequestHeader, PullMessageResponseHeader};
 use rmq_protocol::message::PullSysFlag;
 use rmq_protocol::{perm, Command, ResponseCode};
@@ -78,8 +78,13 @@ pub(crate) async fn pull(
 fn check(broker: &Broker, request: &Command) -> Result<Checked, Command> {
     let header = reply::header::<PullMessageRequestHeader>(request)?;
     let flag = PullSysFlag::from_bits(header.sys_flag);
-    let mut state = broker.state();
-    let group = state.group_config(&header.consumer_group).ok_or_else(|| {
+    // A slave reads topics and groups from its master; members are its own.
+    let (group, topic) = {
+        let mut meta = broker.metadata().state();
+        let group = meta.group_config(&header.consumer_group);
+        (group, meta.topics.get(&header.topic).cloned())
+    };
+    let group = group.ok_or_else(|| {
         reply::error(
             ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST,
             format!(
@@ -97,7 +102,7 @@ fn check(broker: &Broker, request: &Command) -> Result<Checked, Command> {
             ),
         ));
     }
-    let Some(topic) = state.topics.get(&header.topic) else {
+    let Some(topic) = topic else {
         return Err(reply::error(
             ResponseCode::TOPIC_NOT_EXIST,
             format!(
@@ -127,6 +132,7 @@ fn check(broker: &Broker, request: &Command) -> Result<Checked, Command> {
             header.subscription.clone().unwrap_or_default(),
         )
     } else {
+        let state = broker.state();
         let Some(info) = state.consumers.get(&header.consumer_group) else {
             return Err(reply::error(
                 ResponseCode::SUBSCRIPTION_NOT_EXIST,
@@ -156,7 +162,6 @@ fn check(broker: &Broker, request: &Command) -> Result<Checked, Command> {
         }
         (Some(sub.expression_type.clone()), sub.sub_string.clone())
     };
-    drop(state);
     let kind = kind.filter(|k| !k.is_empty());
     let filter = MessageFilter::parse(Some(kind.as_deref().unwrap_or(EXPRESSION_TAG)), &expression)
         .map_err(|e| {
@@ -170,6 +175,19 @@ fn check(broker: &Broker, request: &Command) -> Result<Checked, Command> {
         filter,
         group,
     })
+}
+
+/// Java: a slave without `slaveReadEnable` sends consumers to the master; a master suggests
+/// `whichBrokerWhenConsumeSlowly` when the consumer lags (forced here by a test), else the
+/// group's broker id.
+fn suggested_broker(broker: &Broker, group: &SubscriptionGroupConfig) -> i64 {
+    if broker.is_slave() {
+        MASTER_ID
+    } else if broker.suggest_slave() {
+        group.which_broker_when_consume_slowly
+    } else {
+        group.broker_id
+    }
 }
 
 /// One store read mapped to Java's response codes.
@@ -193,7 +211,7 @@ fn read(broker: &Broker, checked: &Checked) -> Command {
         }
     };
     let header = PullMessageResponseHeader {
-        suggest_which_broker_id: checked.group.broker_id,
+        suggest_which_broker_id: suggested_broker(broker, &checked.group),
         next_begin_offset: result.next_begin_offset,
         min_offset: result.min_offset,
         max_offset: result.max_offset,

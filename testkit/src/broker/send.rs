@@ -21,6 +21,9 @@ const FAQ: &str = "\nSee http://rocketmq.apache.org/docs/faq/ for further detail
 
 /// Serves a send of any of the three codes.
 pub(crate) fn send(broker: &Broker, request: &Command, conn: &ClientConn) -> Command {
+    if broker.is_slave() {
+        return super::slave_refuses_put();
+    }
     let header = match decode_header(request) {
         Ok(h) => h,
         Err(answer) => return answer,

@@ -94,22 +94,21 @@ impl Routes {
         }
     }
 
-    /// Removes address `id` of broker `name`; with its master gone, its queues go too (Java:
-    /// `unregisterBroker` / `onChannelDestroy`).
+    /// Removes address `id` of broker `name`; with no address left, the broker and its queues
+    /// go too (Java: `unregisterBroker` / `onChannelDestroy`; a slave keeps the queues readable).
     pub(crate) fn unregister_broker(&mut self, name: &str, id: i64) {
         let Some(entry) = self.brokers.get_mut(name) else {
             return;
         };
         entry.addrs.remove(&id);
-        if entry.addrs.is_empty() {
-            self.brokers.remove(name);
+        if !entry.addrs.is_empty() {
+            return;
         }
-        if id == 0 {
-            for queues in self.topics.values_mut() {
-                queues.remove(name);
-            }
-            self.topics.retain(|_, queues| !queues.is_empty());
+        self.brokers.remove(name);
+        for queues in self.topics.values_mut() {
+            queues.remove(name);
         }
+        self.topics.retain(|_, queues| !queues.is_empty());
     }
 
     /// Hides broker `name` from (or shows it again in) every answer.
@@ -255,6 +254,17 @@ mod tests {
         routes.unregister_broker("a", 0);
         assert!(routes.route("T").is_none());
         assert!(routes.topics().is_empty());
+    }
+
+    #[test]
+    fn slave_keeps_queues_routed_while_the_master_is_gone() {
+        let mut routes = Routes::default();
+        routes.register_broker("C", "a", 0, "127.0.0.1:1", &[topic("T", 4)]);
+        routes.register_broker("C", "a", 1, "127.0.0.1:2", &[]);
+        routes.unregister_broker("a", 0);
+        let route = routes.route("T").expect("route via the slave");
+        assert_eq!(route.broker_datas[0].master_addr(), None);
+        assert_eq!(route.broker_datas[0].broker_addrs.get(&1).map(String::as_str), Some("127.0.0.1:2"));
     }
 
     #[test]
