@@ -177,12 +177,16 @@ impl MockClusterBuilder {
                 store_budget: self.store_budget,
             };
             let namesrv = namesrv.clone();
-            let master = start_broker(|bound| Broker::new(config, bound, namesrv), &tracker, &token)
-                .await?;
+            let master = start_broker(
+                |bound| Broker::new(config, bound, namesrv),
+                &tracker,
+                &token,
+            )
+            .await?;
             if self.slaves {
                 let of = master.broker.clone();
-                let slave = start_broker(|bound| Broker::new_slave(&of, bound), &tracker, &token)
-                    .await?;
+                let slave =
+                    start_broker(|bound| Broker::new_slave(&of, bound), &tracker, &token).await?;
                 slaves.push(slave);
             }
             brokers.push(master);

@@ -24,7 +24,11 @@ async fn routed(cluster: &MockCluster, topic: &str) -> Command {
 /// The route lists the master as id 0 and the slave as id 1.
 #[tokio::test]
 async fn route_lists_master_and_slave() {
-    let cluster = MockCluster::builder().slaves(true).start().await.expect("starts");
+    let cluster = MockCluster::builder()
+        .slaves(true)
+        .start()
+        .await
+        .expect("starts");
     cluster.create_topic("MS", 2);
     let master = cluster.broker("broker-a").expect("master");
     let slave = cluster.slave("broker-a").expect("slave");
@@ -40,7 +44,11 @@ async fn route_lists_master_and_slave() {
 /// consumer to go back to the master, and commits nothing from a pull.
 #[tokio::test]
 async fn slave_serves_master_messages_and_points_to_the_master() {
-    let cluster = MockCluster::builder().slaves(true).start().await.expect("starts");
+    let cluster = MockCluster::builder()
+        .slaves(true)
+        .start()
+        .await
+        .expect("starts");
     let master = cluster.broker("broker-a").expect("master");
     let slave = cluster.slave("broker-a").expect("slave");
     let to_slave = connect(slave.addr()).await;
@@ -56,7 +64,9 @@ async fn slave_serves_master_messages_and_points_to_the_master() {
     let flag = PullSysFlag::new()
         .with_subscription(true)
         .with_commit_offset(true);
-    request.ext_fields.insert("sysFlag", flag.bits().to_string());
+    request
+        .ext_fields
+        .insert("sysFlag", flag.bits().to_string());
     request.ext_fields.insert("commitOffset", "1");
     let answer = call(&to_slave, request).await;
     assert_eq!(answer.response_code(), ResponseCode::SUCCESS);
@@ -69,7 +79,11 @@ async fn slave_serves_master_messages_and_points_to_the_master() {
 /// A master suggests its slave when told the consumer lags, and the master again after.
 #[tokio::test]
 async fn master_suggests_the_slave_on_demand() {
-    let cluster = MockCluster::builder().slaves(true).start().await.expect("starts");
+    let cluster = MockCluster::builder()
+        .slaves(true)
+        .start()
+        .await
+        .expect("starts");
     let master = cluster.broker("broker-a").expect("master");
     let conn = connect(master.addr()).await;
     call(&conn, send_v2("MS", 0, "t", b"x")).await;
@@ -87,7 +101,11 @@ async fn master_suggests_the_slave_on_demand() {
 /// With its master killed, a broker stays routed through its slave, which still serves pulls.
 #[tokio::test]
 async fn slave_outlives_its_master_in_routes() {
-    let cluster = MockCluster::builder().slaves(true).start().await.expect("starts");
+    let cluster = MockCluster::builder()
+        .slaves(true)
+        .start()
+        .await
+        .expect("starts");
     let master = cluster.broker("broker-a").expect("master");
     let slave = cluster.slave("broker-a").expect("slave");
     call(&connect(master.addr()).await, send_v2("MS", 0, "t", b"x")).await;

@@ -294,7 +294,12 @@ impl Broker {
             ("messageDelayLevel", DELAY_LEVELS.into()),
             (
                 "brokerRole",
-                if self.is_slave() { "SLAVE" } else { "ASYNC_MASTER" }.into(),
+                if self.is_slave() {
+                    "SLAVE"
+                } else {
+                    "ASYNC_MASTER"
+                }
+                .into(),
             ),
         ]
         .into_iter()

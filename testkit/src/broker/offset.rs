@@ -48,10 +48,12 @@ pub(crate) fn query_consumer_offset(broker: &Broker, request: &Command) -> Comma
 pub(crate) fn update_consumer_offset(broker: &Broker, request: &Command) -> Command {
     match reply::header::<UpdateConsumerOffsetRequestHeader>(request) {
         Ok(h) => {
-            broker
-                .metadata()
-                .state()
-                .commit(&h.consumer_group, &h.topic, h.queue_id, h.commit_offset);
+            broker.metadata().state().commit(
+                &h.consumer_group,
+                &h.topic,
+                h.queue_id,
+                h.commit_offset,
+            );
             reply::ok()
         }
         Err(answer) => answer,

@@ -264,7 +264,13 @@ mod tests {
         routes.unregister_broker("a", 0);
         let route = routes.route("T").expect("route via the slave");
         assert_eq!(route.broker_datas[0].master_addr(), None);
-        assert_eq!(route.broker_datas[0].broker_addrs.get(&1).map(String::as_str), Some("127.0.0.1:2"));
+        assert_eq!(
+            route.broker_datas[0]
+                .broker_addrs
+                .get(&1)
+                .map(String::as_str),
+            Some("127.0.0.1:2")
+        );
     }
 
     #[test]
