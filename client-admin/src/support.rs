@@ -64,6 +64,8 @@ impl Admin {
         }
         // Older brokers only give the ordinal.
         let ordinal = info.get("brokerVersion")?.trim().parse::<i32>().ok()?;
-        Version(ordinal).name().or_else(|| Some(ordinal.to_string()))
+        Version(ordinal)
+            .name()
+            .or_else(|| Some(ordinal.to_string()))
     }
 }

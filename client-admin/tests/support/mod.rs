@@ -16,8 +16,9 @@ pub const CLUSTER: &str = "c";
 /// The broker group name.
 pub const BROKER: &str = "broker-a";
 
-/// What the test answers to one request; `None` means `SUCCESS` with no body.
-pub type Script = dyn Fn(&Command) -> Option<Reply> + Send + Sync;
+/// What the test answers to one request, given the fixture's own address; `None` means
+/// `SUCCESS` with no body.
+pub type Script = dyn Fn(&Command, &str) -> Option<Reply> + Send + Sync;
 
 /// A running mock cluster and an admin connected to it.
 pub struct Fixture {
@@ -72,6 +73,15 @@ pub async fn start(
     version: &'static str,
     script: impl Fn(&Command) -> Option<Reply> + Send + Sync + 'static,
 ) -> Fixture {
+    start_knowing_addr(version, move |req, _| script(req)).await
+}
+
+/// As [`start`], for scripts that need the fixture's own address (a controller naming itself
+/// leader).
+pub async fn start_knowing_addr(
+    version: &'static str,
+    script: impl Fn(&Command, &str) -> Option<Reply> + Send + Sync + 'static,
+) -> Fixture {
     let server = MockServer::start(|_| Reply::success())
         .await
         .expect("bind 127.0.0.1:0");
@@ -125,6 +135,6 @@ fn answer(req: &Command, addr: &str, version: &str, script: &Script) -> Reply {
             format!(r#"{{"table":{{"brokerVersionDesc":"{version}","brokerVersion":"0"}}}}"#),
         );
     }
-    script(req)
+    script(req, addr)
         .unwrap_or_else(|| Reply::Respond(Command::response_to(req, ResponseCode::SUCCESS, None)))
 }
