@@ -1,6 +1,7 @@
 //! `rmq-testkit`: runs an embedded RocketMQ cluster until Ctrl-C or until stdin closes. The
 //! first stdout line is `namesrv 127.0.0.1:PORT`, for scripts to read.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use rmq_testkit::MockCluster;
@@ -68,7 +69,7 @@ async fn main() -> ExitCode {
     let args = match parse(std::env::args().skip(1)) {
         Ok(Some(args)) => args,
         Ok(None) => {
-            println!("{HELP}");
+            say(HELP);
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -92,9 +93,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("namesrv {}", cluster.namesrv_addr());
+    say(&format!("namesrv {}", cluster.namesrv_addr()));
     for broker in cluster.brokers() {
-        println!("broker {} {}", broker.name(), broker.addr());
+        say(&format!("broker {} {}", broker.name(), broker.addr()));
     }
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
@@ -102,6 +103,14 @@ async fn main() -> ExitCode {
     }
     cluster.shutdown().await;
     ExitCode::SUCCESS
+}
+
+/// Prints one line and flushes; a reader that went away is no reason to stop serving (a
+/// script may read the first line only and close the pipe).
+fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
 }
 
 /// Resolves when stdin reaches end of file (or fails).
