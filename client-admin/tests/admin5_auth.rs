@@ -223,3 +223,23 @@ async fn other_refusals_keep_the_code_and_name_the_user() {
     assert!(err.to_string().contains("delete user ghost"), "{err}");
     f.stop().await;
 }
+
+/// A broker that reports only its version ordinal is named by the ordinal's version name.
+#[tokio::test]
+async fn the_version_ordinal_is_named_when_the_description_is_missing() {
+    let f = start("399", |req| {
+        (req.code == RequestCode::AUTH_GET_ACL.0).then(|| not_supported(req))
+    })
+    .await;
+    let err = f
+        .admin
+        .acl(&Target::Broker(f.addr()), "User:x")
+        .await
+        .expect_err("old broker");
+    assert!(
+        err.to_string()
+            .contains("version V4_9_3) does not support getAcl (AUTH_GET_ACL)"),
+        "{err}"
+    );
+    f.stop().await;
+}

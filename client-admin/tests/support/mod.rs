@@ -67,8 +67,8 @@ impl Fixture {
     }
 }
 
-/// Starts a cluster whose broker reports `version` (`V5_3_3`, `V4_9_7`...) and answers the
-/// rest with `script`.
+/// Starts a cluster whose broker reports `version` (`V5_3_3`, `V4_9_7`..., or a bare ordinal
+/// such as `399`) and answers the rest with `script`.
 pub async fn start(
     version: &'static str,
     script: impl Fn(&Command) -> Option<Reply> + Send + Sync + 'static,
@@ -130,10 +130,14 @@ fn answer(req: &Command, addr: &str, version: &str, script: &Script) -> Reply {
         );
     }
     if code == RequestCode::GET_BROKER_RUNTIME_INFO {
-        return ok_body(
-            req,
-            format!(r#"{{"table":{{"brokerVersionDesc":"{version}","brokerVersion":"0"}}}}"#),
-        );
+        // A version name goes in `brokerVersionDesc`; a bare ordinal alone in `brokerVersion`
+        // (what brokers without the description report).
+        let table = if version.starts_with('V') {
+            format!(r#"{{"brokerVersionDesc":"{version}","brokerVersion":"0"}}"#)
+        } else {
+            format!(r#"{{"brokerVersion":"{version}"}}"#)
+        };
+        return ok_body(req, format!(r#"{{"table":{table}}}"#));
     }
     script(req, addr)
         .unwrap_or_else(|| Reply::Respond(Command::response_to(req, ResponseCode::SUCCESS, None)))
