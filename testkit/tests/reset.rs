@@ -8,13 +8,13 @@ use std::collections::BTreeMap;
 
 use common::{consumer_heartbeat, recording_client};
 use helpers::{call, send, EVENTUALLY};
-use rmq_protocol::body::{JsonBody, ResetOffsetBody};
+use rmq_protocol::body::{GetConsumerStatusBody, JsonBody, ResetOffsetBody};
 use rmq_protocol::header::{
-    QueryConsumerOffsetRequestHeader, QueryConsumerOffsetResponseHeader, ResetOffsetRequestHeader,
-    UpdateConsumerOffsetRequestHeader,
+    GetConsumerStatusRequestHeader, QueryConsumerOffsetRequestHeader,
+    QueryConsumerOffsetResponseHeader, ResetOffsetRequestHeader, UpdateConsumerOffsetRequestHeader,
 };
-use rmq_protocol::{Command, RequestCode, ResponseCode};
-use rmq_remoting::{Connection, RemotingConfig};
+use rmq_protocol::{Command, MessageQueue, RequestCode, ResponseCode};
+use rmq_remoting::{Connection, RemotingClient, RemotingConfig};
 use rmq_testkit::MockCluster;
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -192,4 +192,79 @@ async fn reset_refusals_follow_java() {
         .remark
         .as_deref()
         .is_some_and(|r| r.contains("no topic in this broker")));
+}
+
+/// INVOKE_BROKER_TO_GET_CONSUMER_STATUS asks each live consumer and answers per client id;
+/// with no consumer it is SYSTEM_ERROR.
+#[tokio::test]
+async fn consumer_status_collects_each_clients_offsets() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let addr = cluster.broker("broker-a").expect("a").addr().to_string();
+    let conn = connect(&addr).await;
+    let status = |group: &str| {
+        Command::request(RequestCode::INVOKE_BROKER_TO_GET_CONSUMER_STATUS).with_header(
+            &GetConsumerStatusRequestHeader {
+                topic: "R".into(),
+                group: group.into(),
+                client_addr: None,
+            },
+        )
+    };
+    let none = call(&conn, status("G")).await;
+    assert_eq!(none.response_code(), ResponseCode::SYSTEM_ERROR);
+    assert_eq!(
+        none.remark.as_deref(),
+        Some("No Any Consumer online in the consumer group: [G]")
+    );
+
+    // A consumer that answers GET_CONSUMER_STATUS_FROM_CLIENT with one queue at offset 7.
+    let queue = MessageQueue {
+        topic: "R".into(),
+        broker_name: "broker-a".into(),
+        queue_id: 1,
+    };
+    let answer_body = GetConsumerStatusBody {
+        message_queue_table: BTreeMap::from([(queue, 7)]),
+        ..GetConsumerStatusBody::default()
+    }
+    .to_fastjson()
+    .expect("json");
+    let (asked_tx, mut asked) = tokio::sync::mpsc::unbounded_channel();
+    let processor = move |_addr: String, request: Command| {
+        let body = answer_body.clone();
+        let asked_tx = asked_tx.clone();
+        async move {
+            let _ = asked_tx.send(request.request_code());
+            Some(Command::response_to(&request, ResponseCode::SUCCESS, None).with_body(body))
+        }
+    };
+    let consumer = RemotingClient::builder()
+        .processor(std::sync::Arc::new(processor))
+        .build();
+    consumer
+        .invoke(&addr, consumer_heartbeat("c1", "G", "R"), EVENTUALLY)
+        .await
+        .expect("heartbeat");
+
+    let answer = call(&conn, status("G")).await;
+    assert_eq!(
+        answer.response_code(),
+        ResponseCode::SUCCESS,
+        "{:?}",
+        answer.remark
+    );
+    let body = GetConsumerStatusBody::from_json(&answer.body).expect("body");
+    let c1 = body.consumer_table.get("c1").expect("c1 answered");
+    let offsets: Vec<i64> = c1
+        .as_object()
+        .expect("queue table")
+        .values()
+        .filter_map(serde_json::Value::as_i64)
+        .collect();
+    assert_eq!(offsets, [7]);
+    let mut codes = Vec::new();
+    while let Ok(code) = asked.try_recv() {
+        codes.push(code);
+    }
+    assert!(codes.contains(&RequestCode::GET_CONSUMER_STATUS_FROM_CLIENT));
 }

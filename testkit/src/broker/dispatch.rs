@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use rmq_protocol::{Command, RequestCode};
 
+use super::{acl, background, query, reset, retry, schedule, transaction};
 use super::{admin, client, lock, offset, pull, send, Broker};
-use super::{background, query, reset, retry, schedule, transaction};
 use crate::reply;
 use crate::server::ClientConn;
 use crate::store::PutRequest;
@@ -23,6 +23,9 @@ pub(crate) async fn dispatch(
     // PLUG-IN (B): the ACL check (acl.rs) goes here, before any processor runs.
     if !broker.is_slave() {
         background::ensure_running(&broker);
+    }
+    if let Some(refusal) = acl::check(&broker, &request) {
+        return Some(refusal);
     }
     let b = &*broker;
     let answer = match request.request_code() {
@@ -54,6 +57,11 @@ pub(crate) async fn dispatch(
             super::reply::send_reply(b, &request, &conn).await
         }
         RequestCode::INVOKE_BROKER_TO_RESET_OFFSET => reset::reset_offset(b, &request),
+        RequestCode::INVOKE_BROKER_TO_GET_CONSUMER_STATUS => {
+            reset::consumer_status(b, &request).await
+        }
+        RequestCode::UPDATE_AND_CREATE_ACL_CONFIG => acl::update_acl_config(&broker, &request),
+        RequestCode::DELETE_ACL_CONFIG => acl::delete_acl_config(&broker, &request),
         code if admin::serves(code) => admin::serve(b, &request),
         // PLUG-IN (B): CONSUMER_SEND_MSG_BACK (retry.rs), END_TRANSACTION (transaction.rs),
         // QUERY_MESSAGE / VIEW_MESSAGE_BY_ID (query.rs), SEND_REPLY_MESSAGE(_V2) (reply.rs),

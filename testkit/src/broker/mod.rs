@@ -2,6 +2,7 @@
 //! file per request family; `dispatch` maps codes to them). It registers its topics with the
 //! name server in-process.
 
+mod acl;
 mod admin;
 mod background;
 mod client;
