@@ -72,9 +72,4 @@ impl CommitLog {
             .ok()?;
         self.records.get(at)
     }
-
-    /// Every record, oldest first.
-    pub fn iter(&self) -> impl Iterator<Item = &Record> {
-        self.records.iter()
-    }
 }

@@ -410,11 +410,6 @@ impl Store {
         (self.log.min_offset(), self.log.next_offset())
     }
 
-    /// Every record held, oldest first (for processors that scan, like transaction checks).
-    pub fn messages(&self) -> impl Iterator<Item = &StoredMessage> {
-        self.log.iter().map(|r| &r.msg)
-    }
-
     fn queue(&self, topic: &str, queue_id: i32) -> Option<&ConsumeQueue> {
         self.queues.get(topic)?.get(&queue_id)
     }
