@@ -5,13 +5,14 @@ mod common;
 
 use common::{call, connect, send_v2};
 use rmq_protocol::body::{
-    ConsumeStats, JsonBody, KvTable, ProducerConnection, ProducerData, SubscriptionGroupConfig,
-    TopicRouteData, TopicStatsTable,
+    BrokerStatsData, ConsumeStats, JsonBody, KvTable, ProducerConnection, ProducerData,
+    QueryConsumeTimeSpanBody, SubscriptionGroupConfig, TopicRouteData, TopicStatsTable,
 };
 use rmq_protocol::header::{
     CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader, DeleteTopicRequestHeader,
     GetConsumeStatsRequestHeader, GetProducerConnectionListRequestHeader,
-    GetRouteInfoRequestHeader, GetTopicStatsInfoRequestHeader, UpdateConsumerOffsetRequestHeader,
+    GetRouteInfoRequestHeader, GetTopicStatsInfoRequestHeader, QueryConsumeTimeSpanRequestHeader,
+    UpdateConsumerOffsetRequestHeader, ViewBrokerStatsDataRequestHeader,
 };
 use rmq_protocol::{perm, Command, RequestCode, ResponseCode};
 use rmq_testkit::MockCluster;
@@ -208,4 +209,57 @@ async fn broker_answers_unknown_codes_not_supported() {
         answer.remark.as_deref(),
         Some(" request type 200050 not supported")
     );
+}
+
+/// Stats count puts per topic and gets per topic@group; an unknown item is Java's error.
+#[tokio::test]
+async fn broker_stats_count_puts_and_gets() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let conn = connect(cluster.broker("broker-a").expect("a").addr()).await;
+    cluster.create_topic("Stat", 1);
+    for _ in 0..2 {
+        call(&conn, send_v2("Stat", 0, "t", b"m")).await;
+    }
+    call(&conn, common::pull("G", "Stat", 0, 0, 0)).await;
+    let ask = |name: &str, key: &str| {
+        Command::request(RequestCode::VIEW_BROKER_STATS_DATA).with_header(
+            &ViewBrokerStatsDataRequestHeader {
+                stats_name: name.into(),
+                stats_key: key.into(),
+            },
+        )
+    };
+    let puts = BrokerStatsData::from_json(&call(&conn, ask("TOPIC_PUT_NUMS", "Stat")).await.body)
+        .expect("stats");
+    assert_eq!(puts.stats_minute.sum, 2);
+    let gets = BrokerStatsData::from_json(&call(&conn, ask("GROUP_GET_NUMS", "Stat@G")).await.body)
+        .expect("stats");
+    assert_eq!(gets.stats_day.sum, 2);
+    let unknown = call(&conn, ask("TOPIC_PUT_NUMS", "Nope")).await;
+    assert_eq!(unknown.response_code(), ResponseCode::SYSTEM_ERROR);
+    assert_eq!(
+        unknown.remark.as_deref(),
+        Some("The stats <TOPIC_PUT_NUMS> <Nope> not exist")
+    );
+}
+
+/// The consume time span gives each queue's oldest and newest store times.
+#[tokio::test]
+async fn consume_time_span_per_queue() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let conn = connect(cluster.broker("broker-a").expect("a").addr()).await;
+    cluster.create_topic("Span", 2);
+    call(&conn, send_v2("Span", 1, "t", b"m")).await;
+    let request = Command::request(RequestCode::QUERY_CONSUME_TIME_SPAN).with_header(
+        &QueryConsumeTimeSpanRequestHeader {
+            topic: "Span".into(),
+            group: "G".into(),
+        },
+    );
+    let body = QueryConsumeTimeSpanBody::from_json(&call(&conn, request).await.body).expect("body");
+    assert_eq!(body.consume_time_span_set.len(), 2);
+    let q1 = &body.consume_time_span_set[1];
+    assert_eq!(q1.message_queue.queue_id, 1);
+    assert!(q1.max_time_stamp > 0 && q1.min_time_stamp == q1.max_time_stamp);
+    assert_eq!(body.consume_time_span_set[0].max_time_stamp, 0);
 }

@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rmq_protocol::body::KvTable;
 use rmq_protocol::body::{
-    Connection, ConsumeStats, ConsumerConnection, GroupList, OffsetWrapper, ProducerConnection,
+    BrokerStatsData, BrokerStatsItem, Connection, ConsumeStats, ConsumerConnection, GroupList,
+    KvTable, OffsetWrapper, ProducerConnection, QueryConsumeTimeSpanBody, QueueTimeSpan,
     SubscriptionGroupConfig, TopicConfig, TopicOffset, TopicStatsTable,
 };
 use rmq_protocol::header::{
@@ -16,11 +16,12 @@ use rmq_protocol::header::{
     DeleteTopicRequestHeader, GetBrokerConfigResponseHeader, GetConsumeStatsRequestHeader,
     GetConsumerConnectionListRequestHeader, GetConsumerRunningInfoRequestHeader,
     GetProducerConnectionListRequestHeader, GetTopicStatsInfoRequestHeader,
-    QueryTopicConsumeByWhoRequestHeader,
+    QueryConsumeTimeSpanRequestHeader, QueryTopicConsumeByWhoRequestHeader,
+    ViewBrokerStatsDataRequestHeader,
 };
 use rmq_protocol::{naming, Command, MessageQueue, RequestCode, ResponseCode};
 
-use super::state::Channel;
+use super::state::{Channel, GROUP_GET_NUMS, TOPIC_PUT_NUMS};
 use super::{now_ms, Broker};
 use crate::reply;
 use crate::server::RequestError;
@@ -49,6 +50,8 @@ pub(crate) fn serves(code: RequestCode) -> bool {
             | RequestCode::CLONE_GROUP_OFFSET
             | RequestCode::CLEAN_UNUSED_TOPIC
             | RequestCode::CLEAN_EXPIRED_CONSUMEQUEUE
+            | RequestCode::VIEW_BROKER_STATS_DATA
+            | RequestCode::QUERY_CONSUME_TIME_SPAN
     )
 }
 
@@ -78,6 +81,8 @@ pub(crate) fn serve(broker: &Broker, request: &Command) -> Command {
         RequestCode::GET_PRODUCER_CONNECTION_LIST => producer_connections(broker, request),
         RequestCode::QUERY_TOPIC_CONSUME_BY_WHO => consumed_by(broker, request),
         RequestCode::CLONE_GROUP_OFFSET => clone_offsets(broker, request),
+        RequestCode::VIEW_BROKER_STATS_DATA => stats_data(broker, request),
+        RequestCode::QUERY_CONSUME_TIME_SPAN => consume_time_span(broker, request),
         // Java answers both with SUCCESS; there are no files to clean here.
         _ => Ok(reply::ok()),
     };
@@ -346,6 +351,84 @@ fn clone_offsets(broker: &Broker, request: &Command) -> Result<Command, Command>
         }
     }
     Ok(reply::ok())
+}
+
+/// VIEW_BROKER_STATS_DATA: a message counter; every window reports the count since start.
+fn stats_data(broker: &Broker, request: &Command) -> Result<Command, Command> {
+    let h = reply::header::<ViewBrokerStatsDataRequestHeader>(request)?;
+    let name = [TOPIC_PUT_NUMS, GROUP_GET_NUMS]
+        .into_iter()
+        .find(|n| *n == h.stats_name);
+    let sum = name.and_then(|name| {
+        let state = broker.metadata().state();
+        state.stats.get(&(name, h.stats_key.clone())).copied()
+    });
+    let Some(sum) = sum else {
+        return Err(reply::error(
+            ResponseCode::SYSTEM_ERROR,
+            format!("The stats <{}> <{}> not exist", h.stats_name, h.stats_key),
+        ));
+    };
+    let item = BrokerStatsItem {
+        sum,
+        ..BrokerStatsItem::default()
+    };
+    Ok(reply::json(&BrokerStatsData {
+        stats_day: item.clone(),
+        stats_hour: item.clone(),
+        stats_minute: item,
+    }))
+}
+
+/// QUERY_CONSUME_TIME_SPAN: per queue, the store times of the oldest, newest and last consumed
+/// message, and how far behind the group is (Java `queryConsumeTimeSpan`).
+fn consume_time_span(broker: &Broker, request: &Command) -> Result<Command, Command> {
+    let h = reply::header::<QueryConsumeTimeSpanRequestHeader>(request)?;
+    let (config, offsets) = {
+        let state = broker.metadata().state();
+        let offsets = state
+            .offsets
+            .get(&(h.topic.clone(), h.group.clone()))
+            .cloned();
+        (
+            state.topics.get(&h.topic).cloned(),
+            offsets.unwrap_or_default(),
+        )
+    };
+    let Some(config) = config else {
+        return Err(reply::error(
+            ResponseCode::TOPIC_NOT_EXIST,
+            format!("topic[{}] not exist", h.topic),
+        ));
+    };
+    let store = broker.store();
+    let now = now_ms();
+    let mut body = QueryConsumeTimeSpanBody::default();
+    for queue_id in 0..config.write_queue_nums {
+        let min = store.min_offset(&h.topic, queue_id);
+        let max = store.max_offset(&h.topic, queue_id);
+        let time = |offset: i64| store.store_time(&h.topic, queue_id, offset).unwrap_or(0);
+        let (min_time, max_time) = (time(min), time(max - 1));
+        let consumed = offsets.get(&queue_id).copied().unwrap_or(-1);
+        let consume_time = if consumed > 0 {
+            time(consumed - 1)
+        } else {
+            min_time
+        };
+        let delay = if consumed < max && consumed >= 0 {
+            now - time(consumed)
+        } else {
+            0
+        };
+        body.consume_time_span_set.push(QueueTimeSpan {
+            message_queue: MessageQueue::new(&h.topic, &broker.config().name, queue_id),
+            min_time_stamp: min_time,
+            max_time_stamp: max_time,
+            consume_time_stamp: consume_time,
+            delay_time: delay,
+        });
+    }
+    Ok(reply::json(&body))
 }
 
 /// GET_CONSUMER_RUNNING_INFO: asks the named client over its own connection and hands its

@@ -13,6 +13,7 @@ use rmq_protocol::message::PullSysFlag;
 use rmq_protocol::{perm, Command, ResponseCode};
 use tokio::time::Instant;
 
+use super::state::GROUP_GET_NUMS;
 use super::Broker;
 use crate::filter::MessageFilter;
 use crate::reply;
@@ -219,6 +220,9 @@ fn read(broker: &Broker, checked: &Checked) -> Command {
     };
     let mut answer = Command::response(code, None).with_header(&header);
     if code == ResponseCode::SUCCESS {
+        let key = format!("{}@{}", h.topic, h.consumer_group);
+        let n = result.records.len() as i64;
+        broker.metadata().state().count(GROUP_GET_NUMS, key, n);
         let len = result.records.iter().map(|r| r.len()).sum();
         let mut body = BytesMut::with_capacity(len);
         for record in &result.records {

@@ -9,6 +9,7 @@ use rmq_protocol::header::{
 use rmq_protocol::message::{decode_batch, property};
 use rmq_protocol::{naming, perm, Command, Properties, RequestCode, ResponseCode};
 
+use super::state::TOPIC_PUT_NUMS;
 use super::{dispatch, topic_config, Broker};
 use crate::reply;
 use crate::server::ClientConn;
@@ -66,6 +67,11 @@ pub(crate) fn send(broker: &Broker, request: &Command, conn: &ClientConn) -> Com
     match stored {
         Ok(results) if !results.is_empty() => {
             broker.messages_arrived();
+            let n = results.len() as i64;
+            broker
+                .metadata()
+                .state()
+                .count(TOPIC_PUT_NUMS, header.topic.clone(), n);
             answer(&results, queue_id)
         }
         Ok(_) => reply::error(ResponseCode::MESSAGE_ILLEGAL, "the batch is empty"),

@@ -73,7 +73,15 @@ pub(crate) struct State {
     pub locks: HashMap<(String, MessageQueue), Lock>,
     /// Bumped on every topic or group config change (Java `DataVersion`).
     pub data_version: i64,
+    /// Broker stats by (name, key): `TOPIC_PUT_NUMS`/topic and `GROUP_GET_NUMS`/`topic@group`
+    /// message counts since start (Java `BrokerStatsManager`).
+    pub stats: BTreeMap<(&'static str, String), i64>,
 }
+
+/// Java `BrokerStatsManager.TOPIC_PUT_NUMS`.
+pub(crate) const TOPIC_PUT_NUMS: &str = "TOPIC_PUT_NUMS";
+/// Java `BrokerStatsManager.GROUP_GET_NUMS`.
+pub(crate) const GROUP_GET_NUMS: &str = "GROUP_GET_NUMS";
 
 impl State {
     /// Forgets every client, membership and lock, as a restart does.
@@ -119,6 +127,14 @@ impl State {
         self.groups.insert(group.to_owned(), config.clone());
         self.data_version += 1;
         Some(config)
+    }
+
+    /// Adds `n` to a stats counter (new keys are refused past [`MAX_ENTRIES`]).
+    pub(crate) fn count(&mut self, name: &'static str, key: String, n: i64) {
+        if self.stats.len() >= MAX_ENTRIES && !self.stats.contains_key(&(name, key.clone())) {
+            return;
+        }
+        *self.stats.entry((name, key)).or_insert(0) += n;
     }
 
     /// The connection ids of every member of `group`.
