@@ -3,7 +3,7 @@
 //! CONTROLLER_GET_METADATA_INFO 1005, CLEAN_BROKER_DATA 1011), static topics
 //! (UPDATE_AND_CREATE_STATIC_TOPIC 513), batch topic creation (18), single topic and group
 //! configs (351, 352), consumer queries (343, 345), group read bans (353) and the RocksDB
-//! consume-queue check (354).
+//! consume-queue check (354) and the commit-log read-ahead mode (2004).
 //!
 //! Requests whose only payload is a body (ha status, sync state, epoch cache, controller
 //! config, cold-data flow control, group list) carry no header and have none here.
@@ -244,6 +244,15 @@ header! {
         topic: String = "topic",
         /// Compare entries stored since this time, milliseconds since the epoch.
         check_store_time: i64 = "checkStoreTime",
+    }
+}
+
+header! {
+    /// SET_COMMITLOG_READ_MODE (2004): no Java header class; the mode travels as the ext
+    /// field `READ_AHEAD_MODE` (Java `FIleReadaheadMode.READ_AHEAD_MODE`).
+    SetCommitLogReadModeRequestHeader {
+        /// `"0"` normal read-ahead (the default), `"1"` random reads.
+        read_ahead_mode: String = "READ_AHEAD_MODE",
     }
 }
 
