@@ -24,8 +24,8 @@ use rmq_protocol::header::{
     GetMetaDataResponseHeader, GetSubscriptionGroupConfigRequestHeader,
     GetTopicConfigRequestHeader, GetUserRequestHeader, ListAclsRequestHeader,
     ListUsersRequestHeader, QuerySubscriptionByConsumerRequestHeader,
-    QueryTopicsByConsumerRequestHeader, UpdateAclRequestHeader, UpdateGroupForbiddenRequestHeader,
-    UpdateUserRequestHeader,
+    QueryTopicsByConsumerRequestHeader, SetCommitLogReadModeRequestHeader, UpdateAclRequestHeader,
+    UpdateGroupForbiddenRequestHeader, UpdateUserRequestHeader,
 };
 use rmq_protocol::{Command, RequestCode};
 use serde::de::DeserializeOwned;
@@ -522,6 +522,24 @@ impl ClientApi {
             .request(RequestCode::REMOVE_COLD_DATA_FLOW_CTR_CONFIG)
             .with_body(Bytes::from(group.to_owned()));
         self.call_ok(addr, cmd, timeout).await.map(drop)
+    }
+
+    /// SET_COMMITLOG_READ_MODE (2004): sets the commit log's read-ahead mode (`"0"` normal,
+    /// `"1"` random); returns the broker's remark, which describes the outcome.
+    ///
+    /// # Errors
+    /// [`Error::Broker`] for a non-success code; transport errors.
+    pub async fn set_commit_log_read_mode(
+        &self,
+        addr: &str,
+        mode: &str,
+        timeout: Duration,
+    ) -> Result<Option<String>> {
+        let header = SetCommitLogReadModeRequestHeader {
+            read_ahead_mode: mode.to_owned(),
+        };
+        let cmd = self.request_with(RequestCode::SET_COMMITLOG_READ_MODE, &header);
+        Ok(self.call_ok(addr, cmd, timeout).await?.remark)
     }
 
     /// CHECK_ROCKSDB_CQ_WRITE_PROGRESS (354): compares the RocksDB consume queue with the file
