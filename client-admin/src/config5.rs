@@ -1,7 +1,7 @@
 //! Topic and group operations 5.x added: batch creation (`updateTopicList`,
 //! `updateSubGroupList`), one group's config (`getConsumerConfig`), what a consumer group
-//! reads (topics and subscription), group read bans, cold-data flow control and the RocksDB
-//! consume-queue check.
+//! reads (topics and subscription), group read bans, cold-data flow control with the
+//! commit-log read-ahead mode, and the RocksDB consume-queue check.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -310,6 +310,47 @@ impl Admin {
             .await?;
         }
         Ok(addrs)
+    }
+
+    /// Sets the commit-log read-ahead mode (`"0"` normal, `"1"` random) of a broker, or of
+    /// every broker of a cluster, slaves included (`setCommitLogReadAheadMode`); returns each
+    /// broker's answer.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] for another mode; [`Error::Unsupported`] from a 4.x broker;
+    /// the first broker that refuses, named.
+    pub async fn set_commit_log_read_mode(
+        &self,
+        target: &Target,
+        mode: &str,
+    ) -> Result<BTreeMap<String, Option<String>>> {
+        if mode != "0" && mode != "1" {
+            return Err(Error::InvalidArgument(format!(
+                "read-ahead mode {mode:?}: 0 is default, 1 random read"
+            )));
+        }
+        let addrs = match target {
+            Target::Broker(addr) => vec![addr.clone()],
+            Target::Cluster(cluster) => self.cluster_replica_addrs(cluster).await?,
+        };
+        let mut out = BTreeMap::new();
+        for addr in addrs {
+            let r = self
+                .api()
+                .set_commit_log_read_mode(&addr, mode, self.timeout())
+                .await;
+            let remark = self
+                .v5(
+                    Role::Broker,
+                    &addr,
+                    "setCommitLogReadAheadMode (SET_COMMITLOG_READ_MODE)",
+                    r,
+                    || format!("set the read-ahead mode of broker {addr}"),
+                )
+                .await?;
+            out.insert(addr, remark);
+        }
+        Ok(out)
     }
 
     /// Compares each targeted broker's RocksDB consume queue with the file one for `topic`

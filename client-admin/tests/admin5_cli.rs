@@ -77,6 +77,7 @@ async fn help_lists_the_5x_commands_by_mqadmin_name() {
         "getColdDataFlowCtrInfo",
         "updateColdDataFlowCtrGroupConfig",
         "removeColdDataFlowCtrGroupConfig",
+        "setCommitLogReadAheadMode",
         "checkRocksdbCqWriteProgress",
     ] {
         assert!(

@@ -298,7 +298,7 @@ async fn topic_and_group_commands() {
 }
 
 /// getColdDataFlowCtrInfo, updateColdDataFlowCtrGroupConfig,
-/// removeColdDataFlowCtrGroupConfig, checkRocksdbCqWriteProgress.
+/// removeColdDataFlowCtrGroupConfig, checkRocksdbCqWriteProgress, setCommitLogReadAheadMode.
 #[tokio::test]
 async fn store_commands() {
     let f = start("V5_3_3", |req| match RequestCode(req.code) {
@@ -360,5 +360,16 @@ async fn store_commands() {
     );
     let req = f.only(RequestCode::CHECK_ROCKSDB_CQ_WRITE_PROGRESS);
     assert_eq!(req.ext_fields.get("checkStoreTime"), Some("5"));
+    let out = ok(&a, &["setCommitLogReadAheadMode", "-c", CLUSTER, "-m", "1"]).await;
+    assert_eq!(
+        out,
+        format!("============{a}============\nset read ahead mode success\n")
+    );
+    assert_eq!(
+        f.only(RequestCode::SET_COMMITLOG_READ_MODE)
+            .ext_fields
+            .get("READ_AHEAD_MODE"),
+        Some("1")
+    );
     f.stop().await;
 }

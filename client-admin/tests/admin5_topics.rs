@@ -294,3 +294,38 @@ async fn rocksdb_check_reads_status_and_4x_refuses() {
     );
     old.stop().await;
 }
+
+/// setCommitLogReadAheadMode sends Java's `READ_AHEAD_MODE` ext field, returns the remark,
+/// and refuses modes other than 0 and 1 before sending anything.
+#[tokio::test]
+async fn read_ahead_mode_is_sent_as_ext_field_and_checked() {
+    let f = start("V5_3_3", |req| {
+        (req.code == RequestCode::SET_COMMITLOG_READ_MODE.0).then(|| {
+            Reply::Respond(Command::response_to(
+                req,
+                ResponseCode::SUCCESS,
+                Some("set commitlog read ahead mode success, mode: 1".into()),
+            ))
+        })
+    })
+    .await;
+    let target = Target::Broker(f.addr());
+    let answers = f
+        .admin
+        .set_commit_log_read_mode(&target, "1")
+        .await
+        .expect("set");
+    assert_eq!(
+        answers[&f.addr()].as_deref(),
+        Some("set commitlog read ahead mode success, mode: 1")
+    );
+    let err = f
+        .admin
+        .set_commit_log_read_mode(&target, "2")
+        .await
+        .expect_err("bad mode");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    let sent = f.only(RequestCode::SET_COMMITLOG_READ_MODE);
+    assert_eq!(sent.ext_fields.get("READ_AHEAD_MODE"), Some("1"));
+    f.stop().await;
+}

@@ -2,7 +2,7 @@
 //! `updateSubGroupList`, `getTopicConfig`, `getConsumerConfig`, `queryTopicsByConsumer`,
 //! `querySubscriptionByConsumer`, `updateGroupForbidden`, `getColdDataFlowCtrInfo`,
 //! `updateColdDataFlowCtrGroupConfig`, `removeColdDataFlowCtrGroupConfig`,
-//! `checkRocksdbCqWriteProgress`.
+//! `setCommitLogReadAheadMode`, `checkRocksdbCqWriteProgress`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -130,6 +130,15 @@ pub enum Cmd {
         /// The consumer group to remove from the config.
         #[arg(short = 'g', long = "consumerGroup")]
         group: String,
+    },
+    /// Set read ahead mode for all commitlog files.
+    #[command(name = "setCommitLogReadAheadMode")]
+    SetCommitLogReadAheadMode {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// The CommitLog read ahead mode; 0 is default, 1 random read.
+        #[arg(short = 'm', long = "commitLogReadAheadMode")]
+        mode: String,
     },
     /// Check if rocksdb cq is same as file cq.
     #[command(name = "checkRocksdbCqWriteProgress")]
@@ -352,6 +361,16 @@ impl Cmd {
                     out.line(format!("remove broker cold read threshold success, {addr}"));
                 }
                 out.json(&serde_json::json!({ "updated": addrs }))
+            }
+            Cmd::SetCommitLogReadAheadMode { target, mode } => {
+                let answers = admin
+                    .set_commit_log_read_mode(&target.target()?, mode.trim())
+                    .await?;
+                for (addr, remark) in &answers {
+                    out.line(format!("============{addr}============"));
+                    out.line(remark.as_deref().unwrap_or("set read ahead mode success"));
+                }
+                out.json(&answers)
             }
             Cmd::CheckRocksdbCqWriteProgress {
                 cluster,
