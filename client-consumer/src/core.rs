@@ -179,7 +179,7 @@ impl Core {
             Ok(Some(o)) if o >= 0 => return Some(o),
             Ok(_) => {}
             Err(e) => {
-                warn!(%queue, error = %e, "cannot read the committed offset; queue skipped");
+                warn!(%queue, error = %rmq_remoting::Error::chain(&e), "cannot read the committed offset; queue skipped");
                 return None;
             }
         }
@@ -216,7 +216,7 @@ impl Core {
             Ok(o) => Some(o),
             Err(e) => {
                 let e: crate::Error = e;
-                warn!(%queue, error = %e, "cannot compute where to start; queue skipped");
+                warn!(%queue, error = %rmq_remoting::Error::chain(&e), "cannot compute where to start; queue skipped");
                 None
             }
         }

@@ -7,8 +7,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The client instance failed (transport, broker answer, route...).
-    #[error("client error")]
+    /// The client instance failed (transport, broker answer, route...); the text is the
+    /// instance's, cause included.
+    #[error(transparent)]
     Client(#[from] rmq_client_core::Error),
     /// A builder setting or an argument is invalid.
     #[error("invalid consumer config: {0}")]
@@ -28,7 +29,7 @@ pub enum Error {
         queue: rmq_protocol::MessageQueue,
     },
     /// The local offset file could not be read or written.
-    #[error("offset file {path}")]
+    #[error("offset file {path}: {source}")]
     OffsetFile {
         /// The file.
         path: std::path::PathBuf,

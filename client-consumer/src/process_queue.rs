@@ -33,6 +33,9 @@ pub struct ProcessQueue {
     last_consume_ms: AtomicI64,
     suggested_broker: AtomicI64,
     generation: AtomicU64,
+    /// Bumped by every seek, pause, resume and drop: the pull task waits on it next to its
+    /// pull and abandons the pull (or its back-off) when it moves.
+    interrupt: tokio::sync::watch::Sender<u64>,
     /// Orderly consumption: one batch at a time per queue (Java's `consumeLock`); a rebalance
     /// that drops the queue waits for it before unlocking on the broker.
     pub(crate) consume_lock: tokio::sync::Mutex<()>,
@@ -79,6 +82,7 @@ impl ProcessQueue {
             last_consume_ms: AtomicI64::new(now_ms()),
             suggested_broker: AtomicI64::new(0),
             generation: AtomicU64::new(0),
+            interrupt: tokio::sync::watch::Sender::new(0),
             consume_lock: tokio::sync::Mutex::new(()),
         }
     }
@@ -209,6 +213,19 @@ impl ProcessQueue {
         s.bytes = 0;
         s.next_offset = offset;
         s.max_offset = offset - 1;
+        drop(s);
+        self.interrupt();
+    }
+
+    /// Wakes the pull task: what it is waiting for (a pull, a back-off) is out of date.
+    fn interrupt(&self) {
+        self.interrupt.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// A receiver whose `changed()` resolves at the next seek, pause, resume or drop after
+    /// this call.
+    pub(crate) fn interrupts(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.interrupt.subscribe()
     }
 
     /// Bumped by every seek.
@@ -304,6 +321,7 @@ impl ProcessQueue {
     /// Marks the queue dropped.
     pub fn set_dropped(&self) {
         self.dropped.store(true, Ordering::Release);
+        self.interrupt();
     }
 
     /// Whether the broker lock is held and fresh.
@@ -328,6 +346,7 @@ impl ProcessQueue {
     /// Pauses or resumes pulling.
     pub fn set_paused(&self, paused: bool) {
         self.paused.store(paused, Ordering::Release);
+        self.interrupt();
     }
 
     /// Broker id to pull from next (the broker's suggestion).

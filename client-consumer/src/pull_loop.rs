@@ -1,6 +1,10 @@
 //! One long-polling pull task per process queue (Java's `PullMessageService` +
 //! `DefaultMQPushConsumerImpl#pullMessage`): flow control, the pull, and what each answer
 //! means. The task ends when the queue is dropped or the consumer stops pulling.
+//!
+//! A seek, pause, resume or drop of the queue abandons the pull in flight (and any back-off)
+//! at once; a broker that refuses a pull because it does not know the group (it restarted) is
+//! sent a heartbeat and pulled again shortly, not after the next periodic heartbeat.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -9,7 +13,7 @@ use rmq_client_core::api::{PullResponse, PullStatus};
 use rmq_protocol::body::{ConsumeType, SubscriptionData};
 use rmq_protocol::header::PullMessageRequestHeader;
 use rmq_protocol::message::{property, DecodeOptions, PullSysFlag, StoredMessages};
-use tracing::{debug, warn, Instrument};
+use tracing::{debug, info, warn, Instrument};
 
 use crate::core::{Core, LiteBatch, Sink};
 use crate::filter;
@@ -21,6 +25,9 @@ const FLOW_CONTROL_DELAY: Duration = Duration::from_millis(50);
 /// Back-off when an orderly queue is not locked yet (Java: 3 s; shorter here, a lock may come
 /// with the next rebalance round at any time).
 const NOT_LOCKED_DELAY: Duration = Duration::from_millis(500);
+/// Wait before pulling again after a refusal for an unknown group and the heartbeat it
+/// triggered (the first in a row; later ones wait the usual exception delay).
+const REFUSED_RETRY_DELAY: Duration = Duration::from_millis(100);
 
 /// Spawns the pull task of `pq`.
 pub(crate) fn spawn(core: &Arc<Core>, pq: Arc<ProcessQueue>) {
@@ -31,45 +38,94 @@ pub(crate) fn spawn(core: &Arc<Core>, pq: Arc<ProcessQueue>) {
         .spawn(pull_task(core, pq).instrument(span));
 }
 
-/// Sleeps, or returns false when the consumer stops meanwhile.
-async fn pause(core: &Core, d: Duration) -> bool {
+/// Sleeps, or returns false when the consumer stops meanwhile. A seek, pause, resume or drop
+/// of the queue ends the sleep early.
+async fn pause(core: &Core, pq: &ProcessQueue, d: Duration) -> bool {
+    let mut interrupts = pq.interrupts();
     tokio::select! {
         () = core.pull_token.cancelled() => false,
         () = tokio::time::sleep(d) => true,
+        _ = interrupts.changed() => true,
+    }
+}
+
+/// The broker address of a pull refused because the broker does not know the group or its
+/// subscription (Java's SUBSCRIPTION_NOT_EXIST / _NOT_LATEST / _GROUP_NOT_EXIST): a broker
+/// that restarted and has not had a heartbeat yet.
+fn refused_for_unknown_group(e: &crate::Error) -> Option<&str> {
+    use rmq_protocol::ResponseCode as C;
+    match e {
+        crate::Error::Client(rmq_client_core::Error::Broker { addr, code, .. })
+            if matches!(
+                *code,
+                C::SUBSCRIPTION_NOT_EXIST
+                    | C::SUBSCRIPTION_NOT_LATEST
+                    | C::SUBSCRIPTION_GROUP_NOT_EXIST
+            ) =>
+        {
+            Some(addr)
+        }
+        _ => None,
     }
 }
 
 async fn pull_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
     let error_delay = core.instance.config().pull_time_delay_when_exception();
+    let mut refusals = 0u32;
     loop {
         if core.pull_token.is_cancelled() || pq.is_dropped() {
             break;
         }
         if let Some(delay) = must_wait(&core, &pq) {
-            if !pause(&core, delay).await {
+            if !pause(&core, &pq, delay).await {
                 break;
             }
             continue;
         }
         let topic = &pq.queue().topic;
         let Some(sub) = subscription_for(&core, topic) else {
-            if !pause(&core, error_delay).await {
+            if !pause(&core, &pq, error_delay).await {
                 break;
             }
             continue;
         };
+        // Subscribe before reading the generation: a seek in between is then seen both ways.
+        let mut interrupts = pq.interrupts();
         let generation = pq.generation();
         let started = Instant::now();
         let pulled = tokio::select! {
             () = core.pull_token.cancelled() => break,
+            // Seek, pause, resume or drop: the pull in flight is out of date; dropping it
+            // cancels the request (its late answer is discarded by the transport).
+            _ = interrupts.changed() => continue,
             r = pull_once(&core, &pq, &sub) => r,
         };
         pq.touch_pull();
         let response = match pulled {
-            Ok(r) => r,
+            Ok(r) => {
+                refusals = 0;
+                r
+            }
             Err(e) => {
-                warn!(error = %e, "pull failed");
-                if !pause(&core, error_delay).await {
+                let delay = match refused_for_unknown_group(&e) {
+                    Some(addr) => {
+                        refusals = refusals.saturating_add(1);
+                        info!(broker = %addr, error = %e, "pull refused for an unknown group; sending a heartbeat");
+                        if let Err(hb) = core.instance.heartbeat_broker(addr).await {
+                            warn!(broker = %addr, error = %hb, "heartbeat after a refused pull failed");
+                        }
+                        if refusals == 1 {
+                            REFUSED_RETRY_DELAY
+                        } else {
+                            error_delay
+                        }
+                    }
+                    None => {
+                        warn!(error = %rmq_remoting::Error::chain(&e), "pull failed");
+                        error_delay
+                    }
+                };
+                if !pause(&core, &pq, delay).await {
                     break;
                 }
                 continue;
@@ -92,7 +148,7 @@ async fn pull_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
                     break;
                 }
                 if !core.opts.pull_interval.is_zero()
-                    && !pause(&core, core.opts.pull_interval).await
+                    && !pause(&core, &pq, core.opts.pull_interval).await
                 {
                     break;
                 }
@@ -234,7 +290,9 @@ fn decode(
                     .insert(property::MAX_OFFSET, r.max_offset.to_string());
                 out.push(ReceivedMessage::new(m, pq.queue().clone(), core.group()));
             }
-            Err(e) => warn!(queue = %pq.queue(), error = %e, "undecodable message skipped"),
+            Err(e) => {
+                warn!(queue = %pq.queue(), error = %rmq_remoting::Error::chain(&e), "undecodable message skipped")
+            }
         }
     }
     out

@@ -122,7 +122,7 @@ impl PushConsumer {
         for sub in core.subscriptions() {
             if let Err(e) = instance.update_topic_route(&sub.topic).await {
                 if !rmq_protocol::naming::is_retry_topic(&sub.topic) {
-                    warn!(topic = %sub.topic, error = %e, "no route yet; will retry");
+                    warn!(topic = %sub.topic, error = %rmq_remoting::Error::chain(&e), "no route yet; will retry");
                 }
             }
         }

@@ -17,11 +17,24 @@ use tracing::{debug, info, warn};
 use crate::core::Core;
 use crate::process_queue::ProcessQueue;
 
-/// Rebalances every subscribed topic (nothing in lite pull assign mode).
+/// Rebalances every subscribed topic (nothing in lite pull assign mode). When the owned
+/// queues changed, heartbeats every broker at once (Java's `messageQueueChanged`), so brokers
+/// learn the new state now rather than at the next periodic heartbeat.
 pub(crate) async fn rebalance(core: &Arc<Core>) {
-    if core.pull_token.is_cancelled() || core.sink.get().is_none() {
-        return;
+    if rebalance_topics(core).await {
+        debug!(group = %core.group(), "owned queues changed; heartbeating every broker");
+        if let Err(e) = core.instance.send_heartbeat_to_all_brokers().await {
+            debug!(group = %core.group(), error = %e, "heartbeat after a rebalance change failed");
+        }
     }
+}
+
+/// The rebalance proper; returns whether the owned queues changed.
+async fn rebalance_topics(core: &Arc<Core>) -> bool {
+    if core.pull_token.is_cancelled() || core.sink.get().is_none() {
+        return false;
+    }
+    let mut changed = false;
     if let Some(assigned) = core.assigned.read().ok().and_then(|a| a.clone()) {
         let topics: BTreeSet<String> = assigned.iter().map(|q| q.topic.clone()).collect();
         for topic in topics {
@@ -30,9 +43,9 @@ pub(crate) async fn rebalance(core: &Arc<Core>) {
                 .filter(|q| q.topic == topic)
                 .cloned()
                 .collect();
-            update_table(core, &topic, mine).await;
+            changed |= update_table(core, &topic, mine).await;
         }
-        return;
+        return changed;
     }
     if core.is_orderly() && core.is_clustering() {
         lock_all(core).await;
@@ -61,7 +74,7 @@ pub(crate) async fn rebalance(core: &Arc<Core>) {
                 Ok(ids) if !ids.is_empty() => ids,
                 Ok(_) => continue,
                 Err(e) => {
-                    debug!(group = %core.group(), %topic, error = %e, "consumer ids unknown");
+                    debug!(group = %core.group(), %topic, error = %rmq_remoting::Error::chain(&e), "consumer ids unknown");
                     continue;
                 }
             };
@@ -75,9 +88,13 @@ pub(crate) async fn rebalance(core: &Arc<Core>) {
         } else {
             all
         };
-        update_table(core, &topic, mine).await;
+        changed |= update_table(core, &topic, mine).await;
     }
-    // Queues of topics no longer subscribed.
+    // Queues of topics no longer subscribed. An `assign` that happened during this round owns
+    // the table now: its queues are not stale.
+    if core.assigned.read().is_ok_and(|a| a.is_some()) {
+        return changed;
+    }
     let subscribed: BTreeSet<String> = core.subscriptions().into_iter().map(|s| s.topic).collect();
     let stale: Vec<(MessageQueue, Arc<ProcessQueue>)> = core
         .table()
@@ -87,11 +104,13 @@ pub(crate) async fn rebalance(core: &Arc<Core>) {
         .collect();
     for (q, pq) in stale {
         drop_queue(core, &q, &pq).await;
+        changed = true;
     }
+    changed
 }
 
-/// Makes `topic`'s process queues match `mine`.
-async fn update_table(core: &Arc<Core>, topic: &str, mine: BTreeSet<MessageQueue>) {
+/// Makes `topic`'s process queues match `mine`; returns whether anything changed.
+async fn update_table(core: &Arc<Core>, topic: &str, mine: BTreeSet<MessageQueue>) -> bool {
     let current: BTreeMap<MessageQueue, Arc<ProcessQueue>> = core
         .table()
         .iter()
@@ -109,7 +128,7 @@ async fn update_table(core: &Arc<Core>, topic: &str, mine: BTreeSet<MessageQueue
     let present: BTreeSet<MessageQueue> = core.table().keys().cloned().collect();
     for q in mine.iter().filter(|q| !present.contains(*q)) {
         if core.pull_token.is_cancelled() {
-            return;
+            return changed;
         }
         let orderly_lock = core.is_orderly() && core.is_clustering();
         if orderly_lock && !lock(core, q).await {
@@ -122,7 +141,15 @@ async fn update_table(core: &Arc<Core>, topic: &str, mine: BTreeSet<MessageQueue
         };
         let pq = Arc::new(ProcessQueue::new(q.clone(), offset));
         pq.set_locked(orderly_lock);
-        core.table().insert(q.clone(), pq.clone());
+        {
+            // A lite-pull `assign` rebalances next to the rebalance service: whoever inserts
+            // first owns the queue, the other must not start a second pull task for it.
+            let mut table = core.table();
+            if table.contains_key(q) {
+                continue;
+            }
+            table.insert(q.clone(), pq.clone());
+        }
         info!(group = %core.group(), queue = %q, offset, "queue assigned");
         crate::pull_loop::spawn(core, pq);
         changed = true;
@@ -130,6 +157,7 @@ async fn update_table(core: &Arc<Core>, topic: &str, mine: BTreeSet<MessageQueue
     if changed && core.consume_type == ConsumeType::Passively {
         debug!(group = %core.group(), %topic, queues = mine.len(), "assignment changed");
     }
+    changed
 }
 
 /// Stops and forgets one queue after persisting its offset. Returns false when an orderly
@@ -197,7 +225,7 @@ pub(crate) async fn lock(core: &Core, q: &MessageQueue) -> bool {
     {
         Ok(locked) => locked.contains(q),
         Err(e) => {
-            warn!(queue = %q, error = %e, "lock failed");
+            warn!(queue = %q, error = %rmq_remoting::Error::chain(&e), "lock failed");
             false
         }
     }
@@ -232,7 +260,9 @@ pub(crate) async fn lock_all(core: &Core) {
                     pq.set_locked(locked.contains(pq.queue()));
                 }
             }
-            Err(e) => warn!(%broker, error = %e, "lock renewal failed"),
+            Err(e) => {
+                warn!(%broker, error = %rmq_remoting::Error::chain(&e), "lock renewal failed")
+            }
         }
     }
 }
@@ -258,7 +288,7 @@ pub(crate) async fn unlock(core: &Core, queues: &[MessageQueue], oneway: bool) {
             .unlock_batch_mq(&addr, &body, timeout, oneway)
             .await
         {
-            warn!(%broker, error = %e, "unlock failed");
+            warn!(%broker, error = %rmq_remoting::Error::chain(&e), "unlock failed");
         }
     }
 }

@@ -44,7 +44,7 @@ pub(crate) async fn send_back(
                 return true;
             }
             Err(e) => {
-                warn!(msg_id = %msg.msg_id(), error = %e, "send back failed; resending to the retry topic")
+                warn!(msg_id = %msg.msg_id(), error = %rmq_remoting::Error::chain(&e), "send back failed; resending to the retry topic")
             }
         }
     }
@@ -91,7 +91,7 @@ pub(crate) async fn resend(
     match core.instance.send_inner(&retry, SEND_BACK_TIMEOUT).await {
         Ok(_) => true,
         Err(e) => {
-            warn!(msg_id = %msg.msg_id(), error = %e, "resend to the retry topic failed; will consume it again");
+            warn!(msg_id = %msg.msg_id(), error = %rmq_remoting::Error::chain(&e), "resend to the retry topic failed; will consume it again");
             false
         }
     }

@@ -51,6 +51,10 @@ pub enum Error {
         #[source]
         source: std::sync::Arc<Error>,
     },
+    /// The error of an operation concurrent callers shared (a heartbeat to one broker); its
+    /// text, kind and code are the shared error's.
+    #[error(transparent)]
+    Shared(std::sync::Arc<Error>),
     /// No address is known for a broker name.
     #[error("no address known for broker {broker_name}")]
     BrokerNotFound {
@@ -144,7 +148,7 @@ impl Error {
             }
             Error::State { .. } => ErrorKind::Shutdown,
             Error::LockTimeout(..) => ErrorKind::Timeout,
-            Error::RouteLookup { source, .. } => source.kind(),
+            Error::RouteLookup { source, .. } | Error::Shared(source) => source.kind(),
             Error::BrokerNotFound { .. } | Error::AddressServer { .. } => ErrorKind::Other,
         }
     }
@@ -153,7 +157,7 @@ impl Error {
     pub fn response_code(&self) -> Option<ResponseCode> {
         match self {
             Error::Broker { code, .. } => Some(*code),
-            Error::RouteLookup { source, .. } => source.response_code(),
+            Error::RouteLookup { source, .. } | Error::Shared(source) => source.response_code(),
             _ => None,
         }
     }

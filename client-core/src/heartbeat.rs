@@ -78,6 +78,68 @@ impl ClientInstance {
         self.heartbeat_round(&mut rounds).await
     }
 
+    /// Sends one heartbeat to the broker at `addr` now, outside the periodic rounds: for a
+    /// broker that was reconnected (it may have restarted and forgotten this client's groups)
+    /// or that refused a pull for a group it does not know. Concurrent calls for one address
+    /// share one request. Does nothing when no producer or consumer is registered.
+    ///
+    /// # Errors
+    /// The broker's or the transport's error.
+    ///
+    /// # Cancel safety
+    /// Dropping the future stops waiting; the heartbeat itself is still sent.
+    pub async fn heartbeat_broker(&self, addr: &str) -> Result<()> {
+        let owned = addr.to_owned();
+        self.single_flight(format!("heartbeat:{addr}"), move |instance| async move {
+            let data = instance.heartbeat_data();
+            if data.consumer_data_set.is_empty() && data.producer_data_set.is_empty() {
+                return Ok(false);
+            }
+            let timeout = instance.config().api_timeout();
+            let version = instance.api().heartbeat(&owned, &data, timeout).await?;
+            for (broker_name, ids) in instance.brokers().snapshot() {
+                if ids.values().any(|a| *a == owned) {
+                    instance
+                        .brokers()
+                        .set_version(&broker_name, &owned, version);
+                }
+            }
+            debug!(addr = %owned, "heartbeat sent out of round");
+            Ok(true)
+        })
+        .await
+        .map(|_| ())
+        .map_err(|e| std::sync::Arc::try_unwrap(e).unwrap_or_else(Error::Shared))
+    }
+
+    /// Heartbeats `addr` in the background when it is a known broker and the instance runs:
+    /// what the transport calls when a connection to a broker is established again.
+    pub(crate) fn heartbeat_on_reconnect(&self, addr: &str) {
+        if self.state() != crate::state::ServiceState::Running {
+            return;
+        }
+        let known = self
+            .brokers()
+            .snapshot()
+            .values()
+            .any(|ids| ids.values().any(|a| a == addr));
+        if !known {
+            return;
+        }
+        let instance = self.clone();
+        let addr = addr.to_owned();
+        let token = self.inner.token.clone();
+        self.inner.tracker.spawn(async move {
+            tokio::select! {
+                () = token.cancelled() => {}
+                r = instance.heartbeat_broker(&addr) => match r {
+                    Ok(()) => info!(%addr, "broker reconnected; heartbeat sent"),
+                    Err(e) => info!(%addr, error = %rmq_remoting::Error::chain(&e), "broker reconnected; heartbeat failed"),
+                },
+            }
+        });
+    }
+
     async fn heartbeat_round(&self, rounds: &mut u64) -> Result<HeartbeatReport> {
         let data = self.heartbeat_data();
         let consumers_empty = data.consumer_data_set.is_empty();
@@ -103,7 +165,7 @@ impl ClientInstance {
                     }
                     Err(e) => {
                         let known = self.routes().has_broker_addr(&addr);
-                        info!(broker = %broker_name, %addr, error = %e, in_routes = known, "heartbeat failed");
+                        info!(broker = %broker_name, %addr, error = %rmq_remoting::Error::chain(&e), in_routes = known, "heartbeat failed");
                         report.failed.push((addr, e.to_string()));
                     }
                 }
@@ -166,7 +228,9 @@ impl ClientInstance {
                     Ok(()) => {
                         debug!(broker = %broker_name, %addr, ?producer, ?consumer, "unregistered")
                     }
-                    Err(e) => warn!(broker = %broker_name, %addr, error = %e, "unregister failed"),
+                    Err(e) => {
+                        warn!(broker = %broker_name, %addr, error = %rmq_remoting::Error::chain(&e), "unregister failed")
+                    }
                 }
             }
         }

@@ -37,16 +37,13 @@ impl ClientInstance {
     ) -> Result<Arc<PublishInfo>> {
         if self.routes().get(topic).is_none() {
             let owned = topic.to_owned();
-            self.single_flight(
-                format!("publish:{topic}"),
-                topic,
-                move |instance| async move {
-                    instance
-                        .fetch_publish_route(&owned, default_queue_nums)
-                        .await
-                },
-            )
-            .await?;
+            self.single_flight(format!("publish:{topic}"), move |instance| async move {
+                instance
+                    .fetch_publish_route(&owned, default_queue_nums)
+                    .await
+            })
+            .await
+            .map_err(|e| crate::single_flight::route_error(topic, e))?;
         }
         let route = self
             .routes()

@@ -64,8 +64,8 @@ pub(crate) struct Inner {
     pub(crate) brokers: BrokerTable,
     /// Java's `lockNamesrv`: one route update or offline-broker clean at a time.
     pub(crate) namesrv_lock: Semaphore,
-    /// Route lookups in progress, shared by concurrent callers.
-    pub(crate) route_flights: crate::route_flight::RouteFlights,
+    /// Route lookups and broker heartbeats in progress, shared by concurrent callers.
+    pub(crate) flights: crate::single_flight::Flights,
     /// Java's `lockHeartbeat` guards the heartbeat counter.
     pub(crate) heartbeat_lock: tokio::sync::Mutex<u64>,
     pub(crate) rebalance: Notify,
@@ -124,7 +124,7 @@ impl ClientInstance {
             routes: RouteTable::default(),
             brokers: BrokerTable::default(),
             namesrv_lock: Semaphore::new(1),
-            route_flights: Default::default(),
+            flights: Default::default(),
             heartbeat_lock: tokio::sync::Mutex::new(0),
             rebalance: Notify::new(),
             stats: ConsumerStats::default(),
@@ -136,6 +136,14 @@ impl ClientInstance {
             instance: Arc::downgrade(&inner),
         };
         remoting.set_processor(Some(Arc::new(processor)));
+        // A broker connected again may have restarted and forgotten this client's groups: it
+        // would refuse pulls until the next periodic heartbeat (30 s). Heartbeat it at once.
+        let weak = Arc::downgrade(&inner);
+        remoting.set_on_reconnect(Some(Arc::new(move |addr: &str| {
+            if let Some(instance) = ClientInstance::from_weak(&weak) {
+                instance.heartbeat_on_reconnect(addr);
+            }
+        })));
         Ok(ClientInstance { inner })
     }
 

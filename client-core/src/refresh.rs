@@ -58,12 +58,11 @@ impl ClientInstance {
     /// Dropping the future stops waiting; the lookup itself runs to its end for other callers.
     pub async fn update_topic_route(&self, topic: &str) -> Result<bool> {
         let owned = topic.to_owned();
-        self.single_flight(
-            format!("route:{topic}"),
-            topic,
-            move |instance| async move { instance.fetch_topic_route(&owned).await },
-        )
+        self.single_flight(format!("route:{topic}"), move |instance| async move {
+            instance.fetch_topic_route(&owned).await
+        })
         .await
+        .map_err(|e| crate::single_flight::route_error(topic, e))
     }
 
     /// [`update_topic_route`](Self::update_topic_route) without the single flight.

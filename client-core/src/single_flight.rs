@@ -1,5 +1,6 @@
-//! Single-flight route lookups: concurrent callers that need the same topic's route share one
-//! name-server request instead of queueing on the name-server lock, each with its own lookup.
+//! Single flights: concurrent callers that need the same topic's route share one name-server
+//! request instead of queueing on the name-server lock, each with its own lookup; concurrent
+//! heartbeats to one broker share one request.
 //!
 //! A flight runs as a task of the instance, so a caller that gives up (its deadline passed, its
 //! future was dropped) neither cancels the lookup for the others nor leaves it half-done with
@@ -12,21 +13,22 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use futures::future::{BoxFuture, FutureExt, Shared};
 
 use crate::error::{Error, Result};
-use crate::instance::ClientInstance;
 
 /// What every caller of one flight receives: whether the route changed, or the shared error.
-type Outcome = std::result::Result<bool, Arc<Error>>;
+pub(crate) type Outcome = std::result::Result<bool, Arc<Error>>;
+use crate::instance::ClientInstance;
 
 type Flight = Shared<BoxFuture<'static, Outcome>>;
 
-/// The flights in progress, by key (`route:` or `publish:` plus the topic).
+/// The flights in progress, by key (`route:`, `publish:` plus the topic, `heartbeat:` plus
+/// the address).
 #[derive(Default)]
-pub(crate) struct RouteFlights {
+pub(crate) struct Flights {
     flights: Mutex<HashMap<String, (u64, Flight)>>,
     next_id: std::sync::atomic::AtomicU64,
 }
 
-impl RouteFlights {
+impl Flights {
     fn lock(&self) -> MutexGuard<'_, HashMap<String, (u64, Flight)>> {
         self.flights.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -42,24 +44,19 @@ impl RouteFlights {
 impl ClientInstance {
     /// Joins the flight for `key`, starting it with `lookup` when none is in progress, and
     /// waits for its outcome. The error is the flight's: every waiter sees the same cause.
-    pub(crate) async fn single_flight<F, Fut>(
-        &self,
-        key: String,
-        topic: &str,
-        lookup: F,
-    ) -> Result<bool>
+    pub(crate) async fn single_flight<F, Fut>(&self, key: String, lookup: F) -> Outcome
     where
         F: FnOnce(ClientInstance) -> Fut,
         Fut: Future<Output = Result<bool>> + Send + 'static,
     {
         let flight = {
-            let mut flights = self.inner.route_flights.lock();
+            let mut flights = self.inner.flights.lock();
             match flights.get(&key) {
                 Some((_, flight)) => flight.clone(),
                 None => {
                     let id = self
                         .inner
-                        .route_flights
+                        .flights
                         .next_id
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let work = lookup(self.clone());
@@ -74,7 +71,7 @@ impl ClientInstance {
                             ))),
                         };
                         if let Some(inner) = weak.upgrade() {
-                            inner.route_flights.finish(&task_key, id);
+                            inner.flights.finish(&task_key, id);
                         }
                         outcome
                     });
@@ -94,14 +91,14 @@ impl ClientInstance {
                 }
             }
         };
-        flight.await.map_err(|e| shared_error(topic, e))
+        flight.await
     }
 }
 
 /// The error a caller of a failed flight gets: "no route" stays [`Error::RouteNotFound`] (it
 /// names the topic and callers branch on it), anything else is [`Error::RouteLookup`] naming
 /// the topic with the flight's error as its source.
-fn shared_error(topic: &str, e: Arc<Error>) -> Error {
+pub(crate) fn route_error(topic: &str, e: Arc<Error>) -> Error {
     match &*e {
         Error::RouteNotFound { topic, reason } => Error::RouteNotFound {
             topic: topic.clone(),

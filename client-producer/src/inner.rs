@@ -91,7 +91,7 @@ impl Registered {
             .end_transaction_oneway(&broker_addr, &end, None, self.end_timeout)
             .await
         {
-            warn!(group = %self.group, %broker_addr, error = %e, "END_TRANSACTION after a check failed");
+            warn!(group = %self.group, %broker_addr, error = %rmq_remoting::Error::chain(&e), "END_TRANSACTION after a check failed");
         }
     }
 }

@@ -208,10 +208,10 @@ impl Producer {
             return Err(e.into());
         }
         if let Err(e) = instance.update_topic_route(tbw).await {
-            debug!(error = %e, "no route for the auto-create topic yet");
+            debug!(error = %rmq_remoting::Error::chain(&e), "no route for the auto-create topic yet");
         }
         if let Err(e) = instance.send_heartbeat_now().await {
-            debug!(error = %e, "first heartbeat failed; the periodic one retries");
+            debug!(error = %rmq_remoting::Error::chain(&e), "first heartbeat failed; the periodic one retries");
         }
         let shared = Shared {
             inflight: Arc::new(Semaphore::new(settings.max_inflight_async)),

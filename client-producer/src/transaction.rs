@@ -228,7 +228,7 @@ impl TransactionProducer {
         let commit_log_offset = match ids::decode_offset_msg_id(receipt.offset_msg_id()) {
             Ok(id) => id.commit_log_offset,
             Err(e) => {
-                tracing::warn!(offset_msg_id = receipt.offset_msg_id(), error = %e, "cannot end a transaction: bad offset msg id; the broker will check back");
+                tracing::warn!(offset_msg_id = receipt.offset_msg_id(), error = %rmq_remoting::Error::chain(&e), "cannot end a transaction: bad offset msg id; the broker will check back");
                 return;
             }
         };
@@ -256,7 +256,7 @@ impl TransactionProducer {
             .end_transaction_oneway(&addr, &header, None, shared.settings.send_timeout)
             .await;
         if let Err(e) = sent {
-            tracing::warn!(%addr, error = %e, "END_TRANSACTION failed; the broker will check back");
+            tracing::warn!(%addr, error = %rmq_remoting::Error::chain(&e), "END_TRANSACTION failed; the broker will check back");
         }
     }
 

@@ -1,6 +1,7 @@
 //! [`RemotingClient`]: the connection pool (address → [`Connection`]) with hooks, the
 //! server-request processor and name-server selection. Dials never hold a lock other addresses
 //! wait on; closed connections leave the pool as they close and are re-dialed on next use.
+//! An address whose dial was refused is not dialed again until its backoff ends (`health.rs`).
 
 use std::collections::HashMap;
 use std::io;
@@ -24,7 +25,12 @@ use crate::inbound::{Inbound, RequestProcessor};
 use crate::metrics::{Counters, MetricsSnapshot};
 use crate::namesrv::NameServerSelector;
 
+mod health;
+
+use health::Health;
+
 type DialResult = std::result::Result<Connection, Arc<io::Error>>;
+type ReconnectListener = Arc<dyn Fn(&str) + Send + Sync>;
 type SharedDial = Shared<BoxFuture<'static, DialResult>>;
 
 /// A pool of connections, one per address, shared by everything in a client process.
@@ -64,6 +70,16 @@ struct Inner {
     tracker: TaskTracker,
     token: CancellationToken,
     next_dial: AtomicU64,
+    health: Health,
+    on_reconnect: std::sync::RwLock<Option<Listener>>,
+}
+
+struct Listener(ReconnectListener);
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ReconnectListener")
+    }
 }
 
 enum Slot {
@@ -140,6 +156,8 @@ impl RemotingClientBuilder {
                 tracker,
                 token,
                 next_dial: AtomicU64::new(1),
+                health: Health::default(),
+                on_reconnect: std::sync::RwLock::new(None),
             }),
         }
     }
@@ -166,6 +184,22 @@ impl RemotingClient {
         self.inner.inbound.set_processor(processor);
     }
 
+    /// Sets (or with `None` removes) the function called with the address whenever a
+    /// connection to an address that was connected before is established again, e.g. to
+    /// heartbeat a restarted broker at once. It runs on the dial's task: it must not block.
+    pub fn set_on_reconnect(&self, listener: Option<ReconnectListener>) {
+        if let Ok(mut slot) = self.inner.on_reconnect.write() {
+            *slot = listener.map(Listener);
+        }
+    }
+
+    /// Whether `addr` may be dialed now: false while it is in the backoff that a refused
+    /// connect started (1 s, doubling to 30 s, cleared by a successful connect). Calls to an
+    /// address in backoff fail at once with [`Error::Connect`] instead of dialing.
+    pub fn is_available(&self, addr: &str) -> bool {
+        self.inner.health.is_available(addr, Instant::now())
+    }
+
     /// The name-server selector, e.g. to replace its list with
     /// [`NameServerSelector::update`] after fetching it from an address server.
     pub fn namesrv(&self) -> &NameServerSelector {
@@ -182,7 +216,8 @@ impl RemotingClient {
     /// never wait for it. The dial runs on its own task with the connect timeout.
     ///
     /// # Errors
-    /// [`Error::Connect`] when the dial fails, [`Error::Shutdown`] after shutdown.
+    /// [`Error::Connect`] when the dial fails, or at once while the address is in the
+    /// backoff a refused dial started; [`Error::Shutdown`] after shutdown.
     ///
     /// # Cancel safety
     /// Cancel safe: the dial goes on for other callers and the pool.
@@ -196,6 +231,12 @@ impl RemotingClient {
                 Some(Slot::Ready(conn)) if !conn.is_closed() => return Ok(conn.clone()),
                 Some(Slot::Dialing { dial, .. }) => dial.clone(),
                 _ => {
+                    if let Some(source) = self.inner.health.check(addr, Instant::now()) {
+                        return Err(Error::Connect {
+                            addr: addr.to_owned(),
+                            source: Arc::new(source),
+                        });
+                    }
                     let id = self.inner.next_dial.fetch_add(1, Relaxed);
                     let dial = self.spawn_dial(addr, id);
                     slots.insert(
@@ -246,8 +287,17 @@ impl RemotingClient {
                 _ = token.cancelled() => Err(io::Error::other("remoting client shut down")),
                 dialed = Connection::dial(&addr, ctx) => dialed,
             };
-            if let Err(error) = &dialed {
-                warn!(addr, %error, "connect failed");
+            let mut reconnected = false;
+            if let Some(inner) = weak.upgrade() {
+                match &dialed {
+                    Ok(_) => reconnected = inner.health.connected(&addr),
+                    Err(error) => match inner.health.failed(&addr, error, Instant::now()) {
+                        Some(backoff) => {
+                            warn!(addr, %error, ?backoff, "connect failed; not dialing again before the backoff ends")
+                        }
+                        None => warn!(addr, %error, "connect failed"),
+                    },
+                }
             }
             if let Some(inner) = weak.upgrade() {
                 let mut slots = inner.slots.lock().unwrap_or_else(|e| e.into_inner());
@@ -255,7 +305,7 @@ impl RemotingClient {
                     matches!(slots.get(&addr), Some(Slot::Dialing { id: d, .. }) if *d == id);
                 match (&dialed, ours) {
                     (Ok(conn), true) => {
-                        slots.insert(addr, Slot::Ready(conn.clone()));
+                        slots.insert(addr.clone(), Slot::Ready(conn.clone()));
                     }
                     (Err(_), true) => {
                         slots.remove(&addr);
@@ -263,6 +313,20 @@ impl RemotingClient {
                     // The slot was closed or the pool shut down meanwhile: callers still get
                     // the connection, which closes when their handles drop.
                     _ => {}
+                }
+            }
+            if reconnected {
+                let listener = weak.upgrade().and_then(|inner| {
+                    inner
+                        .on_reconnect
+                        .read()
+                        .ok()?
+                        .as_ref()
+                        .map(|l| l.0.clone())
+                });
+                if let Some(listener) = listener {
+                    debug!(addr, "reconnected");
+                    listener(&addr);
                 }
             }
             dialed.map_err(Arc::new)

@@ -101,7 +101,7 @@ impl OffsetStore {
             Backend::Local(file) => {
                 let snapshot = self.table().clone();
                 if let Err(e) = file.write(&snapshot) {
-                    tracing::warn!(error = %e, "persisting local offsets failed");
+                    tracing::warn!(error = %rmq_remoting::Error::chain(&e), "persisting local offsets failed");
                 }
             }
         }
@@ -119,7 +119,7 @@ impl OffsetStore {
             Backend::Local(file) => {
                 let snapshot = self.table().clone();
                 if let Err(e) = file.write(&snapshot) {
-                    tracing::warn!(error = %e, "persisting local offsets failed");
+                    tracing::warn!(error = %rmq_remoting::Error::chain(&e), "persisting local offsets failed");
                 }
             }
         }

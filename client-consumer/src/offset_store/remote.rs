@@ -72,6 +72,8 @@ pub(crate) async fn commit(
     };
     match r {
         Ok(()) => debug!(%queue, offset, "offset committed"),
-        Err(e) => warn!(%queue, offset, error = %e, "offset commit failed"),
+        Err(e) => {
+            warn!(%queue, offset, error = %rmq_remoting::Error::chain(&e), "offset commit failed")
+        }
     }
 }

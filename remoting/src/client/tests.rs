@@ -81,19 +81,42 @@ async fn closed_connection_is_evicted_and_redialed() {
     client.shutdown().await;
 }
 
-/// A failed dial is reported to the caller and not cached: the next call dials again.
+/// A refused dial is reported to the caller and not cached as a connection, but the address
+/// is not dialed again until its backoff (1 s first) ends: calls meanwhile fail at once, with
+/// the refusal in their text; after the backoff one dial probes it again.
 #[tokio::test]
-async fn failed_dial_is_not_cached() {
+async fn refused_dial_backs_off_then_probes_again() {
     let client = RemotingClient::new(RemotingConfig::default());
     let addr = dead_addr();
-    for _ in 0..2 {
-        let err = client
-            .invoke(&addr, req(), LONG)
-            .await
-            .expect_err("refused");
-        assert_eq!(err.kind(), ErrorKind::Connect);
-    }
-    assert_eq!(client.metrics().connect_failures, 2);
+    let err = client
+        .invoke(&addr, req(), LONG)
+        .await
+        .expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::Connect);
+    assert!(!client.is_available(&addr));
+    let fast = client
+        .invoke(&addr, req(), LONG)
+        .await
+        .expect_err("in backoff");
+    assert_eq!(fast.kind(), ErrorKind::Connect);
+    let text = fast.to_string();
+    assert!(text.contains("marked unavailable"), "{text}");
+    assert_eq!(
+        client.metrics().connect_failures,
+        1,
+        "no dial during the backoff"
+    );
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert!(client.is_available(&addr));
+    client
+        .invoke(&addr, req(), LONG)
+        .await
+        .expect_err("still refused");
+    assert_eq!(
+        client.metrics().connect_failures,
+        2,
+        "one probe after the backoff"
+    );
     assert_eq!(client.connection_count(), 0);
     client.shutdown().await;
 }
@@ -518,4 +541,31 @@ async fn metrics_snapshot_counts_traffic() {
     let _ = held.await;
     eventually(|| client.metrics().in_flight_requests == 0).await;
     client.shutdown().await;
+}
+
+/// The reconnect listener hears about a connection established again to an address that was
+/// connected before, not about the first connection.
+#[tokio::test]
+async fn reconnect_listener_hears_redials_not_first_dials() {
+    let server = MockServer::start(Reply::echo).await.expect("server");
+    let client = RemotingClient::new(RemotingConfig::default());
+    let heard: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    let h = heard.clone();
+    client.set_on_reconnect(Some(Arc::new(move |addr: &str| {
+        h.lock().expect("heard").push(addr.to_owned());
+    })));
+    let addr = server.addr();
+    client.invoke(&addr, req(), LONG).await.expect("first dial");
+    assert!(
+        heard.lock().expect("heard").is_empty(),
+        "a first dial is no reconnect"
+    );
+    client.close_connection(&addr).await;
+    client
+        .invoke(&addr, req(), LONG)
+        .await
+        .expect("second dial");
+    assert_eq!(*heard.lock().expect("heard"), vec![addr.clone()]);
+    client.shutdown().await;
+    server.shutdown().await;
 }
