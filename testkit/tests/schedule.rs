@@ -21,7 +21,8 @@ async fn connect(cluster: &MockCluster) -> Connection {
 async fn delayed_message_is_held_then_delivered() {
     let cluster = MockCluster::builder().start().await.expect("starts");
     let conn = connect(&cluster).await;
-    update_config(&conn, &[("messageDelayLevel", "100ms 300ms")]).await;
+    // A second long enough that the first pull surely comes before it, even on a busy machine.
+    update_config(&conn, &[("messageDelayLevel", "100ms 1s")]).await;
     let sent_at = now_ms();
     send(&conn, "D", 1, &[("DELAY", "2"), ("TAGS", "X")], "later").await;
     assert_eq!(max_offset(&conn, "SCHEDULE_TOPIC_XXXX", 1).await, 1);
@@ -36,7 +37,7 @@ async fn delayed_message_is_held_then_delivered() {
     assert_eq!(m.property("DELAY"), None);
     assert_eq!(m.property("REAL_TOPIC"), Some("D"));
     assert_eq!(m.property("REAL_QID"), Some("1"));
-    assert!(m.store_timestamp >= sent_at + 300, "stored again when due");
+    assert!(m.store_timestamp >= sent_at + 1000, "stored again when due");
 }
 
 /// A level above the ladder is clamped to the last level (Java `getMaxDelayLevel`).
@@ -58,7 +59,7 @@ async fn timer_message_is_delivered_at_its_time() {
     let conn = connect(&cluster).await;
     update_config(&conn, &[("timerPrecisionMs", "10")]).await;
     let sent_at = now_ms();
-    send(&conn, "W", 2, &[("TIMER_DELAY_MS", "300")], "timed").await;
+    send(&conn, "W", 2, &[("TIMER_DELAY_MS", "1000")], "timed").await;
     assert_eq!(max_offset(&conn, "rmq_sys_wheel_timer", 0).await, 1);
     let (_, none) = pull_once(&conn, "G", "W", 2, 0).await;
     assert!(none.is_empty(), "not before its time");
@@ -71,7 +72,7 @@ async fn timer_message_is_delivered_at_its_time() {
         .parse()
         .expect("ms");
     assert!(
-        due >= sent_at + 280 && due <= now_ms(),
+        due >= sent_at + 990 && due <= now_ms(),
         "due {due}, sent {sent_at}"
     );
     assert!(m.property("TIMER_ENQUEUE_MS").is_some());
