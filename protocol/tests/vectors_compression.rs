@@ -34,7 +34,7 @@ fn our_compression_vectors() {
 
 #[test]
 fn renamed_and_extended_compression_cases_follow_their_fields() {
-    let mut variants = common::load(&common::default_dir(), "rmq_compression.json")
+    let mut variants = common::load(&common::own_dir(), "rmq_compression.json")
         .expect("rmq_compression.json")["cases"]
         .as_array()
         .cloned()

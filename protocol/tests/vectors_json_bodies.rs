@@ -28,7 +28,7 @@ fn our_json_body_vectors() {
 
 #[test]
 fn renamed_and_extended_json_body_cases_follow_their_fields() {
-    let mut variants = common::load(&common::default_dir(), "rmq_json_bodies.json")
+    let mut variants = common::load(&common::own_dir(), "rmq_json_bodies.json")
         .expect("rmq_json_bodies.json")["cases"]
         .as_array()
         .cloned()

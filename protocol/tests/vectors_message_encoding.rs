@@ -29,7 +29,7 @@ fn our_message_encoding_vectors() {
 
 #[test]
 fn renamed_and_extended_message_cases_follow_their_fields() {
-    let variants = common::load(&common::default_dir(), "rmq_message_encoding.json")
+    let variants = common::load(&common::own_dir(), "rmq_message_encoding.json")
         .expect("rmq_message_encoding.json")["cases"]
         .as_array()
         .cloned()

@@ -26,7 +26,7 @@ fn our_message_id_vectors() {
 
 #[test]
 fn renamed_and_extended_message_id_cases_follow_their_fields() {
-    let mut variants = common::load(&common::default_dir(), "rmq_message_ids.json")
+    let mut variants = common::load(&common::own_dir(), "rmq_message_ids.json")
         .expect("rmq_message_ids.json")["cases"]
         .as_array()
         .cloned()

@@ -72,7 +72,7 @@ fn our_remoting_frame_vectors() {
 
 #[test]
 fn renamed_and_extended_frame_cases_follow_their_fields() {
-    let variants = common::load(&common::default_dir(), "rmq_remoting_frames.json")
+    let variants = common::load(&common::own_dir(), "rmq_remoting_frames.json")
         .expect("rmq_remoting_frames.json")["cases"]
         .as_array()
         .cloned()

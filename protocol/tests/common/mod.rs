@@ -21,12 +21,18 @@ pub enum Outcome {
     Unknown(Vec<String>),
 }
 
-/// The vectors directory: `RMQ_VECTORS_DIR`, else `protocol/tests/vectors`.
+/// The Java vectors' directory: `RMQ_VECTORS_DIR`, else [`own_dir`].
 pub fn default_dir() -> PathBuf {
     match std::env::var_os("RMQ_VECTORS_DIR") {
         Some(dir) => PathBuf::from(dir),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors"),
+        None => own_dir(),
     }
+}
+
+/// `protocol/tests/vectors`: where the `rmq_*.json` vectors we wrote always come from, whatever
+/// `RMQ_VECTORS_DIR` says.
+pub fn own_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
 }
 
 /// Parses one vector file of `dir`.
@@ -81,9 +87,15 @@ pub fn check_file(
     }
 }
 
-/// Runs a harness on the default directory and fails the test with its report.
+/// Runs a harness on `file` of the default directory (of [`own_dir`] for an `rmq_*.json`
+/// file) and fails the test with its report.
 pub fn expect_pass(file: &str, harness: fn(&Path, &str) -> Result<usize, String>) {
-    match harness(&default_dir(), file) {
+    let dir = if file.starts_with("rmq_") {
+        own_dir()
+    } else {
+        default_dir()
+    };
+    match harness(&dir, file) {
         Ok(n) => eprintln!("{file}: {n} cases checked"),
         Err(report) => panic!("{report}"),
     }
