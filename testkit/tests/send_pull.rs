@@ -295,3 +295,47 @@ async fn store_budget_drops_oldest_and_advances_min_offset() {
     assert_eq!(header.max_offset, 20);
     assert_eq!(header.next_begin_offset, header.min_offset);
 }
+
+/// A pull filters on the broker: by tag, and by an SQL92 expression over properties; a bad
+/// expression in the request is SUBSCRIPTION_PARSE_FAILED with Java's remark.
+#[tokio::test]
+async fn pull_filters_by_tag_and_sql92() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let conn = connect(cluster.broker("broker-a").expect("a").addr()).await;
+    for (tag, a) in [("TagA", "1"), ("TagB", "2"), ("TagA", "3")] {
+        let mut properties = Properties::new();
+        properties.insert("TAGS", tag);
+        properties.insert("a", a);
+        let header: SendMessageRequestHeaderV2 = send_header("Fi", 0, &properties).into();
+        let request = Command::request(RequestCode::SEND_MESSAGE_V2)
+            .with_header(&header)
+            .with_body(a.to_owned());
+        assert!(call(&conn, request).await.response_code().is_success());
+    }
+    let filtered = |kind: &str, expression: &str| {
+        let mut request = pull("G", "Fi", 0, 0, 0);
+        request.ext_fields.insert("expressionType", kind);
+        request.ext_fields.insert("subscription", expression);
+        request
+    };
+    let bodies = |answer: &Command| -> Vec<String> {
+        messages(answer)
+            .iter()
+            .map(|m| String::from_utf8_lossy(&m.body).into_owned())
+            .collect()
+    };
+    let answer = call(&conn, filtered("TAG", "TagA")).await;
+    assert_eq!(answer.response_code(), ResponseCode::SUCCESS);
+    assert_eq!(bodies(&answer), ["1", "3"]);
+    let answer = call(&conn, filtered("SQL92", "a >= 2")).await;
+    assert_eq!(bodies(&answer), ["2", "3"]);
+    let answer = call(&conn, filtered("SQL92", "a >")).await;
+    assert_eq!(
+        answer.response_code(),
+        ResponseCode::SUBSCRIPTION_PARSE_FAILED
+    );
+    assert_eq!(
+        answer.remark.as_deref(),
+        Some("parse the consumer's subscription failed")
+    );
+}

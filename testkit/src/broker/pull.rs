@@ -89,7 +89,7 @@ fn check(broker: &Broker, request: &Command) -> Result<Checked, Command> {
         reply::error(
             ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST,
             format!(
-                "subscription group [{}] does not exist,{FAQ}",
+                "subscription group [{}] does not exist, {FAQ}",
                 header.consumer_group
             ),
         )
@@ -127,7 +127,8 @@ fn check(broker: &Broker, request: &Command) -> Result<Checked, Command> {
             ),
         ));
     }
-    let (kind, expression) = if flag.subscription() {
+    let from_request = flag.subscription();
+    let (kind, expression) = if from_request {
         (
             header.expression_type.clone(),
             header.subscription.clone().unwrap_or_default(),
@@ -165,11 +166,20 @@ fn check(broker: &Broker, request: &Command) -> Result<Checked, Command> {
     };
     let kind = kind.filter(|k| !k.is_empty());
     let filter = MessageFilter::parse(Some(kind.as_deref().unwrap_or(EXPRESSION_TAG)), &expression)
-        .map_err(|e| {
-            reply::error(
-                ResponseCode::SUBSCRIPTION_PARSE_FAILED,
-                format!("parse the consumer's subscription failed: {e}"),
-            )
+        .map_err(|_| {
+            if from_request {
+                reply::error(
+                    ResponseCode::SUBSCRIPTION_PARSE_FAILED,
+                    "parse the consumer's subscription failed",
+                )
+            } else {
+                // Java compiles a heartbeat's SQL92 expression into filter data; one that does
+                // not compile leaves none.
+                reply::error(
+                    ResponseCode::FILTER_DATA_NOT_EXIST,
+                    "The broker's consumer filter data is not exist!Your expression may be wrong!",
+                )
+            }
         })?;
     Ok(Checked {
         header,
@@ -178,16 +188,14 @@ fn check(broker: &Broker, request: &Command) -> Result<Checked, Command> {
     })
 }
 
-/// Java: a slave without `slaveReadEnable` sends consumers to the master; a master suggests
-/// `whichBrokerWhenConsumeSlowly` when the consumer lags (forced here by a test), else the
-/// group's broker id.
+/// Java with its default `slaveReadEnable=false` always suggests the master; a test can make
+/// a master behave as with `slaveReadEnable=true` and a lagging consumer, which suggests
+/// `whichBrokerWhenConsumeSlowly`.
 fn suggested_broker(broker: &Broker, group: &SubscriptionGroupConfig) -> i64 {
-    if broker.is_slave() {
-        MASTER_ID
-    } else if broker.suggest_slave() {
+    if !broker.is_slave() && broker.suggest_slave() {
         group.which_broker_when_consume_slowly
     } else {
-        group.broker_id
+        MASTER_ID
     }
 }
 
@@ -200,7 +208,8 @@ fn read(broker: &Broker, checked: &Checked) -> Command {
         .get(&h.topic, h.queue_id, h.queue_offset, max, &|m| {
             checked.filter.matches(m)
         });
-    let code = match result.status {
+    let mut suggested = suggested_broker(broker, &checked.group);
+    let mut code = match result.status {
         GetStatus::Found => ResponseCode::SUCCESS,
         GetStatus::NoMatched => ResponseCode::PULL_RETRY_IMMEDIATELY,
         GetStatus::NoMessageInQueue if h.queue_offset != 0 => ResponseCode::PULL_OFFSET_MOVED,
@@ -211,14 +220,21 @@ fn read(broker: &Broker, checked: &Checked) -> Command {
             ResponseCode::PULL_OFFSET_MOVED
         }
     };
+    // Java: a slave (offsetCheckInSlave=false) does not correct offsets; it retries.
+    if code == ResponseCode::PULL_OFFSET_MOVED && broker.is_slave() {
+        code = ResponseCode::PULL_RETRY_IMMEDIATELY;
+        suggested = checked.group.broker_id;
+    }
     let header = PullMessageResponseHeader {
-        suggest_which_broker_id: suggested_broker(broker, &checked.group),
+        suggest_which_broker_id: suggested,
         next_begin_offset: result.next_begin_offset,
         min_offset: result.min_offset,
         max_offset: result.max_offset,
         ..PullMessageResponseHeader::default()
     };
-    let mut answer = Command::response(code, None).with_header(&header);
+    // Java sets the store's status name as the remark.
+    let mut answer =
+        Command::response(code, Some(status_name(result.status).into())).with_header(&header);
     if code == ResponseCode::SUCCESS {
         let key = format!("{}@{}", h.topic, h.consumer_group);
         let n = result.records.len() as i64;
@@ -231,4 +247,17 @@ fn read(broker: &Broker, checked: &Checked) -> Command {
         answer = answer.with_body(body.freeze());
     }
     answer
+}
+
+/// Java `GetMessageStatus` names.
+fn status_name(status: GetStatus) -> &'static str {
+    match status {
+        GetStatus::Found => "FOUND",
+        GetStatus::NoMatched => "NO_MATCHED_MESSAGE",
+        GetStatus::NoMessageInQueue => "NO_MESSAGE_IN_QUEUE",
+        GetStatus::OffsetFoundNull => "OFFSET_FOUND_NULL",
+        GetStatus::OffsetOverflowOne => "OFFSET_OVERFLOW_ONE",
+        GetStatus::OffsetOverflowBadly => "OFFSET_OVERFLOW_BADLY",
+        GetStatus::OffsetTooSmall => "OFFSET_TOO_SMALL",
+    }
 }
