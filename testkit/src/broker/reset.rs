@@ -17,6 +17,8 @@ use crate::reply;
 use crate::server::ClientConn;
 
 /// Serves INVOKE_BROKER_TO_RESET_OFFSET.
+///
+/// One function on purpose: it follows Java's `resetOffset` step by step (refusals included).
 pub(crate) fn reset_offset(broker: &Broker, request: &Command) -> Command {
     let header = match reply::header::<ResetOffsetRequestHeader>(request) {
         Ok(h) => h,
@@ -100,6 +102,8 @@ const STATUS_TIMEOUT: Duration = Duration::from_secs(5);
 /// INVOKE_BROKER_TO_GET_CONSUMER_STATUS (223), as Java's `Broker2Client#getConsumeStatus`: asks
 /// each live consumer of the group (or only `clientAddr`, a client id) for its offsets with
 /// GET_CONSUMER_STATUS_FROM_CLIENT (221) and answers them per client id.
+///
+/// One function on purpose: it follows Java's `getConsumeStatus` step by step.
 pub(crate) async fn consumer_status(broker: &Broker, request: &Command) -> Command {
     let header = match reply::header::<GetConsumerStatusRequestHeader>(request) {
         Ok(h) => h,

@@ -22,6 +22,9 @@ const FIRST_RETRY_LEVEL: i32 = 3;
 const FAQ: &str = "\nSee http://rocketmq.apache.org/docs/faq/ for further details.";
 
 /// Serves CONSUMER_SEND_MSG_BACK.
+///
+/// One function on purpose: its checks and rewrites follow Java's method step by step, so the
+/// two can be compared line by line.
 pub(crate) fn consumer_send_msg_back(broker: &Broker, request: &Command) -> Command {
     let header = match reply::header::<ConsumerSendMsgBackRequestHeader>(request) {
         Ok(h) => h,

@@ -163,6 +163,8 @@ impl Store {
     /// `DefaultMessageStore#getMessage`: at most 32 records and 256 KiB, and a filtered get
     /// scans at most 800 entries (or `max_msgs`) and moves `next_begin_offset` past every
     /// entry it scanned, matched or not.
+    ///
+    /// Kept in one piece so the statuses and offsets read in the order Java decides them.
     pub fn get(
         &self,
         topic: &str,

@@ -15,6 +15,8 @@ pub(super) struct Failed;
 
 type Eval = Result<Value, Failed>;
 
+/// The value of `node` for a message with `props`: one arm per node kind, which is why it is
+/// long.
 pub(super) fn evaluate(node: &Node, props: &Properties) -> Eval {
     Ok(match node {
         Node::Const(v) => v.clone(),

@@ -67,7 +67,7 @@ impl Keyword {
     }
 }
 
-/// Splits `src` into tokens.
+/// Splits `src` into tokens: one branch per token class, in JavaCC's order of precedence.
 ///
 /// # Errors
 /// A description naming the byte position of the first character no token starts with.

@@ -154,6 +154,8 @@ impl Parser {
         }
     }
 
+    /// Long because it is one production of the grammar with one arm per alternative, as in
+    /// `SelectorParser.jj`.
     fn comparison(&mut self) -> Result<Parsed, String> {
         let (mut left, mut height) = self.unary()?;
         loop {
