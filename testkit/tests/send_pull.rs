@@ -339,3 +339,16 @@ async fn pull_filters_by_tag_and_sql92() {
         Some("parse the consumer's subscription failed")
     );
 }
+
+/// Sends to a system topic producers may not use are refused with Java's NO_PERMISSION.
+#[tokio::test]
+async fn send_to_a_forbidden_system_topic_is_refused() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let conn = connect(cluster.broker("broker-a").expect("a").addr()).await;
+    let answer = call(&conn, send_v2("SCHEDULE_TOPIC_XXXX", 0, "t", b"x")).await;
+    assert_eq!(answer.response_code(), ResponseCode::NO_PERMISSION);
+    assert_eq!(
+        answer.remark.as_deref(),
+        Some("Sending message to topic[SCHEDULE_TOPIC_XXXX] is forbidden.")
+    );
+}

@@ -43,7 +43,8 @@ pub(crate) fn send(broker: &Broker, request: &Command, conn: &ClientConn) -> Com
         return reply::error(
             ResponseCode::SYSTEM_ERROR,
             format!(
-                "request queueId[{queue_id}] is illegal, {config:?} Producer: {}",
+                "request queueId[{queue_id}] is illegal, {} Producer: {}",
+                java_topic_config(&config),
                 conn.peer()
             ),
         );
@@ -79,6 +80,20 @@ pub(crate) fn send(broker: &Broker, request: &Command, conn: &ClientConn) -> Com
     }
 }
 
+/// Java `TopicConfig#toString`.
+fn java_topic_config(c: &rmq_protocol::body::TopicConfig) -> String {
+    format!(
+        "TopicConfig [topicName={}, readQueueNums={}, writeQueueNums={}, perm={}, topicFilterType={}, topicSysFlag={}, order={}]",
+        c.topic_name,
+        c.read_queue_nums,
+        c.write_queue_nums,
+        perm::to_display(c.perm),
+        c.topic_filter_type,
+        c.topic_sys_flag,
+        c.order
+    )
+}
+
 fn decode_header(request: &Command) -> Result<SendMessageRequestHeader, Command> {
     // Java decodes V2 for SEND_MESSAGE_V2 and SEND_BATCH_MESSAGE; a batch with a V1 header is
     // accepted too, as the field names tell them apart.
@@ -98,11 +113,14 @@ fn topic_for_send(
     broker: &Broker,
     header: &SendMessageRequestHeader,
 ) -> Result<rmq_protocol::body::TopicConfig, Command> {
-    if let Some(config) = broker.state().topics.get(&header.topic) {
-        return Ok(config.clone());
-    }
     if let Err(e) = rmq_protocol::validate::broker_check_topic(&header.topic) {
         return Err(reply::error(ResponseCode::SYSTEM_ERROR, e.to_string()));
+    }
+    if let Err(e) = rmq_protocol::validate::check_send_topic_allowed(&header.topic) {
+        return Err(reply::error(ResponseCode::NO_PERMISSION, e.to_string()));
+    }
+    if let Some(config) = broker.state().topics.get(&header.topic) {
+        return Ok(config.clone());
     }
     let default = broker.state().topics.get(&header.default_topic).cloned();
     let created = if header.topic.starts_with(naming::RETRY_GROUP_TOPIC_PREFIX) {
