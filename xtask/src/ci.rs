@@ -1,8 +1,8 @@
 //! `cargo xtask ci`: everything CI checks, in order, stopping at the first failure.
 //!
 //! fmt, clippy, unit/doc/vector tests, rustdoc, bench build, bounded fuzzing (when a nightly
-//! toolchain is installed), then the integration tests against a local cluster, which is always
-//! torn down. `RMQ_FUZZ_SECS` (default 30) bounds each fuzz target.
+//! toolchain is installed), then the integration tests twice: on the embedded `rmq-testkit`
+//! cluster, and on the crates.io servers (a local cluster that is always torn down). `RMQ_FUZZ_SECS` (default 30) bounds each fuzz target.
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,8 @@ const STEPS: &[Step] = &[
     ("doc", doc),
     ("bench-build", bench_build),
     ("fuzz", fuzz),
-    ("integration", integration),
+    ("integration-testkit", integration_testkit),
+    ("integration-real", integration_real),
 ];
 
 pub fn run(args: &[String]) -> Result<()> {
@@ -121,7 +122,13 @@ fn fuzz() -> Result<()> {
     crate::fuzz::ci_step()
 }
 
-fn integration() -> Result<()> {
+/// The integration suite against the embedded `rmq-testkit` cluster each test process starts.
+fn integration_testkit() -> Result<()> {
+    crate::it::run_tests(None, &[])
+}
+
+/// The same suite against the crates.io servers (installed on first use), always torn down.
+fn integration_real() -> Result<()> {
     let session = Session::open(1)?;
-    crate::it::run_tests(&session.state, &[])
+    crate::it::run_tests(Some(&session.state), &[])
 }

@@ -23,8 +23,10 @@ use anyhow::{bail, Context, Result};
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
-  ci                         fmt, clippy, tests, docs, benches (build), fuzz (nightly), integration tests
-  it                         integration tests (`cargo test -p rmq-tests`) against a local cluster
+  ci [--from STEP]           fmt, clippy, tests, docs, benches (build), fuzz (nightly), integration
+                             tests on the testkit and on the crates.io servers
+  it [--real] [-- ARGS]      integration tests (`cargo test -p rmq-tests`) on the embedded testkit
+                             cluster (--real: on the crates.io servers)
   demo [--real]              produce and consume end to end on an embedded rmq-testkit cluster
                              (NAMESRV_ADDR: that cluster; --real: the crates.io servers)
   bench [ARGS..]             cargo bench --workspace [ARGS..]

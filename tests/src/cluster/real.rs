@@ -1,5 +1,5 @@
-//! A private cluster for tests that break things (failover): its own name server and brokers on
-//! random ports with a temp store, stopped and deleted in `Drop`.
+//! A private cluster of the crates.io servers: its own name server and brokers on random ports
+//! with a temp store, stopped and deleted in `Drop`.
 //!
 //! It runs the same cached 1.0.0 binaries with the same broker config as the shared cluster of
 //! `cargo xtask it` (both use [`crate::server`]). Starting and restarting block for up to a
@@ -13,38 +13,38 @@ use crate::server::{self, Servers};
 /// A name server with its brokers (`broker-a`, `broker-b`, ...) owned by one test.
 ///
 /// ```no_run
-/// let mut cluster = rmq_tests::Cluster::start(2);
+/// let mut cluster = rmq_tests::cluster::RealCluster::start(2);
 /// let namesrv = cluster.namesrv_addr();
 /// cluster.kill_broker("broker-b");
 /// cluster.restart_broker("broker-b");
 /// # let _ = namesrv;
 /// ```
 #[derive(Debug)]
-pub struct Cluster {
+pub struct RealCluster {
     servers: Servers,
     /// Kills the servers and deletes the directory if this process dies without `Drop`.
     watchdog: Option<Child>,
 }
 
-impl Cluster {
+impl RealCluster {
     /// Starts a cluster with `brokers` brokers.
     ///
     /// # Panics
     /// When it cannot start; the message carries the reason and the servers' log tails.
-    pub fn start(brokers: usize) -> Cluster {
-        Cluster::try_start(brokers).unwrap_or_else(|e| panic!("private cluster: {e}"))
+    pub fn start(brokers: usize) -> RealCluster {
+        RealCluster::try_start(brokers).unwrap_or_else(|e| panic!("private cluster: {e}"))
     }
 
     /// Starts a cluster with `brokers` brokers, or says why it could not.
     ///
     /// # Errors
     /// See [`Servers::start`].
-    pub fn try_start(brokers: usize) -> Result<Cluster, String> {
+    pub fn try_start(brokers: usize) -> Result<RealCluster, String> {
         let dir = server::make_temp_dir("rmq-private").map_err(|e| format!("temp dir: {e}"))?;
         let name = format!("rmq-private-{:x}", server::unique_suffix() & 0xFFFF_FFFF);
         match Servers::start(&name, brokers, &dir, true) {
             Ok(servers) => {
-                let mut cluster = Cluster {
+                let mut cluster = RealCluster {
                     servers,
                     watchdog: None,
                 };
@@ -131,7 +131,7 @@ impl Cluster {
     }
 }
 
-impl Drop for Cluster {
+impl Drop for RealCluster {
     fn drop(&mut self) {
         self.disarm_watchdog();
         self.servers.stop();
