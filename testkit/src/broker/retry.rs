@@ -77,7 +77,7 @@ pub(crate) fn consumer_send_msg_back(broker: &Broker, request: &Command) -> Comm
         (dlq, 0)
     } else {
         let level = match header.delay_level {
-            0 => FIRST_RETRY_LEVEL + msg.reconsume_times,
+            0 => FIRST_RETRY_LEVEL.saturating_add(msg.reconsume_times),
             level => level,
         };
         properties.insert(property::DELAY_TIME_LEVEL, level.to_string());
@@ -91,7 +91,7 @@ pub(crate) fn consumer_send_msg_back(broker: &Broker, request: &Command) -> Comm
     }
     let mut put = inner::copy_of(&msg, &topic, queue_id);
     put.properties = properties;
-    put.reconsume_times = msg.reconsume_times + 1;
+    put.reconsume_times = msg.reconsume_times.saturating_add(1);
     match inner::store(broker, put) {
         Ok(_) => reply::ok(),
         Err(e) => reply::error(ResponseCode::SYSTEM_ERROR, e.to_string()),

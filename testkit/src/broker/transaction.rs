@@ -188,7 +188,7 @@ fn check_round(broker: &Broker, checker: &mut Checker, now: i64, timeout: i64, m
             .property(property::CHECK_IMMUNITY_TIME_IN_SECONDS)
             .and_then(|v| v.parse::<i64>().ok())
             .map_or(timeout, |s| s.saturating_mul(1000));
-        if now - half.born_timestamp < immunity {
+        if now.saturating_sub(half.born_timestamp) < immunity {
             break;
         }
         check_back(broker, &half, checks + 1);

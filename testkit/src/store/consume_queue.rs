@@ -56,7 +56,7 @@ impl ConsumeQueue {
 
     /// The entries from logical offset `offset` on (empty when out of range).
     pub fn from(&self, offset: i64) -> impl Iterator<Item = &Entry> {
-        let skip = usize::try_from(offset - self.min_offset).unwrap_or(usize::MAX);
+        let skip = usize::try_from(offset.saturating_sub(self.min_offset)).unwrap_or(usize::MAX);
         self.entries.iter().skip(skip)
     }
 
@@ -95,7 +95,7 @@ impl ConsumeQueue {
             (None, Some((r, _))) => r,
             (Some((l, _)), None) => l,
             (Some((l, lt)), Some((r, rt))) => {
-                if (timestamp - lt).abs() > (timestamp - rt).abs() {
+                if timestamp.abs_diff(lt) > timestamp.abs_diff(rt) {
                     r
                 } else {
                     l

@@ -346,3 +346,22 @@ fn message_in_queue_reads_by_logical_offset() {
     assert!(s.message_in_queue("T", 0, 2).is_none());
     assert!(s.message_in_queue("T", 1, 0).is_none());
 }
+
+#[test]
+fn extreme_offsets_and_times_do_not_overflow() {
+    let mut s = store(1 << 20);
+    for t in [100, 200] {
+        s.put_at(vec![req("T", 0, "x", &[])], t).expect("put");
+    }
+    assert_eq!(s.search_offset("T", 0, i64::MIN), 0);
+    assert_eq!(s.search_offset("T", 0, i64::MAX), 1);
+    let low = s.get("T", 0, i64::MIN, 32, &all);
+    assert_eq!(
+        (low.status, low.next_begin_offset),
+        (GetStatus::OffsetTooSmall, 0)
+    );
+    let high = s.get("T", 0, i64::MAX, 32, &all);
+    assert_eq!(high.status, GetStatus::OffsetOverflowBadly);
+    assert_eq!(s.store_time("T", 0, i64::MIN), None);
+    assert!(s.message_in_queue("T", 0, i64::MAX).is_none());
+}
