@@ -218,3 +218,52 @@ async fn shutdown_stops_connections() {
         .await
         .expect("connection closed by shutdown");
 }
+
+/// A frozen broker sends nothing of its own either: a membership change while frozen is not
+/// announced; after a thaw, the next change is.
+#[tokio::test]
+async fn frozen_broker_sends_no_notifications() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let broker = cluster.broker("broker-a").expect("a");
+    let addr = broker.addr().to_string();
+    let (first, mut first_rx) = common::recording_client();
+    let (second, _second_rx) = common::recording_client();
+    for (client, id) in [(&first, "c1"), (&second, "c2")] {
+        client
+            .invoke(&addr, common::consumer_heartbeat(id, "G", "T"), TIMEOUT)
+            .await
+            .expect("answered");
+    }
+    // c1 hears of its own join and of c2's.
+    for _ in 0..2 {
+        tokio::time::timeout(TIMEOUT, first_rx.recv())
+            .await
+            .expect("notified")
+            .expect("client alive");
+    }
+    broker.freeze();
+    second.shutdown().await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(first_rx.try_recv().is_err(), "a frozen broker notified");
+    assert_eq!(
+        broker.consumer_ids("G"),
+        ["c1"],
+        "the leave itself is recorded"
+    );
+    broker.thaw();
+    let (third, _third_rx) = common::recording_client();
+    third
+        .invoke(&addr, common::consumer_heartbeat("c3", "G", "T"), TIMEOUT)
+        .await
+        .expect("answered");
+    let notify = tokio::time::timeout(TIMEOUT, first_rx.recv())
+        .await
+        .expect("notified after thaw")
+        .expect("client alive");
+    assert_eq!(
+        notify.request_code(),
+        RequestCode::NOTIFY_CONSUMER_IDS_CHANGED
+    );
+    first.shutdown().await;
+    third.shutdown().await;
+}

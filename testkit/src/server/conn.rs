@@ -43,6 +43,8 @@ struct ConnInner {
     pending: Mutex<HashMap<i32, oneshot::Sender<Command>>>,
     next_opaque: AtomicI32,
     token: CancellationToken,
+    /// The node's faults: a frozen node sends nothing, requests of its own included.
+    faults: Arc<Faults>,
 }
 
 /// The receiving end of the writer queue, handed to [`spawn`].
@@ -68,6 +70,9 @@ pub(crate) enum RequestError {
     /// Too many requests to this client are awaiting answers.
     #[error("too many requests awaiting the client")]
     Busy,
+    /// The node is frozen: it sends nothing.
+    #[error("the node is frozen")]
+    Frozen,
 }
 
 /// What the connection tasks need from the server.
@@ -92,7 +97,12 @@ impl std::fmt::Debug for ClientConn {
 }
 
 impl ClientConn {
-    pub(super) fn new(id: u64, peer: SocketAddr, token: CancellationToken) -> (ClientConn, Parts) {
+    pub(super) fn new(
+        id: u64,
+        peer: SocketAddr,
+        token: CancellationToken,
+        faults: Arc<Faults>,
+    ) -> (ClientConn, Parts) {
         let (tx, rx) = mpsc::channel(WRITE_QUEUE);
         let conn = ClientConn {
             inner: Arc::new(ConnInner {
@@ -102,6 +112,7 @@ impl ClientConn {
                 pending: Mutex::new(HashMap::new()),
                 next_opaque: AtomicI32::new(1),
                 token,
+                faults,
             }),
         };
         (conn, Parts { rx })
@@ -122,8 +133,12 @@ impl ClientConn {
         self.inner.token.is_cancelled()
     }
 
-    /// Sends `request` oneway; `false` when the connection is closed or its queue is full.
+    /// Sends `request` oneway; `false` when the connection is closed, its queue is full, or the
+    /// node is frozen.
     pub(crate) fn oneway(&self, mut request: Command) -> bool {
+        if self.inner.faults.is_frozen() {
+            return false;
+        }
         request.flag = FLAG_ONEWAY;
         request.opaque = self.inner.next_opaque.fetch_add(1, Relaxed);
         request.language = LanguageCode::JAVA;
@@ -133,7 +148,8 @@ impl ClientConn {
     /// Sends `request` and waits up to `timeout` for the client's answer.
     ///
     /// # Errors
-    /// [`RequestError`]: closed, timed out or too many requests awaiting answers.
+    /// [`RequestError`]: closed, timed out, too many requests awaiting answers, or the node is
+    /// frozen (nothing is sent).
     ///
     /// # Cancel safety
     /// Cancel safe: the pending entry is removed when the future is dropped.
@@ -142,6 +158,9 @@ impl ClientConn {
         mut request: Command,
         timeout: Duration,
     ) -> Result<Command, RequestError> {
+        if self.inner.faults.is_frozen() {
+            return Err(RequestError::Frozen);
+        }
         let opaque = self.inner.next_opaque.fetch_add(1, Relaxed);
         request.flag = 0;
         request.opaque = opaque;

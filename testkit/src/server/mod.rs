@@ -228,7 +228,7 @@ fn register(inner: &Arc<Inner>, stream: TcpStream, peer: SocketAddr, life: &Canc
     }
     let _ = stream.set_nodelay(true);
     let id = inner.next_conn.fetch_add(1, Relaxed);
-    let (conn, parts) = ClientConn::new(id, peer, life.child_token());
+    let (conn, parts) = ClientConn::new(id, peer, life.child_token(), inner.faults.clone());
     conns.insert(id, conn.clone());
     drop(conns);
     let inner2 = inner.clone();
