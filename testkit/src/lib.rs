@@ -24,10 +24,14 @@
 //! # What it serves
 //! - Name server: routes (TOPIC_NOT_EXIST with Java's remark; `TBW102` when topics are
 //!   auto-created), cluster info, topic lists, KV config, its own config, write permission.
-//! - Brokers: send (v1, v2, batch) with the stored-message fields, pull with long polling and
-//!   broker-side tag/SQL92 filtering, consumer offsets, queue offsets and search by time,
-//!   heartbeats with group membership and NOTIFY_CONSUMER_IDS_CHANGED, queue locks, and the
-//!   admin requests of `rmq-admin`. Any other code is answered REQUEST_CODE_NOT_SUPPORTED.
+//! - Brokers: send (v1, v2, batch) with the stored-message fields; pull with long polling and
+//!   broker-side tag/SQL92 filtering; consumer and queue offsets, search by time; heartbeats,
+//!   group membership and NOTIFY_CONSUMER_IDS_CHANGED; queue locks; send-back to `%RETRY%`
+//!   with the delay ladder and the DLQ; delay levels and 5.x delivery time; transactions with
+//!   check-back; query by key and id; request-reply; reset offset on live consumers; ACL
+//!   signatures when accounts are configured; and the admin requests of `rmq-admin`.
+//! - Optional slaves ([`MockClusterBuilder::slaves`]) share their master's messages.
+//! - Any other code is answered REQUEST_CODE_NOT_SUPPORTED, as Java does, never left hanging.
 //! - Storage is in memory, bounded per broker ([`MockClusterBuilder::store_budget`]); the
 //!   oldest messages go first and queue min offsets advance, like a real commit log.
 //!
