@@ -1,8 +1,16 @@
-//! Latency fault tolerance (Java's `MQFaultStrategy` + `LatencyFaultToleranceImpl`): a broker
-//! whose sends were slow or failed is avoided for a while when choosing a queue.
+//! Latency fault tolerance (after Java's `MQFaultStrategy` + `LatencyFaultToleranceImpl`): a
+//! broker whose sends were slow or failed is avoided for a while when choosing a queue, in
+//! proportion to what it was seen to do, and never for more than [`MAX_AVOIDANCE`]:
 //!
-//! Off by default, as in Java. When off, queue choice is plain round-robin that skips the broker
-//! which just failed. This module keeps the bookkeeping; it sends nothing.
+//! - a send that succeeded but took `latency` >= 550 ms: ten times that latency (Java: 30 s to
+//!   10 min by a step table, which kept a recovered broker idle for up to 10 minutes);
+//! - a failed send: 1 s, doubling with each failure in a row (Java: 10 min at once); a
+//!   successful send clears the count.
+//!
+//! Off by default, as in Java. Either way, brokers the transport marked unreachable (a refused
+//! connect) are skipped while another broker has a queue. When off, queue choice is plain
+//! round-robin that also skips the broker which just failed. This module keeps the
+//! bookkeeping; it sends nothing.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -11,29 +19,40 @@ use dashmap::DashMap;
 use rmq_client_core::PublishInfo;
 use rmq_protocol::MessageQueue;
 
-/// Java's `latencyMax` (ms): a send at least this slow...
-const LATENCY_MAX_MS: [u64; 7] = [50, 100, 550, 1_000, 2_000, 3_000, 15_000];
-/// ... makes its broker unavailable for this long (Java's `notAvailableDuration`, ms).
-const NOT_AVAILABLE_MS: [u64; 7] = [0, 0, 30_000, 60_000, 120_000, 180_000, 600_000];
-/// The latency Java charges a failed send with (`isolation ? 30000 : latency`).
-const ISOLATION_LATENCY: Duration = Duration::from_millis(30_000);
+/// The longest time a broker is avoided: a recovered broker takes traffic again within it.
+pub const MAX_AVOIDANCE: Duration = Duration::from_secs(30);
+/// Sends faster than this never make a broker avoided (Java's first non-zero step).
+const SLOW_SEND: Duration = Duration::from_millis(550);
+/// A slow send's broker is avoided this many times its latency.
+const SLOW_FACTOR: u32 = 10;
+/// The avoidance after the first failed send in a row.
+const FIRST_FAILURE_AVOIDANCE: Duration = Duration::from_secs(1);
 
-/// How long a broker is avoided after a send that took `latency` (Java's
-/// `computeNotAvailableDuration`).
+/// How long a broker is avoided after a send that succeeded in `latency`: nothing under 550 ms,
+/// else ten times the latency, at most 30 s.
 pub fn not_available_duration(latency: Duration) -> Duration {
-    let ms = latency.as_millis() as u64;
-    LATENCY_MAX_MS
-        .iter()
-        .zip(NOT_AVAILABLE_MS)
-        .rev()
-        .find(|(max, _)| ms >= **max)
-        .map_or(Duration::ZERO, |(_, na)| Duration::from_millis(na))
+    if latency < SLOW_SEND {
+        return Duration::ZERO;
+    }
+    latency.saturating_mul(SLOW_FACTOR).min(MAX_AVOIDANCE)
+}
+
+/// How long a broker is avoided after `failures` failed sends in a row: 1 s, 2 s, 4 s... at
+/// most [`MAX_AVOIDANCE`].
+fn failure_avoidance(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    FIRST_FAILURE_AVOIDANCE
+        .saturating_mul(1 << doublings)
+        .min(MAX_AVOIDANCE)
 }
 
 #[derive(Debug, Clone, Copy)]
 struct FaultItem {
+    /// The last send's latency (a failed one counts as [`MAX_AVOIDANCE`], to rank it last).
     latency: Duration,
     available_at: Instant,
+    /// Failed sends in a row.
+    failures: u32,
 }
 
 /// Per-broker latency records and the queue choice that uses them.
@@ -53,23 +72,30 @@ impl FaultStrategy {
         }
     }
 
-    /// Records a send to `broker` that took `latency`; `isolation` marks a failed send.
-    pub(crate) fn record(&self, broker: &str, latency: Duration, isolation: bool) {
-        self.record_at(broker, latency, isolation, Instant::now());
+    /// Records a send to `broker` that took `latency`; `failed` marks a send that failed for
+    /// the transport's reasons (not a broker's answer).
+    pub(crate) fn record(&self, broker: &str, latency: Duration, failed: bool) {
+        self.record_at(broker, latency, failed, Instant::now());
     }
 
-    fn record_at(&self, broker: &str, latency: Duration, isolation: bool, now: Instant) {
+    fn record_at(&self, broker: &str, latency: Duration, failed: bool, now: Instant) {
         if !self.enabled {
             return;
         }
-        let charged = if isolation {
-            ISOLATION_LATENCY
+        let previous = self.items.get(broker).map_or(0, |item| item.failures);
+        let item = if failed {
+            let failures = previous.saturating_add(1);
+            FaultItem {
+                latency: MAX_AVOIDANCE,
+                available_at: now + failure_avoidance(failures),
+                failures,
+            }
         } else {
-            latency
-        };
-        let item = FaultItem {
-            latency: charged,
-            available_at: now + not_available_duration(charged),
+            FaultItem {
+                latency,
+                available_at: now + not_available_duration(latency),
+                failures: 0,
+            }
         };
         self.items.insert(broker.to_owned(), item);
     }
@@ -101,7 +127,9 @@ impl FaultStrategy {
         Some(items.swap_remove(i).0)
     }
 
-    /// The queue for the next attempt.
+    /// The queue for the next attempt. `unreachable` says which brokers the transport holds
+    /// unreachable right now (a refused connect); they are skipped while another broker has a
+    /// queue.
     ///
     /// Disabled: round-robin, skipping `last_broker` when another broker has a queue.
     /// Enabled: the next queue (round-robin) whose broker is available and is not
@@ -110,24 +138,36 @@ impl FaultStrategy {
         &self,
         info: &PublishInfo,
         last_broker: Option<&str>,
+        unreachable: &dyn Fn(&str) -> bool,
     ) -> Option<MessageQueue> {
-        self.select_at(info, last_broker, Instant::now())
+        self.select_at(info, last_broker, unreachable, Instant::now())
     }
 
     fn select_at(
         &self,
         info: &PublishInfo,
         last_broker: Option<&str>,
+        unreachable: &dyn Fn(&str) -> bool,
         now: Instant,
     ) -> Option<MessageQueue> {
-        if !self.enabled {
-            return info.select_queue(last_broker).cloned();
-        }
         let n = info.queues.len();
+        if !self.enabled {
+            let first = info.select_queue(last_broker)?.clone();
+            if !unreachable(&first.broker_name) {
+                return Some(first);
+            }
+            for _ in 1..n {
+                let q = info.select_queue(None)?;
+                if !unreachable(&q.broker_name) && Some(q.broker_name.as_str()) != last_broker {
+                    return Some(q.clone());
+                }
+            }
+            return Some(first);
+        }
         let mut fallback = None;
         for _ in 0..n {
             let q = info.select_queue(None)?;
-            if self.is_available_at(&q.broker_name, now) {
+            if self.is_available_at(&q.broker_name, now) && !unreachable(&q.broker_name) {
                 if Some(q.broker_name.as_str()) != last_broker {
                     return Some(q.clone());
                 }
@@ -187,33 +227,58 @@ mod tests {
         PublishInfo::from_route("T", Arc::new(route), true)
     }
 
-    #[test]
-    fn latency_thresholds_map_to_java_not_available_durations() {
-        let ms = Duration::from_millis;
-        assert_eq!(not_available_duration(ms(10)), Duration::ZERO);
-        assert_eq!(not_available_duration(ms(100)), Duration::ZERO);
-        assert_eq!(not_available_duration(ms(549)), Duration::ZERO);
-        assert_eq!(not_available_duration(ms(550)), ms(30_000));
-        assert_eq!(not_available_duration(ms(1_500)), ms(60_000));
-        assert_eq!(not_available_duration(ms(2_000)), ms(120_000));
-        assert_eq!(not_available_duration(ms(3_000)), ms(180_000));
-        assert_eq!(not_available_duration(ms(30_000)), ms(600_000));
+    fn reachable(_: &str) -> bool {
+        false
     }
 
     #[test]
-    fn a_failed_broker_is_avoided_for_ten_minutes_when_enabled() {
+    fn slow_sends_are_avoided_ten_times_their_latency_up_to_thirty_seconds() {
+        let ms = Duration::from_millis;
+        assert_eq!(not_available_duration(ms(10)), Duration::ZERO);
+        assert_eq!(not_available_duration(ms(549)), Duration::ZERO);
+        assert_eq!(not_available_duration(ms(550)), ms(5_500));
+        assert_eq!(not_available_duration(ms(1_500)), ms(15_000));
+        assert_eq!(not_available_duration(ms(3_000)), ms(30_000));
+        assert_eq!(not_available_duration(ms(30_000)), MAX_AVOIDANCE);
+    }
+
+    #[test]
+    fn failures_in_a_row_double_the_avoidance_up_to_thirty_seconds() {
+        let got: Vec<u64> = (1..=7).map(|n| failure_avoidance(n).as_secs()).collect();
+        assert_eq!(got, [1, 2, 4, 8, 16, 30, 30]);
+    }
+
+    #[test]
+    fn a_failed_broker_is_avoided_briefly_and_takes_traffic_again_within_thirty_seconds() {
         let s = FaultStrategy::new(true);
         let info = info(&["a", "b"]);
         let now = Instant::now();
-        s.record_at("a", Duration::from_millis(5), true, now);
-        for _ in 0..8 {
-            assert_eq!(s.select_at(&info, None, now).expect("q").broker_name, "b");
+        for _ in 0..10 {
+            s.record_at("a", Duration::from_millis(5), true, now);
         }
-        let later = now + Duration::from_secs(601);
+        for _ in 0..8 {
+            let q = s.select_at(&info, None, &reachable, now).expect("q");
+            assert_eq!(q.broker_name, "b");
+        }
+        let later = now + MAX_AVOIDANCE;
         let brokers: std::collections::BTreeSet<_> = (0..8)
-            .map(|_| s.select_at(&info, None, later).expect("q").broker_name)
+            .map(|_| {
+                s.select_at(&info, None, &reachable, later)
+                    .expect("q")
+                    .broker_name
+            })
             .collect();
-        assert_eq!(brokers.len(), 2, "a is back after 10 minutes");
+        assert_eq!(
+            brokers.len(),
+            2,
+            "a is back after 30 s, however often it failed"
+        );
+        s.record_at("a", Duration::from_millis(5), false, later);
+        s.record_at("a", Duration::from_millis(5), true, later);
+        assert!(
+            s.is_available_at("a", later + Duration::from_millis(1001)),
+            "a success reset the count: the next failure costs 1 s"
+        );
     }
 
     #[test]
@@ -224,7 +289,7 @@ mod tests {
         assert!(s.is_available_at("a", now));
         s.record_at("a", Duration::from_millis(600), false, now);
         assert!(!s.is_available_at("a", now));
-        assert!(s.is_available_at("a", now + Duration::from_secs(30)));
+        assert!(s.is_available_at("a", now + Duration::from_secs(6)));
     }
 
     #[test]
@@ -235,7 +300,8 @@ mod tests {
         s.record_at("a", Duration::from_millis(5), true, now);
         s.record_at("b", Duration::from_millis(700), false, now);
         for _ in 0..4 {
-            assert_eq!(s.select_at(&info, None, now).expect("q").broker_name, "b");
+            let q = s.select_at(&info, None, &reachable, now).expect("q");
+            assert_eq!(q.broker_name, "b");
         }
     }
 
@@ -246,7 +312,25 @@ mod tests {
         s.record("a", Duration::from_secs(10), true);
         assert!(s.items.is_empty());
         for _ in 0..6 {
-            assert_eq!(s.select(&info, Some("b")).expect("q").broker_name, "a");
+            let q = s.select(&info, Some("b"), &reachable).expect("q");
+            assert_eq!(q.broker_name, "a");
+        }
+    }
+
+    #[test]
+    fn unreachable_brokers_are_skipped_while_another_has_a_queue() {
+        let down = |b: &str| b == "a";
+        for enabled in [false, true] {
+            let s = FaultStrategy::new(enabled);
+            let info = info(&["a", "b"]);
+            for _ in 0..6 {
+                assert_eq!(s.select(&info, None, &down).expect("q").broker_name, "b");
+            }
+            let all_down = |_: &str| true;
+            assert!(
+                s.select(&info, None, &all_down).is_some(),
+                "with every broker down a queue is still chosen (the send reports why)"
+            );
         }
     }
 }

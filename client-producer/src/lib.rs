@@ -31,10 +31,14 @@
 //! semaphores (count and bytes). [`Producer::shutdown`] waits for them, unregisters the group
 //! and shuts the instance down when nothing else uses it.
 //!
-//! A send has one deadline (the send timeout) for its route lookup and every attempt. Queues
-//! are chosen round-robin among the writable ones, avoiding the broker that just failed, or,
-//! with [`ProducerBuilder::latency_fault_tolerance`], avoiding slow and failed brokers for a
-//! while as Java's `MQFaultStrategy` does. Bodies of at least 4 KiB are zlib-compressed (never
+//! A send has one deadline (the send timeout) for its route lookup and every attempt; an
+//! attempt that can be retried on another broker gets a share of what is left, so a frozen
+//! broker leaves time for the retry. Concurrent sends to a topic without a route share one
+//! lookup. Queues are chosen round-robin among the writable ones, avoiding the broker that
+//! just failed and brokers whose connect was refused (for a backoff of 1 s doubling to 30 s),
+//! or, with [`ProducerBuilder::latency_fault_tolerance`], also avoiding slow and failed brokers
+//! in proportion to what they did, for at most 30 s (Java's `MQFaultStrategy` avoided them for
+//! up to 10 minutes). Bodies of at least 4 KiB are zlib-compressed (never
 //! in batches). Message ids (`UNIQ_KEY`) are made as Java makes them.
 //!
 //! # Errors

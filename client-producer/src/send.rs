@@ -1,7 +1,10 @@
 //! The attempt loop (Java's `sendDefaultImpl` / `sendKernelImpl`): one deadline for the whole
 //! send, route lookup included; round-robin over writable queues avoiding the broker that just
-//! failed (or the fault strategy's choice); retries on the codes Java retries on; every attempt
-//! recorded for the error.
+//! failed, brokers the transport holds unreachable (or the fault strategy's choice); retries on
+//! the codes Java retries on; every attempt recorded for the error.
+//!
+//! Unlike Java, an attempt that may be followed by one on another broker gets a share of the
+//! remaining time, not all of it, so a frozen broker leaves time for the retry.
 //!
 //! It does not validate or compress (see `message.rs`) and spawns nothing.
 
@@ -40,6 +43,19 @@ pub(crate) fn is_retriable_attempt(e: &rmq_client_core::Error) -> bool {
         rmq_client_core::Error::Remoting(_) | rmq_client_core::Error::BrokerNotFound { .. } => true,
         _ => false,
     }
+}
+
+/// The timeout of one attempt with `remaining` time and `attempts_left` attempts (this one
+/// included): an equal share when a later attempt can go to another broker, else everything.
+pub(crate) fn attempt_timeout(
+    remaining: Duration,
+    attempts_left: u32,
+    other_brokers: bool,
+) -> Duration {
+    if attempts_left <= 1 || !other_brokers {
+        return remaining;
+    }
+    remaining / attempts_left
 }
 
 /// One send's time budget: every wait inside the send takes what is left of it.
@@ -160,6 +176,15 @@ impl Shared {
         self.instance.brokers().master(broker)
     }
 
+    /// Whether the transport holds `broker`'s master unreachable right now (a refused
+    /// connect, in backoff).
+    fn unreachable(&self, broker: &str) -> bool {
+        self.instance
+            .brokers()
+            .master(broker)
+            .is_some_and(|addr| !self.instance.api().remoting().is_available(&addr))
+    }
+
     /// The queue a routed send starts with.
     async fn first_queue(
         &self,
@@ -222,7 +247,14 @@ impl Shared {
         let mut last_broker: Option<String> = None;
         let mut not_ok: Option<SendReceipt> = None;
         let mut deadline_passed = false;
-        for _ in 0..total.max(1) {
+        let total = total.max(1);
+        let other_brokers = info.as_ref().is_some_and(|info| {
+            info.queues
+                .iter()
+                .any(|q| q.broker_name != info.queues[0].broker_name)
+        });
+        let unreachable = |broker: &str| self.unreachable(broker);
+        for attempt in 0..total {
             let Some(remaining) = budget.remaining() else {
                 deadline_passed = true;
                 break;
@@ -232,10 +264,15 @@ impl Shared {
                     MessageQueue::new(&out.topic, &q.broker_name, q.queue_id)
                 }
                 (_, Some((_, q)), _) => q.clone(),
-                (_, None, Some(info)) => match self.fault.select(info, last_broker.as_deref()) {
-                    Some(q) => q,
-                    None => break,
-                },
+                (_, None, Some(info)) => {
+                    match self
+                        .fault
+                        .select(info, last_broker.as_deref(), &unreachable)
+                    {
+                        Some(q) => q,
+                        None => break,
+                    }
+                }
                 _ => break,
             };
             let started = budget.elapsed();
@@ -258,6 +295,7 @@ impl Shared {
                 continue;
             };
             let remaining = budget.remaining().unwrap_or(remaining);
+            let timeout = attempt_timeout(remaining, total - attempt, other_brokers);
             let header = self.header(out, &queue);
             let sent = self
                 .instance
@@ -268,7 +306,7 @@ impl Shared {
                     Self::code(out),
                     header,
                     out.body.clone(),
-                    remaining,
+                    timeout,
                 )
                 .await;
             let elapsed = t0.elapsed();
@@ -322,12 +360,16 @@ impl Shared {
     /// Sends `out` oneway to one queue (Java: oneway sends are not retried).
     pub(crate) async fn send_outgoing_oneway(&self, out: &Outgoing, budget: Budget) -> Result<()> {
         let info = self.publish_info(&out.topic, &budget).await?;
-        let queue = self.fault.select(&info, None).ok_or_else(|| Error::Send {
-            topic: out.user_topic.clone(),
-            attempts: Vec::new(),
-            elapsed: budget.elapsed(),
-            deadline_passed: false,
-        })?;
+        let unreachable = |broker: &str| self.unreachable(broker);
+        let queue = self
+            .fault
+            .select(&info, None, &unreachable)
+            .ok_or_else(|| Error::Send {
+                topic: out.user_topic.clone(),
+                attempts: Vec::new(),
+                elapsed: budget.elapsed(),
+                deadline_passed: false,
+            })?;
         let started = budget.elapsed();
         let t0 = Instant::now();
         let fail = |addr: Option<String>, error| Error::Send {
@@ -416,6 +458,26 @@ mod tests {
             broker_name: "b".into(),
         };
         assert!(is_retriable_attempt(&gone));
+    }
+
+    #[test]
+    fn an_attempt_gets_a_share_of_the_time_only_when_a_retry_can_go_elsewhere() {
+        let three = Duration::from_secs(3);
+        assert_eq!(attempt_timeout(three, 3, true), Duration::from_secs(1));
+        assert_eq!(
+            attempt_timeout(Duration::from_secs(2), 2, true),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            attempt_timeout(three, 1, true),
+            three,
+            "the last attempt gets the rest"
+        );
+        assert_eq!(
+            attempt_timeout(three, 3, false),
+            three,
+            "one broker: no point splitting"
+        );
     }
 
     #[test]

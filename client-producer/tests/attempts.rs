@@ -163,3 +163,32 @@ async fn a_code_java_does_not_retry_fails_after_one_attempt() {
     assert_eq!(sends, 1, "no retry on MESSAGE_ILLEGAL");
     producer.shutdown().await;
 }
+
+/// A frozen broker (it accepts the request and never answers) costs one attempt's share of
+/// the deadline, not all of it: the retry on the other broker fits in the caller's deadline.
+#[tokio::test]
+async fn a_frozen_broker_leaves_time_to_retry_on_the_other() {
+    let (a, _b) = brokers(|| Reply::Nothing, stored).await;
+    let producer = Producer::builder()
+        .namesrv(a.addr())
+        .group("frozen_pg")
+        .retries(2)
+        .send_timeout(Duration::from_millis(1500))
+        .build()
+        .await
+        .expect("producer");
+    for i in 0..4 {
+        let receipt = producer
+            .send(&Message::new("T", format!("m{i}")))
+            .await
+            .unwrap_or_else(|e| panic!("send {i} failed: {e}"));
+        assert_eq!(receipt.queue().broker_name, "broker-b");
+    }
+    let frozen = a
+        .requests()
+        .iter()
+        .filter(|c| c.request_code() == RequestCode::SEND_MESSAGE_V2)
+        .count();
+    assert!(frozen >= 1, "round-robin tried the frozen broker first at least once");
+    producer.shutdown().await;
+}
