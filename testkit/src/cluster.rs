@@ -278,6 +278,20 @@ impl MockCluster {
         }
     }
 
+    /// Creates or replaces an ACL account on every broker (a master and its slave share
+    /// nothing here: each broker gets it). From the first account on, brokers refuse requests
+    /// not signed by a known account with NO_PERMISSION, as Java's ACL does; `admin` accounts
+    /// may also send admin requests.
+    ///
+    /// # Errors
+    /// [`Error::Config`] when a broker holds too many accounts.
+    pub fn set_account(&self, access_key: &str, secret_key: &str, admin: bool) -> Result<()> {
+        for broker in self.brokers.iter().chain(&self.slaves) {
+            broker.set_account(access_key, secret_key, admin)?;
+        }
+        Ok(())
+    }
+
     /// Leaves broker `name` out of every route and cluster answer of the name server; the
     /// broker itself keeps running.
     ///
@@ -434,6 +448,18 @@ impl BrokerHandle {
         })?;
         self.broker.register();
         Ok(())
+    }
+
+    /// Creates or replaces an ACL account on this broker; see [`MockCluster::set_account`].
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the broker holds too many accounts.
+    pub fn set_account(&self, access_key: &str, secret_key: &str, admin: bool) -> Result<()> {
+        if self.broker.set_account(access_key, secret_key, admin) {
+            Ok(())
+        } else {
+            Err(Error::Config("too many ACL accounts".into()))
+        }
     }
 
     /// Creates or replaces `topic` with `queues` queues on this broker only.

@@ -267,3 +267,22 @@ async fn frozen_broker_sends_no_notifications() {
     first.shutdown().await;
     third.shutdown().await;
 }
+
+/// Accounts set through the cluster switch signature checks on: an unsigned request is
+/// refused with NO_PERMISSION, a signed one served.
+#[tokio::test]
+async fn accounts_from_the_cluster_api_enforce_signatures() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    cluster.set_account("AK", "SECRET", false).expect("account");
+    let conn = connect(cluster.broker("broker-a").expect("a").addr()).await;
+    let request = || {
+        Command::request(RequestCode::GET_MAX_OFFSET)
+            .with_ext("topic", "T")
+            .with_ext("queueId", "0")
+    };
+    let answer = call(&conn, request()).await;
+    assert_eq!(answer.response_code(), ResponseCode::NO_PERMISSION);
+    let mut signed = request();
+    rmq_protocol::acl::sign(&mut signed, &rmq_protocol::Credentials::new("AK", "SECRET"));
+    assert!(call(&conn, signed).await.response_code().is_success());
+}

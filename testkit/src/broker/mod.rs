@@ -234,6 +234,17 @@ impl Broker {
         self.namesrv.routes().set_hidden(&self.config.name, hidden)
     }
 
+    /// Creates or replaces an ACL account (checking starts with the first); `false` past the
+    /// account limit.
+    pub(crate) fn set_account(
+        self: &Arc<Self>,
+        access_key: &str,
+        secret_key: &str,
+        admin: bool,
+    ) -> bool {
+        acl::set_account(self, access_key, secret_key, admin)
+    }
+
     /// Forgets clients, memberships and locks (a restart); messages, offsets and configs stay.
     pub(crate) fn forget_clients(&self) {
         self.state().forget_clients();
