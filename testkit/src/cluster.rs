@@ -154,17 +154,21 @@ impl MockClusterBuilder {
         let guard = token.clone().drop_guard();
         let tracker = TaskTracker::new();
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.namesrv_port));
-        let namesrv = Arc::new(Namesrv::new(self.namesrv_port));
-        let service: Arc<dyn Service> = namesrv.clone();
+        let mut made = None;
         let server = Server::start(
             addr,
-            |_| service,
+            |bound| {
+                let namesrv = Arc::new(Namesrv::new(bound.port()));
+                made = Some(namesrv.clone());
+                namesrv as Arc<dyn Service>
+            },
             Arc::new(Faults::default()),
             tracker.clone(),
             token.clone(),
         )
         .await
         .map_err(|source| Error::Bind { addr, source })?;
+        let namesrv = made.ok_or_else(|| Error::Config("name server not built".into()))?;
         let mut brokers = Vec::with_capacity(self.brokers);
         let mut slaves = Vec::new();
         for i in 0..self.brokers {

@@ -249,3 +249,14 @@ async fn unknown_code_is_not_supported_not_a_hang() {
         Some(" request type 4242 not supported")
     );
 }
+
+/// The name server's config reports the port it really listens on.
+#[tokio::test]
+async fn namesrv_config_reports_the_bound_port() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let conn = connect(cluster.namesrv().addr()).await;
+    let answer = call(&conn, Command::request(RequestCode::GET_NAMESRV_CONFIG)).await;
+    let text = String::from_utf8(answer.body.to_vec()).expect("utf-8");
+    let port = cluster.namesrv().addr().port();
+    assert!(text.contains(&format!("listenPort={port}\n")), "{text}");
+}

@@ -43,7 +43,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Namesrv {
-    /// An empty name server listening (once served) on `port`.
+    /// An empty name server that listens on `port` (reported in its config).
     pub(crate) fn new(port: u16) -> Namesrv {
         let config = [
             ("listenPort", port.to_string()),
