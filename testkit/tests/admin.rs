@@ -263,3 +263,36 @@ async fn consume_time_span_per_queue() {
     assert!(q1.max_time_stamp > 0 && q1.min_time_stamp == q1.max_time_stamp);
     assert_eq!(body.consume_time_span_set[0].max_time_stamp, 0);
 }
+
+/// Consume stats leave out topics a live group with subscriptions does not subscribe to.
+#[tokio::test]
+async fn consume_stats_follow_live_subscriptions() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let conn = connect(cluster.broker("broker-a").expect("a").addr()).await;
+    cluster.create_topic("Sub", 1);
+    let commit = UpdateConsumerOffsetRequestHeader {
+        consumer_group: "G".into(),
+        topic: "Sub".into(),
+        queue_id: 0,
+        commit_offset: 0,
+        broker_name: None,
+    };
+    call(
+        &conn,
+        Command::request(RequestCode::UPDATE_CONSUMER_OFFSET).with_header(&commit),
+    )
+    .await;
+    let consume = || {
+        Command::request(RequestCode::GET_CONSUME_STATS).with_header(
+            &GetConsumeStatsRequestHeader {
+                consumer_group: "G".into(),
+                topic: None,
+            },
+        )
+    };
+    let stats = ConsumeStats::from_json(&call(&conn, consume()).await.body).expect("stats");
+    assert_eq!(stats.offset_table.len(), 1);
+    call(&conn, common::consumer_heartbeat("c1", "G", "Elsewhere")).await;
+    let stats = ConsumeStats::from_json(&call(&conn, consume()).await.body).expect("stats");
+    assert!(stats.offset_table.is_empty());
+}

@@ -241,6 +241,16 @@ fn consume_stats(broker: &Broker, request: &Command) -> Result<Command, Command>
                 .map(|(t, _)| t.clone())
                 .collect(),
         };
+        // Java skips topics a live group with subscriptions does not subscribe to.
+        let subscribed: Option<BTreeSet<String>> = state
+            .consumers
+            .get(&group)
+            .filter(|g| !g.subscriptions.is_empty())
+            .map(|g| g.subscriptions.keys().cloned().collect());
+        let topics = topics
+            .into_iter()
+            .filter(|t| subscribed.as_ref().is_none_or(|s| s.contains(t)))
+            .collect::<Vec<_>>();
         (topics, state.offsets.clone(), state.topics.clone())
     };
     let store = broker.store();
