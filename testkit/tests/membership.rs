@@ -272,3 +272,26 @@ async fn running_info_is_relayed_to_the_client() {
     assert_eq!(answer.response_code(), ResponseCode::SYSTEM_ERROR);
     client.shutdown().await;
 }
+
+/// A oneway request is served but never answered; the connection stays usable.
+#[tokio::test]
+async fn oneway_heartbeat_is_served_without_an_answer() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let broker = cluster.broker("broker-a").expect("a");
+    let conn = connect(broker.addr()).await;
+    conn.oneway(consumer_heartbeat("c1", "G", "T"), TIMEOUT)
+        .await
+        .expect("sent");
+    let deadline = tokio::time::Instant::now() + TIMEOUT;
+    while broker.consumer_ids("G").is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "never registered");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(broker.requests(RequestCode::HEART_BEAT), 1);
+    let answer = call(&conn, consumer_list("G")).await;
+    let ids = ConsumerListBody::from_json(&answer.body)
+        .expect("list")
+        .consumer_id_list;
+    assert_eq!(ids, ["c1"]);
+    assert_eq!(conn.metrics().late_responses, 0, "the oneway was answered");
+}
