@@ -187,9 +187,14 @@ impl ClientConn {
         }
     }
 
-    fn send(&self, out: Out) {
-        // A full queue means the client stopped reading; dropping is what a stuck peer gets.
-        let _ = self.inner.tx.try_send(out);
+    /// Queues `out` for the writer, waiting for room as a full socket buffer makes a server
+    /// wait: a response is never dropped (a burst of 10k requests must get 10k answers). A
+    /// client that stops reading holds up its own connection only; closing ends the wait.
+    async fn send(&self, out: Out) {
+        tokio::select! {
+            _ = self.inner.token.cancelled() => {}
+            _ = self.inner.tx.send(out) => {}
+        }
     }
 }
 
@@ -274,7 +279,8 @@ async fn reader_task(
                 ResponseCode::SYSTEM_BUSY,
                 Some("[testkit] too many requests in flight on this connection".into()),
             );
-            conn.send(Out::Frame(finish(cmd.opaque, cmd.serialize_type, busy)));
+            conn.send(Out::Frame(finish(cmd.opaque, cmd.serialize_type, busy)))
+                .await;
             continue;
         };
         let task = serve(
@@ -325,13 +331,13 @@ async fn serve(
     }
     if plan.close_mid_frame {
         match RemotingCodec::default().encode_frame(&response) {
-            Ok(frame) => conn.send(Out::Raw(frame.slice(..frame.len() / 2))),
+            Ok(frame) => conn.send(Out::Raw(frame.slice(..frame.len() / 2))).await,
             Err(e) => tracing::debug!(error = %e, "cannot encode the response"),
         }
-        conn.send(Out::Close);
+        conn.send(Out::Close).await;
         return;
     }
-    conn.send(Out::Frame(response));
+    conn.send(Out::Frame(response)).await;
 }
 
 /// Makes `response` answer the request with `opaque` sent in `serialize_type`: same opaque and
