@@ -401,6 +401,11 @@ macro_rules! fault_methods {
             self.server.faults().total_requests()
         }
 
+        /// Sets every request counter back to zero (say, after a test's setup).
+        pub fn reset_requests(&self) {
+            self.server.faults().reset_requests();
+        }
+
         /// Client connections currently open.
         pub fn connection_count(&self) -> usize {
             self.server.connections().len()
@@ -480,6 +485,27 @@ impl BrokerHandle {
     /// The max offset of a queue (messages ever stored in it).
     pub fn max_offset(&self, topic: &str, queue_id: i32) -> i64 {
         self.broker.store().max_offset(topic, queue_id)
+    }
+
+    /// The client id holding the lock on a queue of this broker for `group`, if any (expired
+    /// locks included until someone else takes them).
+    pub fn lock_holder(&self, group: &str, topic: &str, queue_id: i32) -> Option<String> {
+        let mq = rmq_protocol::MessageQueue::new(topic, self.name(), queue_id);
+        self.broker
+            .state()
+            .locks
+            .get(&(group.to_owned(), mq))
+            .map(|lock| lock.client_id.clone())
+    }
+
+    /// Client ids of the live producers of `group`.
+    pub fn producer_ids(&self, group: &str) -> Vec<String> {
+        self.broker
+            .state()
+            .producers
+            .get(group)
+            .map(|g| g.values().map(|c| c.client_id.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Client ids of the live members of consumer `group`.

@@ -118,6 +118,11 @@ impl Faults {
         lock(&self.state).counts.values().sum()
     }
 
+    /// Sets every request counter back to zero.
+    pub(crate) fn reset_requests(&self) {
+        lock(&self.state).counts.clear();
+    }
+
     /// Whether the node is frozen.
     pub(crate) fn is_frozen(&self) -> bool {
         self.frozen.load(Relaxed)
@@ -212,6 +217,8 @@ mod tests {
         assert_eq!(faults.requests(10), 3);
         assert_eq!(faults.requests(11), 1);
         assert_eq!(faults.total_requests(), 4);
+        faults.reset_requests();
+        assert_eq!(faults.requests(10), 0);
     }
 
     #[test]

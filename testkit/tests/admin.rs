@@ -193,6 +193,8 @@ async fn producer_connection_list() {
     let answer = call(&conn, ask("PG")).await;
     let list = ProducerConnection::from_json(&answer.body).expect("body");
     assert_eq!(list.connection_set[0].client_id, "p1");
+    let broker = cluster.broker("broker-a").expect("a");
+    assert_eq!(broker.producer_ids("PG"), ["p1"]);
 }
 
 /// A code no broker processor serves gets Java's REQUEST_CODE_NOT_SUPPORTED answer.

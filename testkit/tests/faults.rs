@@ -116,6 +116,8 @@ async fn injected_code_for_next_n_requests() {
     let answer = call(&conn, send_v2("I", 0, "t", b"x")).await;
     assert!(answer.response_code().is_success());
     assert_eq!(broker.requests(RequestCode::SEND_MESSAGE_V2), 3);
+    broker.reset_requests();
+    assert_eq!(broker.total_requests(), 0);
 }
 
 /// Latency applies to its code only.

@@ -160,6 +160,8 @@ async fn queue_locks_are_exclusive_until_unlocked() {
     assert_eq!(locked(&answer), [2]);
     let answer = call(&conn, lock_body("c1", &[0, 1], lock, Some(true))).await;
     assert_eq!(locked(&answer), [0, 1], "the holder renews");
+    let broker = cluster.broker("broker-a").expect("a");
+    assert_eq!(broker.lock_holder("G", "T", 2).as_deref(), Some("c2"));
     let unlock = lock_body("c1", &[1], RequestCode::UNLOCK_BATCH_MQ, None);
     assert!(call(&conn, unlock).await.response_code().is_success());
     let answer = call(&conn, lock_body("c2", &[1], lock, None)).await;
