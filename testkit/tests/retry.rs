@@ -65,7 +65,9 @@ async fn send_back_delivers_to_the_retry_topic_after_the_delay() {
     assert_eq!(m.property("ORIGIN_MESSAGE_ID"), Some(sent.msg_id.as_str()));
     assert_eq!(m.msg_id(), "U1", "the unique key travels along");
     assert_eq!(m.tags(), Some("A"));
-    assert_eq!(m.property("DELAY"), None);
+    // Java's stored properties keep the level and the parking address.
+    assert_eq!(m.property("DELAY"), Some("3"));
+    assert_eq!(m.property("REAL_TOPIC"), Some("%RETRY%G"));
     assert_eq!(
         max_offset(&conn, "SCHEDULE_TOPIC_XXXX", 2).await,
         1,

@@ -16,7 +16,7 @@ async fn connect(cluster: &MockCluster) -> Connection {
 }
 
 /// A message with DELAY=2 waits in SCHEDULE_TOPIC_XXXX queue 1, then arrives in its topic and
-/// queue without DELAY, with REAL_TOPIC / REAL_QID as Java leaves them.
+/// queue, with DELAY, REAL_TOPIC and REAL_QID as Java's stored properties leave them.
 #[tokio::test]
 async fn delayed_message_is_held_then_delivered() {
     let cluster = MockCluster::builder().start().await.expect("starts");
@@ -34,7 +34,11 @@ async fn delayed_message_is_held_then_delivered() {
     assert_eq!((m.topic.as_str(), m.queue_id), ("D", 1));
     assert_eq!(m.body, "later");
     assert_eq!(m.tags(), Some("X"));
-    assert_eq!(m.property("DELAY"), None);
+    assert_eq!(
+        m.property("DELAY"),
+        Some("2"),
+        "Java's stored properties keep it"
+    );
     assert_eq!(m.property("REAL_TOPIC"), Some("D"));
     assert_eq!(m.property("REAL_QID"), Some("1"));
     assert!(m.store_timestamp >= sent_at + 1000, "stored again when due");
@@ -52,7 +56,7 @@ async fn level_above_the_ladder_uses_the_last_level() {
 }
 
 /// TIMER_DELAY_MS parks the message in the timer topic; it arrives with TIMER_OUT_MS,
-/// TIMER_ENQUEUE_MS and TIMER_DEQUEUE_MS, without REAL_TOPIC (5.x `convertMessage`).
+/// TIMER_ENQUEUE_MS and TIMER_DEQUEUE_MS (5.x `convertMessage`).
 #[tokio::test]
 async fn timer_message_is_delivered_at_its_time() {
     let cluster = MockCluster::builder().start().await.expect("starts");
@@ -82,8 +86,8 @@ async fn timer_message_is_delivered_at_its_time() {
         .parse()
         .expect("ms");
     assert!(dequeued >= due);
-    assert_eq!(m.property("REAL_TOPIC"), None);
-    assert_eq!(m.property("REAL_QID"), None);
+    assert_eq!(m.property("REAL_TOPIC"), Some("W"));
+    assert_eq!(m.property("REAL_QID"), Some("2"));
 }
 
 /// An absolute delivery time in the past (TIMER_DELIVER_MS, or the legacy __STARTDELIVERTIME)

@@ -30,6 +30,16 @@ pub(crate) fn copy_of(msg: &StoredMessage, topic: &str, queue_id: i32) -> PutReq
 /// The store's refusal.
 pub(crate) fn store(broker: &Broker, mut put: PutRequest) -> Result<PutResult, StoreError> {
     schedule::rewrite_delayed(broker, &mut put);
+    store_as_is(broker, put)
+}
+
+/// Stores `put` without the delay rewrite, and wakes long polls: for messages whose stored
+/// properties still name a delay Java no longer acts on (Java clears the property in the map
+/// it checks, after writing the properties string it stores).
+///
+/// # Errors
+/// The store's refusal.
+pub(crate) fn store_as_is(broker: &Broker, put: PutRequest) -> Result<PutResult, StoreError> {
     let result = broker.store().put(put)?;
     broker.messages_arrived();
     Ok(result)

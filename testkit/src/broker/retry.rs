@@ -99,7 +99,9 @@ pub(crate) fn consumer_send_msg_back(broker: &Broker, request: &Command) -> Comm
 }
 
 /// The send path's rule for `%RETRY%` topics: past the group's (or the request's) maximum
-/// reconsume times, the message goes to the group's DLQ, queue 0, undelayed.
+/// reconsume times, the message goes to the group's DLQ, queue 0. Its DELAY stays: Java resets
+/// the level before copying the sent properties over it, so a delayed send reaches the DLQ
+/// after its delay.
 pub(crate) fn dead_letter_if_exhausted(
     broker: &Broker,
     put: &mut PutRequest,
@@ -125,7 +127,6 @@ pub(crate) fn dead_letter_if_exhausted(
     if topic_in_send_back(broker, &dlq, DLQ_QUEUES).is_some() {
         put.topic = dlq;
         put.queue_id = 0;
-        put.properties.remove(property::DELAY_TIME_LEVEL);
     }
 }
 

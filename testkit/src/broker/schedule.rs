@@ -4,6 +4,7 @@
 //! (`TIMER_DELIVER_MS`, `TIMER_DELAY_MS`, `TIMER_DELAY_SEC`, and the legacy
 //! `__STARTDELIVERTIME` read as an absolute time: parked in `rmq_sys_wheel_timer` with
 //! `TIMER_OUT_MS`, delivered at that time with `TIMER_ENQUEUE_MS` / `TIMER_DEQUEUE_MS`).
+//! Delivered messages keep DELAY, REAL_TOPIC and REAL_QID, as Java's stored properties do.
 //!
 //! The ladder is the broker config `messageDelayLevel` (Java's format, plus `ms` for tests),
 //! the timer precision `timerPrecisionMs` (default 1000): both can be changed with
@@ -189,13 +190,11 @@ pub(crate) fn tick(broker: &Broker, cursor: &mut Cursor) {
         msg.properties
             .insert(TIMER_ENQUEUE_MS, msg.store_timestamp.to_string());
         msg.properties.insert(TIMER_DEQUEUE_MS, now.to_string());
-        let Some(mut put) = back_to_real_topic(&msg) else {
+        let Some(put) = back_to_real_topic(&msg) else {
             continue;
         };
-        put.properties.remove(property::REAL_TOPIC);
-        put.properties.remove(property::REAL_QUEUE_ID);
         // A failed store (say, the message no longer fits) drops it, as Java's PUT_NO_RETRY.
-        let _ = inner::store(broker, put);
+        let _ = inner::store_as_is(broker, put);
     }
 }
 
@@ -230,9 +229,8 @@ fn deliver_level(broker: &Broker, cursor: &mut Cursor, queue_id: i32, delay: Dur
             return;
         }
         *next = offset + 1;
-        if let Some(mut put) = back_to_real_topic(&msg) {
-            put.properties.remove(property::DELAY_TIME_LEVEL);
-            let _ = inner::store(broker, put);
+        if let Some(put) = back_to_real_topic(&msg) {
+            let _ = inner::store_as_is(broker, put);
         }
     }
 }
@@ -257,12 +255,14 @@ fn collect_timers(broker: &Broker, cursor: &mut Cursor) {
 
 /// Java `messageTimeup` / `TimerMessageStore#convertMessage`: the message as it goes back to
 /// its real topic and queue (`None` when those properties are missing or bad).
+///
+/// Its properties stay as parked, DELAY, REAL_TOPIC and REAL_QID included: Java clears those
+/// only in the map it checks, after writing the properties string it stores, so consumers of
+/// a Java broker see them.
 fn back_to_real_topic(msg: &StoredMessage) -> Option<PutRequest> {
     let topic = msg.property(property::REAL_TOPIC)?;
     let queue_id: i32 = msg.property(property::REAL_QUEUE_ID)?.parse().ok()?;
-    let mut put = inner::copy_of(msg, topic, queue_id);
-    put.properties.insert(property::WAIT_STORE_MSG_OK, "false");
-    Some(put)
+    Some(inner::copy_of(msg, topic, queue_id))
 }
 
 #[cfg(test)]

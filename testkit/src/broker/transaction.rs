@@ -74,7 +74,6 @@ pub(crate) fn end_transaction(broker: &Broker, request: &Command) -> Option<Comm
         };
         put.sys_flag = sysflag::with_transaction_type(half.sys_flag, TRANSACTION_COMMIT);
         put.prepared_transaction_offset = header.commit_log_offset;
-        put.properties.remove(property::TRANSACTION_PREPARED);
         if let Err(e) = inner::store(broker, put) {
             return Some(reply::error(ResponseCode::SYSTEM_ERROR, e.to_string()));
         }
@@ -103,14 +102,14 @@ fn prepared_message(
 }
 
 /// Java `endMessageTransaction`: the half message back in its real topic and queue.
+///
+/// Its properties stay as the half message's, TRAN_MSG, REAL_TOPIC and REAL_QID included:
+/// Java clears those only in the map, after writing the properties string it stores, so
+/// consumers of a Java broker see them.
 fn real_message(half: &StoredMessage) -> Option<PutRequest> {
     let topic = half.property(property::REAL_TOPIC)?;
     let queue_id = half.property(property::REAL_QUEUE_ID)?.parse().ok()?;
-    let mut put = inner::copy_of(half, topic, queue_id);
-    put.properties.remove(property::REAL_TOPIC);
-    put.properties.remove(property::REAL_QUEUE_ID);
-    put.properties.insert(property::WAIT_STORE_MSG_OK, "false");
-    Some(put)
+    Some(inner::copy_of(half, topic, queue_id))
 }
 
 /// Java `deletePrepareMessage`: an op message whose body is the half's queue offset.
