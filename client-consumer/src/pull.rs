@@ -90,6 +90,12 @@ impl PullConsumer {
         self.core.group()
     }
 
+    /// The client instance this consumer runs in (routes, transport metrics, back-pressure
+    /// counters).
+    pub fn instance(&self) -> &rmq_client_core::ClientInstance {
+        &self.core.instance
+    }
+
     /// Subscribes to one more topic (subscribe mode; not after [`assign`](Self::assign)).
     ///
     /// # Errors

@@ -49,6 +49,11 @@ async fn pause(core: &Core, pq: &ProcessQueue, d: Duration) -> bool {
     }
 }
 
+/// Whether a pull failed because the broker sheds load (SYSTEM_BUSY, FLOW_CONTROL, busy).
+fn is_back_pressure(e: &crate::Error) -> bool {
+    matches!(e, crate::Error::Client(c) if c.is_back_pressure())
+}
+
 /// The broker address of a pull refused because the broker does not know the group or its
 /// subscription (Java's SUBSCRIPTION_NOT_EXIST / _NOT_LATEST / _GROUP_NOT_EXIST): a broker
 /// that restarted and has not had a heartbeat yet.
@@ -119,6 +124,12 @@ async fn pull_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
                         } else {
                             error_delay
                         }
+                    }
+                    None if is_back_pressure(&e) => {
+                        // Java: a busy broker is pulled again after the exception delay.
+                        core.instance.record_busy_pull();
+                        info!(error = %e, delay = ?error_delay, "broker busy; pulling later");
+                        error_delay
                     }
                     None => {
                         warn!(error = %rmq_remoting::Error::chain(&e), "pull failed");

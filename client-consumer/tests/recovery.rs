@@ -29,6 +29,8 @@ struct Fake {
     msgs: Arc<Mutex<HashMap<String, Vec<StoredMessage>>>>,
     knows_group: Arc<AtomicBool>,
     refused: Arc<AtomicUsize>,
+    /// Pulls still to refuse with SYSTEM_BUSY.
+    busy: Arc<AtomicUsize>,
 }
 
 fn ok() -> Command {
@@ -59,6 +61,8 @@ impl Fake {
         let msgs: Arc<Mutex<HashMap<String, Vec<StoredMessage>>>> = Arc::default();
         let knows_group = Arc::new(AtomicBool::new(false));
         let refused = Arc::new(AtomicUsize::new(0));
+        let busy = Arc::new(AtomicUsize::new(0));
+        let b = busy.clone();
         let clients: Arc<Mutex<Vec<String>>> = Arc::default();
         let addr: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
         let (m, k, r, a) = (
@@ -99,6 +103,12 @@ impl Fake {
                     ok().with_header(&GetMaxOffsetResponseHeader { offset: n })
                 }
                 RequestCode::PULL_MESSAGE => {
+                    if b.fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1)).is_ok() {
+                        return Reply::Respond(Command::response(
+                            ResponseCode::SYSTEM_BUSY,
+                            Some("[PCBUSY_CLEAN_QUEUE]broker busy".into()),
+                        ));
+                    }
                     if !k.load(SeqCst) {
                         r.fetch_add(1, SeqCst);
                         return Reply::Respond(Command::response(
@@ -143,6 +153,7 @@ impl Fake {
             msgs,
             knows_group,
             refused,
+            busy,
         }
     }
 
@@ -276,6 +287,36 @@ async fn a_lite_pull_seek_during_a_long_poll_takes_effect_at_once() {
         took < Duration::from_secs(1),
         "messages after the seek took {took:?}"
     );
+    c.shutdown().await;
+    fake.server.shutdown().await;
+}
+
+/// A broker shedding load (SYSTEM_BUSY) delays the pull instead of failing the consumer; the
+/// busy answers are counted and the messages arrive once the broker accepts pulls again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_broker_delays_pulls_and_is_counted() {
+    let fake = Fake::start(Duration::from_millis(200)).await;
+    fake.busy.store(2, SeqCst);
+    fake.put("B", 3);
+    let c = PullConsumer::builder()
+        .client_config(fake.config())
+        .group("busy_group")
+        .consume_from(ConsumeFrom::FirstOffset)
+        .build()
+        .await
+        .expect("build");
+    c.assign(vec![MessageQueue::new("B", "fake", 0)])
+        .await
+        .expect("assign");
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while got.len() < 3 && Instant::now() < deadline {
+        got.extend(c.poll(Duration::from_millis(500)).await);
+    }
+    let offsets: Vec<i64> = got.iter().map(ReceivedMessage::queue_offset).collect();
+    assert_eq!(offsets, [0, 1, 2]);
+    assert_eq!(fake.busy.load(SeqCst), 0, "both busy answers were given");
+    assert_eq!(c.instance().back_pressure().pulls, 2);
     c.shutdown().await;
     fake.server.shutdown().await;
 }

@@ -66,6 +66,8 @@ pub(crate) struct Inner {
     pub(crate) namesrv_lock: Semaphore,
     /// Route lookups and broker heartbeats in progress, shared by concurrent callers.
     pub(crate) flights: crate::single_flight::Flights,
+    /// Busy answers received by the instance's producers and consumers.
+    pub(crate) back_pressure: crate::back_pressure::BackPressure,
     /// Java's `lockHeartbeat` guards the heartbeat counter.
     pub(crate) heartbeat_lock: tokio::sync::Mutex<u64>,
     pub(crate) rebalance: Notify,
@@ -125,6 +127,7 @@ impl ClientInstance {
             brokers: BrokerTable::default(),
             namesrv_lock: Semaphore::new(1),
             flights: Default::default(),
+            back_pressure: Default::default(),
             heartbeat_lock: tokio::sync::Mutex::new(0),
             rebalance: Notify::new(),
             stats: ConsumerStats::default(),

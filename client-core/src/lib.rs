@@ -35,6 +35,7 @@
 
 pub mod acl;
 pub mod api;
+pub mod back_pressure;
 pub mod broker;
 pub mod config;
 pub mod error;
@@ -56,6 +57,7 @@ pub mod stats;
 pub mod tasks;
 
 pub use api::ClientApi;
+pub use back_pressure::BackPressureSnapshot;
 pub use config::{ClientConfig, ClientConfigBuilder, Credentials, TaskSchedule};
 pub use error::{Error, ErrorKind, Result};
 pub use heartbeat::HeartbeatReport;

@@ -36,10 +36,11 @@ pub(crate) fn is_retry_code(code: ResponseCode) -> bool {
 }
 
 /// Whether an attempt that failed with `e` may be followed by another one: transport errors,
-/// unknown broker addresses and the retry codes.
+/// unknown broker addresses, the retry codes and back-pressure (SYSTEM_BUSY, FLOW_CONTROL,
+/// "broker busy": the next attempt goes to another broker).
 pub(crate) fn is_retriable_attempt(e: &rmq_client_core::Error) -> bool {
     match e {
-        rmq_client_core::Error::Broker { code, .. } => is_retry_code(*code),
+        rmq_client_core::Error::Broker { code, .. } => is_retry_code(*code) || e.is_back_pressure(),
         rmq_client_core::Error::Remoting(_) | rmq_client_core::Error::BrokerNotFound { .. } => true,
         _ => false,
     }
@@ -324,7 +325,11 @@ impl Shared {
                     return Ok(receipt);
                 }
                 Err(error) => {
-                    let isolation = !matches!(error, rmq_client_core::Error::Broker { .. });
+                    let busy = error.is_back_pressure();
+                    if busy {
+                        self.instance.record_busy_send();
+                    }
+                    let isolation = busy || !matches!(error, rmq_client_core::Error::Broker { .. });
                     self.fault.record(&queue.broker_name, elapsed, isolation);
                     let retriable = is_retriable_attempt(&error);
                     tracing::debug!(topic = %out.user_topic, broker = %queue.broker_name, %addr, ?elapsed, %error, "send attempt failed");
@@ -445,14 +450,26 @@ mod tests {
         ] {
             assert!(is_retry_code(code), "{code:?}");
         }
-        for code in [ResponseCode::MESSAGE_ILLEGAL, ResponseCode::SYSTEM_BUSY] {
-            assert!(!is_retry_code(code), "{code:?}");
-            let e = rmq_client_core::Error::Broker {
+        let illegal = rmq_client_core::Error::Broker {
+            addr: "a".into(),
+            code: ResponseCode::MESSAGE_ILLEGAL,
+            remark: None,
+        };
+        assert!(!is_retry_code(ResponseCode::MESSAGE_ILLEGAL));
+        assert!(!is_retriable_attempt(&illegal));
+        for (code, remark) in [
+            (ResponseCode::SYSTEM_BUSY, "[REJECTREQUEST]system busy"),
+            (ResponseCode::FLOW_CONTROL, "flow control"),
+        ] {
+            let busy = rmq_client_core::Error::Broker {
                 addr: "a".into(),
                 code,
-                remark: None,
+                remark: Some(remark.into()),
             };
-            assert!(!is_retriable_attempt(&e));
+            assert!(
+                is_retriable_attempt(&busy),
+                "back-pressure moves on: {code:?}"
+            );
         }
         let gone = rmq_client_core::Error::BrokerNotFound {
             broker_name: "b".into(),

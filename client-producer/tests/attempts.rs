@@ -189,6 +189,42 @@ async fn a_frozen_broker_leaves_time_to_retry_on_the_other() {
         .iter()
         .filter(|c| c.request_code() == RequestCode::SEND_MESSAGE_V2)
         .count();
-    assert!(frozen >= 1, "round-robin tried the frozen broker first at least once");
+    assert!(
+        frozen >= 1,
+        "round-robin tried the frozen broker first at least once"
+    );
+    producer.shutdown().await;
+}
+
+/// A broker shedding load (SYSTEM_BUSY) sends the attempt to the other broker, and the busy
+/// answer is counted.
+#[tokio::test]
+async fn a_busy_broker_is_retried_on_the_other_and_counted() {
+    let (a, _b) = brokers(
+        failing(
+            ResponseCode::SYSTEM_BUSY,
+            "[PCBUSY_CLEAN_QUEUE]broker busy, start flow control for a while",
+        ),
+        stored,
+    )
+    .await;
+    let producer = producer(&a.addr()).await;
+    for i in 0..4 {
+        let receipt = producer
+            .send(&Message::new("T", format!("m{i}")))
+            .await
+            .unwrap_or_else(|e| panic!("send {i} failed: {e}"));
+        assert_eq!(receipt.queue().broker_name, "broker-b");
+    }
+    let busy = a
+        .requests()
+        .iter()
+        .filter(|c| c.request_code() == RequestCode::SEND_MESSAGE_V2)
+        .count() as u64;
+    assert!(
+        busy >= 1,
+        "round-robin tried the busy broker first at least once"
+    );
+    assert_eq!(producer.instance().back_pressure().sends, busy);
     producer.shutdown().await;
 }
