@@ -110,9 +110,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let admin = Admin::builder().namesrv(&namesrv).build().await?;
     let key = format!("order-{stamp}-2");
-    let found = admin
-        .query_msg_by_key(&topic, &key, 4, 0, i64::MAX)
-        .await?;
+    let found = admin.query_msg_by_key(&topic, &key, 4, 0, i64::MAX).await?;
     let Some(hit) = found.first() else {
         return Err(format!("no message found by key {key}").into());
     };
