@@ -25,8 +25,9 @@ use crate::fault::Faults;
 /// Frames queued for the writer per connection.
 const WRITE_QUEUE: usize = 1024;
 /// Requests served at once per connection (long polls included); more are answered
-/// `SYSTEM_BUSY`, as Java's thread pools reject when full.
-const MAX_IN_FLIGHT: usize = 1024;
+/// `SYSTEM_BUSY`, as Java's thread pools reject when their queues are full (Java's send queue
+/// holds 10 000 requests).
+const MAX_IN_FLIGHT: usize = 10_000;
 /// Server-initiated requests awaiting an answer per connection.
 const MAX_PENDING: usize = 256;
 
@@ -275,9 +276,13 @@ async fn reader_task(
             continue;
         }
         let Ok(permit) = in_flight.clone().try_acquire_owned() else {
+            if cmd.is_oneway() {
+                continue;
+            }
+            // Java: NettyRemotingAbstract on RejectedExecutionException.
             let busy = Command::response(
                 ResponseCode::SYSTEM_BUSY,
-                Some("[testkit] too many requests in flight on this connection".into()),
+                Some("[OVERLOAD]system busy, start flow control for a while".into()),
             );
             conn.send(Out::Frame(finish(cmd.opaque, cmd.serialize_type, busy)))
                 .await;
