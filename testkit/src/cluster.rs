@@ -317,9 +317,7 @@ impl MockCluster {
         let broker = self
             .broker(name)
             .ok_or_else(|| Error::UnknownBroker(name.to_owned()))?;
-        if !broker.broker.namesrv_routes_set_hidden(hidden) {
-            return Err(Error::UnknownBroker(name.to_owned()));
-        }
+        broker.broker.namesrv_routes_set_hidden(hidden);
         Ok(())
     }
 

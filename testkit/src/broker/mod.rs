@@ -230,8 +230,8 @@ impl Broker {
     }
 
     /// Hides this broker from (or shows it again in) the name server's answers.
-    pub(crate) fn namesrv_routes_set_hidden(&self, hidden: bool) -> bool {
-        self.namesrv.routes().set_hidden(&self.config.name, hidden)
+    pub(crate) fn namesrv_routes_set_hidden(&self, hidden: bool) {
+        self.namesrv.routes().set_hidden(&self.config.name, hidden);
     }
 
     /// Creates or replaces an ACL account (checking starts with the first); `false` past the

@@ -15,14 +15,15 @@ pub(crate) const MAX_TOPICS: usize = 100_000;
 pub(crate) struct Routes {
     brokers: BTreeMap<String, BrokerEntry>,
     topics: BTreeMap<String, BTreeMap<String, QueueData>>,
+    /// Brokers removed from routes by a test: kept, but left out of every answer, across
+    /// unregistering and registering again.
+    hidden: BTreeSet<String>,
 }
 
 #[derive(Debug, Default)]
 struct BrokerEntry {
     cluster: String,
     addrs: BTreeMap<i64, String>,
-    /// Removed from routes by a test: kept, but left out of every answer.
-    hidden: bool,
 }
 
 /// One topic's queues on a broker, as a broker registers it.
@@ -111,19 +112,21 @@ impl Routes {
         self.topics.retain(|_, queues| !queues.is_empty());
     }
 
-    /// Hides broker `name` from (or shows it again in) every answer.
-    pub(crate) fn set_hidden(&mut self, name: &str, hidden: bool) -> bool {
-        match self.brokers.get_mut(name) {
-            Some(entry) => {
-                entry.hidden = hidden;
-                true
+    /// Hides broker `name` from (or shows it again in) every answer, registered or not.
+    pub(crate) fn set_hidden(&mut self, name: &str, hidden: bool) {
+        if hidden {
+            if self.hidden.len() < MAX_TOPICS {
+                self.hidden.insert(name.to_owned());
             }
-            None => false,
+        } else {
+            self.hidden.remove(name);
         }
     }
 
     fn visible(&self, name: &str) -> Option<&BrokerEntry> {
-        self.brokers.get(name).filter(|e| !e.hidden)
+        self.brokers
+            .get(name)
+            .filter(|_| !self.hidden.contains(name))
     }
 
     fn broker_data(&self, name: &str, entry: &BrokerEntry) -> BrokerData {
@@ -153,7 +156,7 @@ impl Routes {
     pub(crate) fn cluster_info(&self) -> ClusterInfo {
         let mut info = ClusterInfo::default();
         for (name, entry) in &self.brokers {
-            if entry.hidden {
+            if self.hidden.contains(name) {
                 continue;
             }
             info.broker_addr_table
@@ -239,10 +242,17 @@ mod tests {
         let mut routes = Routes::default();
         routes.register_broker("C", "a", 0, "127.0.0.1:1", &[topic("T", 4)]);
         routes.register_broker("C", "b", 0, "127.0.0.1:2", &[topic("T", 4)]);
-        assert!(routes.set_hidden("a", true));
+        routes.set_hidden("a", true);
         let route = routes.route("T").expect("route");
         assert_eq!(route.broker_datas[0].broker_name, "b");
         assert!(!routes.cluster_info().broker_addr_table.contains_key("a"));
+        routes.unregister_broker("a", 0);
+        routes.register_broker("C", "a", 0, "127.0.0.1:1", &[topic("T", 4)]);
+        assert_eq!(
+            routes.route("T").expect("route").broker_datas.len(),
+            1,
+            "still hidden"
+        );
         routes.set_hidden("a", false);
         assert_eq!(routes.route("T").expect("route").broker_datas.len(), 2);
     }
