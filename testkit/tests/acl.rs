@@ -5,7 +5,7 @@ mod helpers;
 
 use helpers::call;
 use rmq_protocol::acl::sign;
-use rmq_protocol::header::GetMaxOffsetRequestHeader;
+use rmq_protocol::header::{GetMaxOffsetRequestHeader, QueryMessageRequestHeader};
 use rmq_protocol::{Command, Credentials, RequestCode, ResponseCode};
 use rmq_remoting::{Connection, RemotingConfig};
 use rmq_testkit::MockCluster;
@@ -123,4 +123,35 @@ async fn deleting_the_accounts_turns_checks_off() {
     }
     let open = call(&conn, max_offset_request()).await;
     assert_eq!(open.response_code(), ResponseCode::SUCCESS);
+}
+
+/// Clients up to 4.9.3 signed a unique-key query without its `_UNIQUE_KEY_QUERY` field; 5.x
+/// accepts that from them, and from newer clients only a signature that covers it.
+#[tokio::test]
+async fn unique_key_flag_is_unsigned_only_for_old_clients() {
+    let (_cluster, conn) = cluster_with_accounts().await;
+    let query = |version: i32| {
+        let mut cmd =
+            Command::request(RequestCode::QUERY_MESSAGE).with_header(&QueryMessageRequestHeader {
+                topic: "T".into(),
+                key: "k".into(),
+                max_num: 1,
+                begin_timestamp: 0,
+                end_timestamp: 1,
+                unique_key_query: None,
+            });
+        cmd.version = version;
+        let mut cmd = signed(cmd, "user", "user-secret");
+        cmd.ext_fields.insert("_UNIQUE_KEY_QUERY", "true");
+        cmd
+    };
+    let old = call(&conn, query(399)).await;
+    assert_eq!(
+        old.response_code(),
+        ResponseCode::QUERY_NOT_FOUND,
+        "{:?}",
+        old.remark
+    );
+    let new = call(&conn, query(407)).await;
+    assert_eq!(new.response_code(), ResponseCode::NO_PERMISSION);
 }

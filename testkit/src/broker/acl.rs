@@ -11,11 +11,13 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use rmq_protocol::acl::{self, ACCESS_KEY, SIGNATURE};
-use rmq_protocol::{Command, RequestCode, ResponseCode};
+use rmq_protocol::{Command, RequestCode, ResponseCode, Version};
 
 use super::Broker;
 use crate::reply;
 
+/// Java `MixAll.UNIQUE_MSG_QUERY_FLAG`.
+const UNIQUE_KEY_QUERY: &str = "_UNIQUE_KEY_QUERY";
 /// Most accounts one broker holds.
 const MAX_ACCOUNTS: usize = 1024;
 
@@ -87,7 +89,7 @@ pub(crate) fn check(broker: &Arc<Broker>, request: &Command) -> Option<Command> 
         let Some(account) = accounts.get(access_key) else {
             return denied(format!("User:{access_key} is not found."));
         };
-        let content = acl::signed_content(&request.ext_fields, &request.body);
+        let content = signed_content(request);
         let expected = acl::calculate_signature(&content, &account.secret_key);
         if request.ext_fields.get(SIGNATURE) != Some(expected.as_str()) {
             return denied("check signature failed.".into());
@@ -100,6 +102,17 @@ pub(crate) fn check(broker: &Arc<Broker>, request: &Command) -> Option<Command> 
         }
         None
     })
+}
+
+/// What the signature covers. 5.x leaves `_UNIQUE_KEY_QUERY` out for clients up to 4.9.3
+/// (Java `DefaultAuthenticationContextBuilder`), which signed without it.
+fn signed_content(request: &Command) -> Vec<u8> {
+    if request.version > Version::V4_9_3.0 || request.ext_fields.get(UNIQUE_KEY_QUERY).is_none() {
+        return acl::signed_content(&request.ext_fields, &request.body);
+    }
+    let mut fields = request.ext_fields.clone();
+    fields.remove(UNIQUE_KEY_QUERY);
+    acl::signed_content(&fields, &request.body)
 }
 
 /// Java `Permission.ADMIN_CODE`.
