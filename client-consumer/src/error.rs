@@ -117,4 +117,30 @@ mod tests {
         assert!(e.is_retriable());
         assert_eq!(Error::Config("x".into()).kind(), ErrorKind::InvalidArgument);
     }
+
+    #[test]
+    fn display_of_each_kind_names_its_cause() {
+        let refused = Error::from(rmq_client_core::Error::Broker {
+            addr: "10.0.0.1:10911".into(),
+            code: rmq_protocol::ResponseCode::SUBSCRIPTION_NOT_EXIST,
+            remark: Some("the consumer's group info not exist".into()),
+        });
+        assert_eq!(
+            refused.to_string(),
+            "10.0.0.1:10911 answered SUBSCRIPTION_NOT_EXIST(24): the consumer's group info not exist"
+        );
+        let file = Error::OffsetFile {
+            path: "/tmp/offsets.json".into(),
+            source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, "permission denied"),
+        };
+        assert_eq!(
+            file.to_string(),
+            "offset file /tmp/offsets.json: permission denied"
+        );
+        let state = Error::State {
+            group: "g".into(),
+            state: "shut down",
+        };
+        assert_eq!(state.to_string(), "consumer of group g is shut down");
+    }
 }

@@ -170,3 +170,74 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    fn refused() -> rmq_remoting::Error {
+        rmq_remoting::Error::Connect {
+            addr: "127.0.0.1:9876".into(),
+            source: Arc::new(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "connection refused",
+            )),
+        }
+    }
+
+    #[test]
+    fn display_of_each_kind_names_its_cause() {
+        let remoting = Error::Remoting(refused());
+        assert_eq!(
+            remoting.to_string(),
+            "connect to 127.0.0.1:9876 failed: connection refused"
+        );
+        let broker = Error::Broker {
+            addr: "10.0.0.1:10911".into(),
+            code: ResponseCode::SUBSCRIPTION_NOT_EXIST,
+            remark: Some("the consumer's group info not exist".into()),
+        };
+        assert_eq!(
+            broker.to_string(),
+            "10.0.0.1:10911 answered SUBSCRIPTION_NOT_EXIST(24): the consumer's group info not exist"
+        );
+        let lookup = Error::RouteLookup {
+            topic: "T".into(),
+            source: Arc::new(Error::Remoting(refused())),
+        };
+        assert_eq!(
+            lookup.to_string(),
+            "route lookup for topic T failed: connect to 127.0.0.1:9876 failed: connection refused"
+        );
+        assert_eq!(lookup.kind(), ErrorKind::Connection);
+        let shared = Error::Shared(Arc::new(broker));
+        assert!(
+            shared.to_string().ends_with("group info not exist"),
+            "{shared}"
+        );
+        assert_eq!(
+            shared.response_code(),
+            Some(ResponseCode::SUBSCRIPTION_NOT_EXIST)
+        );
+        let lock = Error::LockTimeout("name server", Duration::from_secs(3));
+        assert_eq!(
+            lock.to_string(),
+            "could not take the name server lock within 3s"
+        );
+        let not_found = Error::RouteNotFound {
+            topic: "T".into(),
+            reason: "the name server answered TOPIC_NOT_EXIST".into(),
+        };
+        assert_eq!(
+            not_found.to_string(),
+            "no route for topic T: the name server answered TOPIC_NOT_EXIST"
+        );
+        // The chain printer adds nothing: every cause is already in the text.
+        assert_eq!(
+            rmq_remoting::Error::chain(&lookup).to_string(),
+            lookup.to_string()
+        );
+    }
+}
