@@ -10,8 +10,9 @@ use rmq_protocol::body::{
     ConsumerConnection, ConsumerListBody, JsonBody, LockBatchRequestBody, LockBatchResponseBody,
 };
 use rmq_protocol::header::{
-    GetConsumerConnectionListRequestHeader, GetConsumerListByGroupRequestHeader,
-    GetConsumerRunningInfoRequestHeader, PullMessageRequestHeader, UnregisterClientRequestHeader,
+    ConsumeMessageDirectlyRequestHeader, GetConsumerConnectionListRequestHeader,
+    GetConsumerListByGroupRequestHeader, GetConsumerRunningInfoRequestHeader,
+    PullMessageRequestHeader, UnregisterClientRequestHeader,
 };
 use rmq_protocol::{Command, MessageQueue, RequestCode, ResponseCode};
 use rmq_testkit::MockCluster;
@@ -296,4 +297,46 @@ async fn oneway_heartbeat_is_served_without_an_answer() {
         .consumer_id_list;
     assert_eq!(ids, ["c1"]);
     assert_eq!(conn.metrics().late_responses, 0, "the oneway was answered");
+}
+
+/// CONSUME_MESSAGE_DIRECTLY goes to the named client with the message (found by its offset
+/// id) as the body and the broker's name added.
+#[tokio::test]
+async fn consume_directly_relays_the_stored_message() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let addr = cluster.broker("broker-a").expect("a").addr();
+    let (client, mut rx) = recording_client();
+    client
+        .invoke(
+            &addr.to_string(),
+            consumer_heartbeat("c1", "G", "T"),
+            TIMEOUT,
+        )
+        .await
+        .expect("answered");
+    next_notify(&mut rx).await;
+    let admin = connect(addr).await;
+    let sent = call(&admin, common::send_v2("T", 0, "t", b"direct")).await;
+    let msg_id = sent.ext_fields.get("msgId").expect("msg id").to_owned();
+    let request = Command::request(RequestCode::CONSUME_MESSAGE_DIRECTLY).with_header(
+        &ConsumeMessageDirectlyRequestHeader {
+            consumer_group: "G".into(),
+            client_id: Some("c1".into()),
+            msg_id: Some(msg_id),
+            broker_name: None,
+        },
+    );
+    let answer = call(&admin, request).await;
+    assert_eq!(answer.response_code(), ResponseCode::SUCCESS);
+    let relayed = tokio::time::timeout(TIMEOUT, rx.recv())
+        .await
+        .expect("relayed")
+        .expect("client alive");
+    assert_eq!(
+        relayed.request_code(),
+        RequestCode::CONSUME_MESSAGE_DIRECTLY
+    );
+    assert_eq!(relayed.ext_fields.get("brokerName"), Some("broker-a"));
+    assert_eq!(&common::messages(&relayed)[0].body[..], b"direct");
+    client.shutdown().await;
 }

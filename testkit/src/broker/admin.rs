@@ -1,10 +1,8 @@
 //! The admin requests `rmq-admin` sends to a broker (Java `AdminBrokerProcessor`): topic and
 //! subscription-group configs, broker config and runtime info, topic and consume stats,
-//! connection lists, offset cloning, and GET_CONSUMER_RUNNING_INFO relayed to the client.
+//! connection lists, offset cloning, stats. Requests relayed to a client are in `relay`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
-use std::time::Duration;
 
 use rmq_protocol::body::{
     BrokerStatsData, BrokerStatsItem, Connection, ConsumeStats, ConsumerConnection, GroupList,
@@ -14,20 +12,15 @@ use rmq_protocol::body::{
 use rmq_protocol::header::{
     CloneGroupOffsetRequestHeader, CreateTopicRequestHeader, DeleteSubscriptionGroupRequestHeader,
     DeleteTopicRequestHeader, GetBrokerConfigResponseHeader, GetConsumeStatsRequestHeader,
-    GetConsumerConnectionListRequestHeader, GetConsumerRunningInfoRequestHeader,
-    GetProducerConnectionListRequestHeader, GetTopicStatsInfoRequestHeader,
-    QueryConsumeTimeSpanRequestHeader, QueryTopicConsumeByWhoRequestHeader,
-    ViewBrokerStatsDataRequestHeader,
+    GetConsumerConnectionListRequestHeader, GetProducerConnectionListRequestHeader,
+    GetTopicStatsInfoRequestHeader, QueryConsumeTimeSpanRequestHeader,
+    QueryTopicConsumeByWhoRequestHeader, ViewBrokerStatsDataRequestHeader,
 };
 use rmq_protocol::{naming, Command, MessageQueue, RequestCode, ResponseCode};
 
 use super::state::{Channel, GROUP_GET_NUMS, TOPIC_PUT_NUMS};
 use super::{now_ms, Broker};
 use crate::reply;
-use crate::server::RequestError;
-
-/// How long a relayed GET_CONSUMER_RUNNING_INFO waits for the client.
-const RELAY_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Whether [`serve`] handles `code`.
 pub(crate) fn serves(code: RequestCode) -> bool {
@@ -439,56 +432,4 @@ fn consume_time_span(broker: &Broker, request: &Command) -> Result<Command, Comm
         });
     }
     Ok(reply::json(&body))
-}
-
-/// GET_CONSUMER_RUNNING_INFO: asks the named client over its own connection and hands its
-/// answer back (Java `callConsumer`).
-pub(crate) async fn consumer_running_info(broker: Arc<Broker>, request: Command) -> Command {
-    let h = match reply::header::<GetConsumerRunningInfoRequestHeader>(&request) {
-        Ok(h) => h,
-        Err(answer) => return answer,
-    };
-    let channel = broker
-        .state()
-        .consumers
-        .get(&h.consumer_group)
-        .and_then(|g| {
-            g.channels
-                .values()
-                .find(|c| c.client_id == h.client_id)
-                .cloned()
-        });
-    let Some(channel) = channel else {
-        return reply::error(
-            ResponseCode::SYSTEM_ERROR,
-            format!(
-                "The Consumer <{}> <{}> not online",
-                h.consumer_group, h.client_id
-            ),
-        );
-    };
-    let mut relayed = Command::request(RequestCode::GET_CONSUMER_RUNNING_INFO);
-    relayed.ext_fields = request.ext_fields.clone();
-    relayed.body = request.body.clone();
-    match channel.conn.request(relayed, RELAY_TIMEOUT).await {
-        Ok(answer) => {
-            let mut answer = answer;
-            answer.flag = 0;
-            answer
-        }
-        Err(RequestError::Timeout(after)) => reply::error(
-            ResponseCode::CONSUME_MSG_TIMEOUT,
-            format!(
-                "consumer <{}> <{}> Timeout: {after:?}",
-                h.consumer_group, h.client_id
-            ),
-        ),
-        Err(e) => reply::error(
-            ResponseCode::SYSTEM_ERROR,
-            format!(
-                "invoke consumer <{}> <{}> Exception: {e}",
-                h.consumer_group, h.client_id
-            ),
-        ),
-    }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rmq_protocol::{Command, RequestCode};
 
 use super::{acl, background, query, reset, retry, schedule, transaction};
-use super::{admin, client, lock, offset, pull, send, Broker};
+use super::{admin, client, lock, offset, pull, relay, send, Broker};
 use crate::reply;
 use crate::server::ClientConn;
 use crate::store::PutRequest;
@@ -46,8 +46,11 @@ pub(crate) async fn dispatch(
         RequestCode::CHECK_CLIENT_CONFIG => client::check_client_config(&request),
         RequestCode::LOCK_BATCH_MQ => lock::lock_batch(b, &request),
         RequestCode::UNLOCK_BATCH_MQ => lock::unlock_batch(b, &request),
+        RequestCode::CONSUME_MESSAGE_DIRECTLY => {
+            return Some(relay::consume_message_directly(broker, request).await)
+        }
         RequestCode::GET_CONSUMER_RUNNING_INFO => {
-            return Some(admin::consumer_running_info(broker, request).await)
+            return Some(relay::consumer_running_info(broker, request).await)
         }
         RequestCode::CONSUMER_SEND_MSG_BACK => retry::consumer_send_msg_back(b, &request),
         RequestCode::END_TRANSACTION => return transaction::end_transaction(b, &request),

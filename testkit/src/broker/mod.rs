@@ -12,6 +12,7 @@ mod lock;
 mod offset;
 mod pull;
 mod query;
+mod relay;
 mod reply;
 mod reset;
 mod retry;
