@@ -22,7 +22,9 @@ OPTIONS:
     --no-auto-create    refuse sends to unknown topics (autoCreateTopicEnable=false)
     -h, --help          this text
 
-Prints `namesrv 127.0.0.1:PORT` as its first line, then runs until Ctrl-C or stdin closes.";
+Prints `namesrv 127.0.0.1:PORT` as its first line, then runs until Ctrl-C or stdin closes
+(stdin at end of file from the start, e.g. /dev/null, stops it at once: pipe something in,
+such as `sleep infinity | rmq-testkit`).";
 
 #[derive(Debug)]
 struct Args {
