@@ -25,10 +25,47 @@ enum Phase {
 /// Built with [`PushConsumer::builder`]; consuming starts with [`start`](Self::start) (or
 /// [`start_orderly`](Self::start_orderly)) and ends with [`shutdown`](Self::shutdown), which
 /// drains running listeners within the drain timeout and commits offsets.
+///
+/// Dropping the last handle without calling `shutdown` stops the consumer too: pulling stops
+/// at once, and the same shutdown (drain, commit, unregister) runs in the background on the
+/// current tokio runtime; outside a runtime the listeners are aborted instead and the group
+/// stays registered until the client instance shuts down. Call `shutdown` to wait for it.
 #[derive(Debug, Clone)]
 pub struct PushConsumer {
     core: Arc<Core>,
     phase: Arc<Mutex<Phase>>,
+    _stop: Arc<StopOnDrop>,
+}
+
+/// Shared by every handle of one consumer: the last one dropped stops it.
+#[derive(Debug)]
+struct StopOnDrop {
+    core: Arc<Core>,
+    phase: Arc<Mutex<Phase>>,
+}
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        let was = {
+            let mut p = self.phase.lock().unwrap_or_else(|e| e.into_inner());
+            std::mem::replace(&mut *p, Phase::Stopped)
+        };
+        if was == Phase::Stopped {
+            return;
+        }
+        warn!(group = %self.core.group(), "push consumer dropped without shutdown(); stopping it");
+        self.core.pull_token.cancel();
+        let core = self.core.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move { shutdown_core(&core, was).await });
+            }
+            Err(_) => {
+                core.consume_token.cancel();
+                core.tracker.close();
+            }
+        }
+    }
 }
 
 /// Cached (pulled, unfinished) messages, for flow-control checks.
@@ -51,9 +88,14 @@ impl PushConsumer {
     }
 
     pub(crate) fn from_core(core: Arc<Core>) -> Self {
+        let phase = Arc::new(Mutex::new(Phase::Built));
         PushConsumer {
+            _stop: Arc::new(StopOnDrop {
+                core: core.clone(),
+                phase: phase.clone(),
+            }),
             core,
-            phase: Arc::new(Mutex::new(Phase::Built)),
+            phase,
         }
     }
 
@@ -129,7 +171,7 @@ impl PushConsumer {
         instance.send_heartbeat_now().await?;
         if let Err(e) = instance.check_client_in_broker().await {
             instance.unregister_consumer(core.group()).await;
-            self.stop_tasks().await;
+            stop_tasks(core).await;
             return Err(e.into());
         }
         instance.rebalance_immediately();
@@ -177,34 +219,38 @@ impl PushConsumer {
         if was == Phase::Stopped {
             return;
         }
-        if was == Phase::Running {
-            self.stop_tasks().await;
-            self.core.persist_all_sync().await;
-            if self.core.is_orderly() && self.core.is_clustering() {
-                let qs: Vec<MessageQueue> = self.core.table().keys().cloned().collect();
-                crate::rebalance::unlock(&self.core, &qs, false).await;
-            }
-            self.core.instance.unregister_consumer(self.group()).await;
-        }
-        self.core.instance.release_if_idle().await;
-        info!(group = %self.group(), "push consumer shut down");
+        shutdown_core(&self.core, was).await;
     }
+}
 
-    async fn stop_tasks(&self) {
-        let core = &self.core;
-        core.pull_token.cancel();
-        core.tracker.close();
-        if tokio::time::timeout(core.opts.drain_timeout, core.tracker.wait())
-            .await
-            .is_err()
-        {
-            warn!(group = %self.group(), deadline = ?core.opts.drain_timeout, "listeners still running at the drain deadline; aborting them");
-            core.consume_token.cancel();
-            let _ = tokio::time::timeout(Duration::from_secs(3), core.tracker.wait()).await;
+/// The shutdown of a consumer that was in phase `was`: see [`PushConsumer::shutdown`].
+async fn shutdown_core(core: &Arc<Core>, was: Phase) {
+    if was == Phase::Running {
+        stop_tasks(core).await;
+        core.persist_all_sync().await;
+        if core.is_orderly() && core.is_clustering() {
+            let qs: Vec<MessageQueue> = core.table().keys().cloned().collect();
+            crate::rebalance::unlock(core, &qs, false).await;
         }
+        core.instance.unregister_consumer(core.group()).await;
+    }
+    core.instance.release_if_idle().await;
+    info!(group = %core.group(), "push consumer shut down");
+}
+
+async fn stop_tasks(core: &Core) {
+    core.pull_token.cancel();
+    core.tracker.close();
+    if tokio::time::timeout(core.opts.drain_timeout, core.tracker.wait())
+        .await
+        .is_err()
+    {
+        warn!(group = %core.group(), deadline = ?core.opts.drain_timeout, "listeners still running at the drain deadline; aborting them");
         core.consume_token.cancel();
-        for pq in core.process_queues() {
-            pq.release_consume();
-        }
+        let _ = tokio::time::timeout(Duration::from_secs(3), core.tracker.wait()).await;
+    }
+    core.consume_token.cancel();
+    for pq in core.process_queues() {
+        pq.release_consume();
     }
 }

@@ -320,3 +320,53 @@ async fn a_busy_broker_delays_pulls_and_is_counted() {
     c.shutdown().await;
     fake.server.shutdown().await;
 }
+
+/// A push consumer dropped without `shutdown()` stops: it unregisters its group and pulls no
+/// more (before, its tasks ran until the client instance shut down).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_push_consumer_stops_pulling_and_unregisters() {
+    let fake = Fake::start(Duration::from_millis(100)).await;
+    fake.put("D", 1);
+    let seen = Arc::new(AtomicUsize::new(0));
+    let s = seen.clone();
+    let c = PushConsumer::builder()
+        .client_config(fake.config())
+        .group("drop_group")
+        .subscribe("D", Filter::all())
+        .consume_from(ConsumeFrom::FirstOffset)
+        .build()
+        .await
+        .expect("build");
+    c.start(move |m: Vec<ReceivedMessage>| {
+        s.fetch_add(m.len(), SeqCst);
+        async { ConsumeResult::Success }
+    })
+    .await
+    .expect("start");
+    until(Duration::from_secs(10), "first message", || {
+        seen.load(SeqCst) >= 1
+    })
+    .await;
+    let count = |code: RequestCode| {
+        fake.server
+            .requests()
+            .iter()
+            .filter(|r| r.request_code() == code)
+            .count()
+    };
+    drop(c);
+    until(
+        Duration::from_secs(5),
+        "UNREGISTER_CLIENT after the drop",
+        || count(RequestCode::UNREGISTER_CLIENT) >= 1,
+    )
+    .await;
+    let pulls = count(RequestCode::PULL_MESSAGE);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(
+        count(RequestCode::PULL_MESSAGE),
+        pulls,
+        "no pull after the drop"
+    );
+    fake.server.shutdown().await;
+}
