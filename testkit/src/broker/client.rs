@@ -12,7 +12,7 @@ use rmq_protocol::header::{
 };
 use rmq_protocol::{naming, perm, Command, RequestCode, ResponseCode};
 
-use super::state::{Channel, ConsumerGroup, MAX_CLIENTS_PER_GROUP, MAX_ENTRIES};
+use super::state::{Channel, ConsumerGroup, MAX_CLIENTS_PER_GROUP, MAX_ENTRIES, MAX_PER_KEY};
 use super::{topic_config, Broker};
 use crate::filter::MessageFilter;
 use crate::reply;
@@ -101,10 +101,11 @@ fn update_subscriptions(group: &mut ConsumerGroup, data: &ConsumerData) -> bool 
     let mut changed = false;
     for sub in &data.subscription_data_set {
         match group.subscriptions.get(&sub.topic) {
-            None => {
+            None if group.subscriptions.len() < MAX_PER_KEY => {
                 group.subscriptions.insert(sub.topic.clone(), sub.clone());
                 changed = true;
             }
+            None => {}
             Some(old) if sub.sub_version > old.sub_version => {
                 group.subscriptions.insert(sub.topic.clone(), sub.clone());
             }

@@ -16,6 +16,9 @@ use crate::server::ClientConn;
 pub(crate) const MAX_ENTRIES: usize = 100_000;
 /// Most clients registered per group.
 pub(crate) const MAX_CLIENTS_PER_GROUP: usize = 1_000;
+/// Most queues with a committed offset per topic and group, and most subscribed topics per
+/// consumer group (a topic has at most 1024 queues here).
+pub(crate) const MAX_PER_KEY: usize = 4096;
 /// Most queue locks held.
 pub(crate) const MAX_LOCKS: usize = 100_000;
 
@@ -105,10 +108,10 @@ impl State {
         if self.offsets.len() >= MAX_ENTRIES && !self.offsets.contains_key(&key) {
             return;
         }
-        self.offsets
-            .entry(key)
-            .or_default()
-            .insert(queue_id, offset);
+        let queues = self.offsets.entry(key).or_default();
+        if queues.len() < MAX_PER_KEY || queues.contains_key(&queue_id) {
+            queues.insert(queue_id, offset);
+        }
     }
 
     /// The subscription group's config, created with Java's defaults when missing (Java:
@@ -143,5 +146,36 @@ impl State {
             .get(group)
             .map(|g| g.channels.values().map(|c| c.conn.clone()).collect())
             .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_per_topic_and_group_are_bounded() {
+        let mut state = State::default();
+        for queue_id in 0..(MAX_PER_KEY as i32 + 10) {
+            state.commit("G", "T", queue_id, 1);
+        }
+        let queues = &state.offsets[&("T".to_owned(), "G".to_owned())];
+        assert_eq!(queues.len(), MAX_PER_KEY);
+        state.commit("G", "T", 0, 7);
+        assert_eq!(
+            state.offset("G", "T", 0),
+            Some(7),
+            "known queues still update"
+        );
+    }
+
+    #[test]
+    fn forget_clients_keeps_offsets_and_topics() {
+        let mut state = State::default();
+        state.commit("G", "T", 0, 3);
+        state.group_config("G");
+        state.forget_clients();
+        assert_eq!(state.offset("G", "T", 0), Some(3));
+        assert!(state.groups.contains_key("G"));
     }
 }
