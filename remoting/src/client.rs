@@ -26,8 +26,10 @@ use crate::metrics::{Counters, MetricsSnapshot};
 use crate::namesrv::NameServerSelector;
 
 mod health;
+mod limit;
 
 use health::Health;
+use limit::ClientLimit;
 
 type DialResult = std::result::Result<Connection, Arc<io::Error>>;
 type ReconnectListener = Arc<dyn Fn(&str) + Send + Sync>;
@@ -49,6 +51,7 @@ pub struct RemotingClientBuilder {
     hooks: Vec<Arc<dyn RpcHook>>,
     processor: Option<ProcessorSlot>,
     namesrv: Vec<String>,
+    limit: Option<(usize, usize)>,
 }
 
 struct ProcessorSlot(Arc<dyn RequestProcessor>);
@@ -72,6 +75,7 @@ struct Inner {
     next_dial: AtomicU64,
     health: Health,
     on_reconnect: std::sync::RwLock<Option<Listener>>,
+    limit: ClientLimit,
 }
 
 struct Listener(ReconnectListener);
@@ -133,6 +137,16 @@ impl RemotingClientBuilder {
         self
     }
 
+    /// The client-wide bound on requests in flight over every connection: at most `requests`
+    /// requests and `bytes` request body bytes (a body larger than `bytes` takes the whole
+    /// budget). A request waits for room until its deadline, then fails with
+    /// [`Error::TooManyRequests`]. Default: 65 536 requests and 256 MiB; the per-connection
+    /// limits of [`RemotingConfig`] apply as well.
+    pub fn max_in_flight_total(mut self, requests: usize, bytes: usize) -> Self {
+        self.limit = Some((requests, bytes));
+        self
+    }
+
     /// Builds the client. Nothing is spawned yet: the first call that needs a connection
     /// dials it, and that call must run inside a tokio runtime.
     pub fn build(self) -> RemotingClient {
@@ -145,6 +159,9 @@ impl RemotingClientBuilder {
             token.clone(),
         ));
         inbound.set_processor(self.processor.map(|p| p.0));
+        let (requests, bytes) = self
+            .limit
+            .unwrap_or((limit::DEFAULT_REQUESTS, limit::DEFAULT_BYTES));
         RemotingClient {
             inner: Arc::new(Inner {
                 config,
@@ -158,6 +175,7 @@ impl RemotingClientBuilder {
                 next_dial: AtomicU64::new(1),
                 health: Health::default(),
                 on_reconnect: std::sync::RwLock::new(None),
+                limit: ClientLimit::new(requests, bytes),
             }),
         }
     }
@@ -374,6 +392,11 @@ impl RemotingClient {
             hook.before_request(addr, &mut request);
         }
         let sent = (!self.inner.hooks.is_empty()).then(|| request.clone());
+        let _room = self
+            .inner
+            .limit
+            .acquire(addr, request.body.len(), started, deadline)
+            .await?;
         let conn = self.connection_until(addr, deadline).await?;
         let mut response = conn.request_until(request, started, deadline).await?;
         if let Some(sent) = sent {
@@ -404,6 +427,11 @@ impl RemotingClient {
         for hook in &self.inner.hooks {
             hook.before_request(addr, &mut request);
         }
+        let _room = self
+            .inner
+            .limit
+            .acquire(addr, request.body.len(), started, deadline)
+            .await?;
         let conn = self.connection_until(addr, deadline).await?;
         conn.oneway_until(request, started, deadline).await
     }

@@ -569,3 +569,45 @@ async fn reconnect_listener_hears_redials_not_first_dials() {
     client.shutdown().await;
     server.shutdown().await;
 }
+
+/// The client-wide bound holds across connections: with room for one request, a request to
+/// another address waits for it and fails at its deadline with `TooManyRequests`.
+#[tokio::test]
+async fn the_client_wide_bound_spans_every_connection() {
+    let slow = MockServer::start(|_| {
+        Reply::Delayed(
+            Duration::from_millis(500),
+            Command::response(ResponseCode::SUCCESS, None),
+        )
+    })
+    .await
+    .expect("slow");
+    let other = MockServer::start(|_| Reply::success())
+        .await
+        .expect("other");
+    let client = RemotingClient::builder()
+        .max_in_flight_total(1, 1 << 20)
+        .build();
+    let first = {
+        let client = client.clone();
+        let addr = slow.addr();
+        tokio::spawn(async move { client.invoke(&addr, req(), LONG).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let err = client
+        .invoke(&other.addr(), req(), Duration::from_millis(100))
+        .await
+        .expect_err("no room");
+    assert_eq!(err.kind(), ErrorKind::TooManyRequests);
+    first
+        .await
+        .expect("task")
+        .expect("the first request completes");
+    client
+        .invoke(&other.addr(), req(), LONG)
+        .await
+        .expect("room again");
+    client.shutdown().await;
+    slow.shutdown().await;
+    other.shutdown().await;
+}
