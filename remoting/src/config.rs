@@ -164,7 +164,10 @@ impl RemotingConfigBuilder {
         self
     }
 
-    /// Header serialization for requests. Default: JSON (what Java sends).
+    /// Header serialization for every request a [`RemotingClient`](crate::RemotingClient)
+    /// sends (Java's `serializeTypeCurrentRPC`); responses and server requests are decoded
+    /// whatever they use. Default: JSON (what Java sends unless told otherwise). A standalone
+    /// [`Connection`](crate::Connection) sends each command as built.
     pub fn serialize_type(mut self, serialize_type: SerializeType) -> Self {
         self.config.serialize_type = serialize_type;
         self

@@ -227,8 +227,10 @@ impl Connection {
 
     /// Sends `request` and waits up to `timeout` for its response.
     ///
-    /// The request gets a fresh opaque; its serialize type is kept as given. Waiting for
-    /// in-flight capacity counts against the same `timeout`.
+    /// The request gets a fresh opaque; its serialize type is kept as given (a
+    /// [`RemotingClient`](crate::RemotingClient) sets [`RemotingConfig::serialize_type`] on every
+    /// request before it gets here). The response is decoded whatever serialization the peer
+    /// chose. Waiting for in-flight capacity counts against the same `timeout`.
     ///
     /// # Errors
     /// - [`Error::Timeout`] when no response arrived in time (the connection stays open);

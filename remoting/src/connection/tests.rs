@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use rmq_protocol::{Command, RequestCode, ResponseCode};
+use rmq_protocol::{Command, RequestCode, ResponseCode, SerializeType};
 
 use super::Connection;
 use crate::config::RemotingConfig;
@@ -473,4 +473,88 @@ async fn connect_to_closed_port_fails_with_connect_error() {
         .expect_err("refused");
     assert!(matches!(err, Error::Connect { .. }));
     assert!(err.is_connection_error());
+}
+
+/// A request built with ROCKETMQ headers reaches the peer in that serialization, ext fields
+/// intact, and its ROCKETMQ response is decoded.
+#[tokio::test]
+async fn rocketmq_request_arrives_in_rocketmq_serialization() {
+    let server = MockServer::start(Reply::echo).await.expect("server");
+    let conn = connect(&server).await;
+    let request = req("binary")
+        .with_ext("topic", "T")
+        .with_ext("queueId", "3")
+        .with_serialize_type(SerializeType::RocketMq);
+    let response = conn.request(request, LONG).await.expect("response");
+    let sent = &server.requests()[0];
+    assert_eq!(sent.serialize_type, SerializeType::RocketMq);
+    assert_eq!(sent.ext_fields.get("topic"), Some("T"));
+    assert_eq!(sent.ext_fields.get("queueId"), Some("3"));
+    assert_eq!(response.serialize_type, SerializeType::RocketMq);
+    assert_eq!(response.ext_fields.get("queueId"), Some("3"));
+}
+
+/// The header-length word on the wire carries the serialization in its high byte (Java:
+/// `RemotingCommand#markProtocolType`): 1 for ROCKETMQ, 0 for JSON.
+#[tokio::test]
+async fn serialization_marker_is_the_high_byte_of_the_header_length() {
+    use tokio::io::AsyncReadExt;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let peer = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.expect("accept");
+        let mut markers = Vec::new();
+        for _ in 0..2 {
+            let mut head = [0u8; 8];
+            socket.read_exact(&mut head).await.expect("frame head");
+            let len = u32::from_be_bytes([head[0], head[1], head[2], head[3]]) as usize;
+            let mut rest = vec![0u8; len - 4];
+            socket.read_exact(&mut rest).await.expect("frame rest");
+            markers.push(head[4]);
+        }
+        markers
+    });
+    let conn = Connection::connect(&addr, &RemotingConfig::default())
+        .await
+        .expect("connects");
+    for serialize_type in [SerializeType::RocketMq, SerializeType::Json] {
+        let request = req("x").with_serialize_type(serialize_type);
+        conn.oneway(request, LONG).await.expect("queued");
+    }
+    let markers = tokio::time::timeout(LONG, peer)
+        .await
+        .expect("peer read both frames")
+        .expect("peer task");
+    assert_eq!(markers, [1, 0]);
+    conn.close().await;
+}
+
+/// A response is decoded whatever serialization the peer chose, independent of the request's.
+#[tokio::test]
+async fn response_is_decoded_whatever_its_serialization() {
+    for (asked, answered) in [
+        (SerializeType::RocketMq, SerializeType::Json),
+        (SerializeType::Json, SerializeType::RocketMq),
+    ] {
+        let server = MockServer::start(move |request| {
+            let mut response =
+                Command::response_to(request, ResponseCode::SUCCESS, Some("answered".to_owned()))
+                    .with_ext("msgId", "ABC");
+            response.serialize_type = answered;
+            Reply::Respond(response)
+        })
+        .await
+        .expect("server");
+        let conn = connect(&server).await;
+        let request = req("q").with_serialize_type(asked);
+        let response = conn.request(request, LONG).await.expect("response");
+        assert_eq!(server.requests()[0].serialize_type, asked);
+        assert_eq!(response.serialize_type, answered);
+        assert_eq!(response.remark.as_deref(), Some("answered"));
+        assert_eq!(response.ext_fields.get("msgId"), Some("ABC"));
+        server.shutdown().await;
+    }
 }
