@@ -254,7 +254,10 @@ impl PushConsumerBuilder {
         self
     }
 
-    /// How long one listener call may run; past it the batch counts as failed. Default 15 min.
+    /// How long one listener call may run. Past it the batch counts as failed and is sent back
+    /// for redelivery (delay level 3, as Java's `cleanExpireMsg` does), so the offset moves on;
+    /// the call is not cancelled, it is left to finish and its result ignored. Orderly
+    /// listeners are cancelled instead. Default 15 min.
     pub fn consume_timeout(mut self, d: Duration) -> Self {
         self.s.opts.consume_timeout = d;
         self

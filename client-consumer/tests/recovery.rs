@@ -370,3 +370,67 @@ async fn a_dropped_push_consumer_stops_pulling_and_unregisters() {
     );
     fake.server.shutdown().await;
 }
+
+/// A listener past the consume timeout is not cancelled: its batch is sent back at delay level
+/// 3 and the offset moves past it while the listener still runs (Java's `cleanExpireMsg`);
+/// the listener then finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_listener_is_left_to_finish_while_its_batch_is_sent_back() {
+    let fake = Fake::start(Duration::from_millis(100)).await;
+    fake.put("E", 1);
+    let finished = Arc::new(AtomicBool::new(false));
+    let f = finished.clone();
+    let c = PushConsumer::builder()
+        .client_config(fake.config())
+        .group("expire_group")
+        .subscribe("E", Filter::all())
+        .consume_from(ConsumeFrom::FirstOffset)
+        .consume_timeout(Duration::from_millis(300))
+        .build()
+        .await
+        .expect("build");
+    c.start(move |_m: Vec<ReceivedMessage>| {
+        let f = f.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            f.store(true, SeqCst);
+            ConsumeResult::Success
+        }
+    })
+    .await
+    .expect("start");
+    let queue = MessageQueue::new("E", "fake", 0);
+    until(
+        Duration::from_secs(5),
+        "the expired batch sent back",
+        || {
+            fake.server
+                .requests()
+                .iter()
+                .any(|r| r.request_code() == RequestCode::CONSUMER_SEND_MSG_BACK)
+        },
+    )
+    .await;
+    let back = fake
+        .server
+        .requests()
+        .into_iter()
+        .find(|r| r.request_code() == RequestCode::CONSUMER_SEND_MSG_BACK)
+        .expect("send back");
+    assert_eq!(back.ext_fields.get("delayLevel"), Some("3"));
+    until(
+        Duration::from_secs(2),
+        "the offset past the expired message",
+        || c.committed_offset(&queue) == Some(1),
+    )
+    .await;
+    assert!(!finished.load(SeqCst), "the listener is still running");
+    until(
+        Duration::from_secs(5),
+        "the listener finished, not cancelled",
+        || finished.load(SeqCst),
+    )
+    .await;
+    c.shutdown().await;
+    fake.server.shutdown().await;
+}
