@@ -75,7 +75,7 @@ async fn topic_config_reads_5x_answer_and_absent_topic() {
         .expect("read")
         .expect("exists");
     assert_eq!(t.config.config.read_queue_nums, 8);
-    assert_eq!(t.config.extra["attributes"]["+message.type"], "FIFO");
+    assert_eq!(t.config.attributes["+message.type"], "FIFO");
     assert!(t.mapping_detail.is_none());
     assert!(f
         .admin

@@ -44,6 +44,7 @@ pub struct AclInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// Its policies.
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub policies: Vec<PolicyInfo>,
 }
 
@@ -55,6 +56,7 @@ pub struct PolicyInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub policy_type: Option<String>,
     /// The entries.
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub entries: Vec<PolicyEntryInfo>,
 }
 
@@ -66,8 +68,10 @@ pub struct PolicyEntryInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
     /// Actions: `Pub`, `Sub`, `Create`, `Update`, `Delete`, `Get`, `List`, `All`.
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub actions: Vec<String>,
     /// Source IPs or CIDRs the rule applies to (empty: any).
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub source_ips: Vec<String>,
     /// `Allow` or `Deny`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -121,6 +125,16 @@ mod tests {
         let entry = &acl.policies[0].entries[0];
         assert_eq!(entry.actions, ["Pub", "Sub"]);
         assert_eq!(entry.decision.as_deref(), Some("Allow"));
+    }
+
+    #[test]
+    fn null_lists_read_as_empty() {
+        let body = br#"{"subject":"User:a","policies":[{"policyType":"CUSTOM","entries":[
+            {"resource":"Topic:t","actions":["Pub"],"sourceIps":null,"decision":"Allow"}]},
+            {"policyType":"DEFAULT","entries":null}]}"#;
+        let acl = AclInfo::from_json(body).expect("decodes");
+        assert!(acl.policies[0].entries[0].source_ips.is_empty());
+        assert!(acl.policies[1].entries.is_empty());
     }
 
     #[test]

@@ -13,12 +13,17 @@ use serde::{Deserialize, Serialize};
 use super::admin::{SubscriptionGroupConfig, TopicConfig};
 use super::heartbeat::SubscriptionData;
 
-/// A topic config with the fields 4.x knows typed and the rest (5.x `attributes`...) as JSON.
+/// A topic config with the fields 4.x knows typed, 5.x `attributes`, and any other field as
+/// JSON.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TopicConfigV5 {
     /// The 4.x fields.
     #[serde(flatten)]
     pub config: TopicConfig,
+    /// 5.x topic attributes (`+message.type` ...). Always written, as Java 5.x writes its
+    /// empty map: the crates.io broker refuses a topic config without it.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub attributes: BTreeMap<String, String>,
     /// Every other field, by its Java name.
     #[serde(flatten)]
     pub extra: BTreeMap<String, serde_json::Value>,
@@ -28,9 +33,20 @@ impl From<TopicConfig> for TopicConfigV5 {
     fn from(config: TopicConfig) -> Self {
         TopicConfigV5 {
             config,
+            attributes: BTreeMap::new(),
             extra: BTreeMap::new(),
         }
     }
+}
+
+/// Reads a JSON `null` as the type's default: some servers write `null` for an empty list or
+/// map where Java leaves the field out or writes it empty.
+pub(crate) fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
 /// A subscription group config with the fields 4.x knows typed and the rest
@@ -138,6 +154,23 @@ mod tests {
             json.contains(r#""groupRetryPolicy":{"type":"CUSTOMIZED"}"#),
             "{json}"
         );
+    }
+
+    #[test]
+    fn topic_config_v5_always_writes_attributes() {
+        let t = TopicConfigV5::from(TopicConfig {
+            topic_name: "T".into(),
+            ..TopicConfig::default()
+        });
+        let json: serde_json::Value =
+            serde_json::from_slice(&t.to_json().expect("encodes")).expect("json");
+        assert_eq!(json["attributes"], serde_json::json!({}));
+        assert_eq!(json["topicName"], "T");
+        let back: TopicConfigV5 =
+            crate::body::from_fastjson(br#"{"topicName":"T","attributes":null,"x":1}"#)
+                .expect("decodes");
+        assert!(back.attributes.is_empty());
+        assert_eq!(back.extra["x"], 1);
     }
 
     #[test]

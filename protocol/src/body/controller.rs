@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase", default)]
 pub struct BrokerReplicasInfo {
     /// Broker group name to its replicas.
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub replicas_info_table: BTreeMap<String, ReplicasInfo>,
 }
 
@@ -31,8 +32,10 @@ pub struct ReplicasInfo {
     /// Sync-state-set epoch.
     pub sync_state_set_epoch: Option<i32>,
     /// Replicas in the sync state set.
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub in_sync_replicas: Vec<ReplicaIdentity>,
     /// Replicas outside it.
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub not_in_sync_replicas: Vec<ReplicaIdentity>,
 }
 
@@ -61,6 +64,7 @@ pub struct EpochEntryCache {
     /// Broker id.
     pub broker_id: i64,
     /// Epochs, oldest first.
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub epoch_list: Vec<EpochEntry>,
     /// The broker's commit-log max offset.
     pub max_offset: i64,
@@ -98,6 +102,7 @@ pub struct BrokerMemberGroup {
     /// Broker group name.
     pub broker_name: Option<String>,
     /// Broker id to address (fastjson writes the keys bare).
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub broker_addrs: BTreeMap<i64, String>,
 }
 
@@ -112,6 +117,7 @@ pub struct HaRuntimeInfo {
     /// Slaves in sync.
     pub in_sync_slave_nums: i32,
     /// A master's slave connections.
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub ha_connection_info: Vec<HaConnectionRuntimeInfo>,
     /// A slave's view of its master.
     pub ha_client_runtime_info: HaClientRuntimeInfo,

@@ -33,8 +33,10 @@ pub struct TopicQueueMappingDetail {
     /// Whether the mapping is being changed.
     pub dirty: bool,
     /// Logic id to physical id, as the broker registers it (fastjson writes the keys bare).
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub curr_id_map: BTreeMap<i32, i32>,
     /// Global id to its mapping items, oldest first.
+    #[serde(deserialize_with = "super::admin5::null_as_default")]
     pub hosted_queues: BTreeMap<i32, Vec<LogicQueueMappingItem>>,
 }
 
@@ -124,7 +126,7 @@ mod tests {
         let t = TopicConfigAndQueueMapping::from_json(body).expect("decodes");
         assert_eq!(t.config.config.topic_name, "S");
         assert_eq!(t.config.config.read_queue_nums, 2);
-        assert!(t.config.extra.contains_key("attributes"));
+        assert_eq!(t.config.attributes["+message.type"], "NORMAL");
         let detail = t.mapping_detail.expect("mapping present");
         assert_eq!(detail.total_queues, 4);
         assert_eq!(detail.curr_id_map[&3], 1);
