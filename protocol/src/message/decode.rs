@@ -204,7 +204,7 @@ fn decode_record(record: &Bytes, options: DecodeOptions) -> Result<StoredMessage
         prepared_transaction_offset,
         body,
         topic: String::from_utf8_lossy(&record[topic_range]).into_owned(),
-        properties: Properties::decode_bytes(&record[props_range]),
+        properties: Properties::from_wire(record.slice(props_range)),
     })
 }
 
