@@ -5,12 +5,23 @@
 //! both run with `RMQ_SINK_PIN=split` (client on CPU 0, sink on CPU 1) when `taskset` exists,
 //! so that runs are comparable: see BENCHMARKS.md.
 //!
+//! `cargo xtask bench compare [OPTIONS]` compares our benchmark tools with Java's on one broker
+//! (`compare.rs`; the pieces are in `bench/`).
+//!
 //! Record what changed in BENCHMARKS.md, with the command. Figures measured against the CI
 //! broker (crates.io `rocketmq-broker`) are never quoted.
+
+mod compare;
+mod parse;
+mod report;
+mod run;
 
 use anyhow::{Context, Result};
 
 pub fn run(args: &[String]) -> Result<()> {
+    if args.first().map(String::as_str) == Some("compare") {
+        return compare::run(&args[1..]);
+    }
     let pin = std::env::var_os("RMQ_SINK_PIN").is_none() && works("taskset", &["--version"]);
     let mut cmd = crate::cargo();
     cmd.args(["bench", "--workspace"]).args(args);

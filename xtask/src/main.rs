@@ -29,7 +29,9 @@ usage: cargo xtask <command>
                              cluster (--real: on the crates.io servers)
   demo [--real]              produce and consume end to end on an embedded rmq-testkit cluster
                              (NAMESRV_ADDR: that cluster; --real: the crates.io servers)
-  bench [ARGS..]             cargo bench --workspace [ARGS..]
+  bench [ARGS..]             cargo bench --workspace [ARGS..], then the producer sink one-shot
+  bench compare [OPTIONS]    our bench tools vs Java's (JAVA_BENCH_PRODUCER/_CONSUMER), A B A B on one
+                             broker (default: embedded testkit); report in <target>/bench-report/
   fuzz [--keep] [--secs N]   fuzz a scratch copy of fuzz/corpus (nightly); --keep adds new inputs, cmin-minimized
   tidy                       source checks (file size, #[ignore], pub get_ fns)
   cluster up [--brokers N]   start a name server and N (1 or 2) brokers on 127.0.0.1
