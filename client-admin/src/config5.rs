@@ -10,6 +10,8 @@ use rmq_protocol::body::{
     SubscriptionGroupConfigV5, TopicConfigV5,
 };
 
+use rmq_protocol::ResponseCode;
+
 use crate::admin::{route_masters, Admin, Target};
 use crate::error::{Error, Result};
 use crate::support::Role;
@@ -83,7 +85,8 @@ impl Admin {
     }
 
     /// The group's config on one broker (GET_SUBSCRIPTIONGROUP_CONFIG); `None` when that
-    /// broker does not have it.
+    /// broker does not have it (Java answers SUBSCRIPTION_GROUP_NOT_EXIST, some brokers an
+    /// empty body).
     ///
     /// # Errors
     /// [`Error::Unsupported`] from a 4.x broker; other failures, named.
@@ -96,6 +99,11 @@ impl Admin {
             .api()
             .subscription_group_config(addr, group, self.timeout())
             .await;
+        if r.as_ref().err().and_then(|e| e.response_code())
+            == Some(ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST)
+        {
+            return Ok(None);
+        }
         self.v5(
             Role::Broker,
             addr,

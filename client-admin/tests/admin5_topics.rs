@@ -119,16 +119,24 @@ async fn batch_creation_sends_lists_with_5x_fields() {
     f.stop().await;
 }
 
-/// getConsumerConfig asks every broker and names the cluster; an empty body means the broker
-/// has no such group.
+/// getConsumerConfig asks every broker and names the cluster; an empty body or
+/// SUBSCRIPTION_GROUP_NOT_EXIST means the broker has no such group.
 #[tokio::test]
 async fn group_config_all_names_cluster_and_broker() {
     let f = start("V5_3_3", |req| {
         (req.code == RequestCode::GET_SUBSCRIPTIONGROUP_CONFIG.0).then(|| {
-            if req.ext_fields.get("group") == Some("G") {
-                ok_body(req, r#"{"groupName":"G","retryMaxTimes":5,"groupRetryPolicy":{"type":"EXPONENTIAL"}}"#)
-            } else {
-                ok_body(req, Vec::new())
+            match req.ext_fields.get("group") {
+                Some("G") => ok_body(
+                    req,
+                    r#"{"groupName":"G","retryMaxTimes":5,"groupRetryPolicy":{"type":"EXPONENTIAL"}}"#,
+                ),
+                // Java's answer for a group the broker does not have.
+                Some("J") => Reply::Respond(Command::response_to(
+                    req,
+                    ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST,
+                    Some("No group in this broker".into()),
+                )),
+                _ => ok_body(req, Vec::new()),
             }
         })
     })

@@ -1,12 +1,14 @@
 //! The 5.x admin operations against the shared cluster, for the requests the crates.io broker
 //! (1.0.0, 5.x-compatible) serves: ACL 2.0 users and ACLs, batch topic and group creation with
-//! their single-config reads, group read bans, HA status and cold-data flow control.
+//! their single-config reads, group read bans, consumer topics, static topics, HA status,
+//! cold-data flow control and the read-ahead mode; and, for what 1.0.0 lacks (the RocksDB
+//! check) or refuses outside controller mode (epochs), the errors it gives.
 //!
 //! The embedded testkit does not serve these requests yet; there each call must fail with the
 //! clear [`ErrorKind::Unsupported`] error (never a raw code or a timeout), and the test stops
 //! at the first such answer. Against the real servers (`RMQ_TEST_NAMESRV` set) every call
-//! must succeed. Requests the 1.0.0 broker does not serve (controller mode, static topics, the
-//! RocksDB check) are covered by `client-admin/tests/admin5_*.rs` against scripted peers.
+//! must succeed. Requests the 1.0.0 broker does not serve (controller mode, the RocksDB check)
+//! are covered by `client-admin/tests/admin5_*.rs` against scripted peers.
 
 mod admin_support;
 
@@ -248,10 +250,70 @@ async fn group_list_creates_groups_and_group_config_reads_them() {
     )
     .expect("served");
     assert_eq!(state[&addr].readable, Some(false));
+    let absent = served(
+        "getConsumerConfig",
+        admin
+            .group_config(&addr, &names::group("never_created"))
+            .await,
+    )
+    .expect("served");
+    assert!(absent.is_none());
     admin.shutdown().await;
 }
 
-/// haStatus of a lone master: a master with no slave; the cold-data flow control answers.
+/// A group with committed offsets on a topic lists that topic (queryTopicsByConsumer).
+#[tokio::test]
+async fn topics_by_consumer_lists_the_topics_a_group_has_offsets_for() {
+    let admin = admin().await;
+    let topic = names::topic("topics_by_consumer");
+    let group = names::group("topics_by_consumer");
+    create_topic(&admin, &topic, 2).await;
+    commit(&admin, &group, &topic, Some(0)).await;
+    let Some(topics) = served(
+        "queryTopicsByConsumer",
+        admin.topics_by_consumer(&group).await,
+    ) else {
+        return admin.shutdown().await;
+    };
+    assert!(topics.contains(&topic), "{topics:?}");
+    admin.shutdown().await;
+}
+
+/// updateStaticTopic creates a static topic whose mapping getTopicConfig reads back.
+#[tokio::test]
+async fn static_topic_is_created_with_its_mapping() {
+    let admin = admin().await;
+    let addr = rmq_tests::broker_addr();
+    let topic = names::topic("static_topic");
+    let name = broker_name(&admin).await;
+    let targets = std::collections::BTreeSet::from([name.clone()]);
+    let Some(plan) = served(
+        "updateStaticTopic",
+        admin.update_static_topic(&topic, 3, &targets).await,
+    ) else {
+        return admin.shutdown().await;
+    };
+    assert_eq!(plan[&name].config.config.write_queue_nums, 3);
+    let config = served("getTopicConfig", admin.topic_config(&addr, &topic).await)
+        .expect("served")
+        .expect("the topic exists");
+    let mapping = config.mapping_detail.expect("a static topic has a mapping");
+    assert_eq!(mapping.total_queues, 3);
+    assert_eq!(mapping.bname, name);
+    assert_eq!(
+        mapping.hosted_queues.keys().copied().collect::<Vec<_>>(),
+        [0, 1, 2]
+    );
+    let err = admin
+        .update_static_topic(&topic, 2, &targets)
+        .await
+        .expect_err("a static topic never shrinks");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument);
+    admin.shutdown().await;
+}
+
+/// haStatus of a lone master: a master with no slave; a group's cold-read threshold is set,
+/// shown and removed; the read-ahead mode is set.
 #[tokio::test]
 async fn ha_status_and_cold_data_info_of_a_lone_master() {
     let admin = admin().await;
@@ -261,11 +323,82 @@ async fn ha_status_and_cold_data_info_of_a_lone_master() {
     };
     assert!(ha.master, "{ha:?}");
     assert!(ha.ha_connection_info.is_empty(), "{ha:?}");
+    let group = names::group("cold_data");
+    served(
+        "updateColdDataFlowCtrGroupConfig",
+        admin
+            .update_cold_data_flow_ctr(&broker(), &group, "4096")
+            .await,
+    )
+    .expect("served");
     let info = served(
         "getColdDataFlowCtrInfo",
         admin.cold_data_flow_ctr_info(&broker()).await,
     )
     .expect("served");
-    assert!(info.contains_key(&addr), "{info:?}");
+    let text = info[&addr]
+        .clone()
+        .expect("the broker has a cold-data table");
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    assert!(compact.contains(&format!("\"{group}\":4096")), "{text}");
+    served(
+        "removeColdDataFlowCtrGroupConfig",
+        admin.remove_cold_data_flow_ctr(&broker(), &group).await,
+    )
+    .expect("served");
+    let info = served(
+        "getColdDataFlowCtrInfo",
+        admin.cold_data_flow_ctr_info(&broker()).await,
+    )
+    .expect("served");
+    assert!(
+        !info[&addr].clone().unwrap_or_default().contains(&group),
+        "{info:?}"
+    );
+    let modes = served(
+        "setCommitLogReadAheadMode",
+        admin.set_commit_log_read_mode(&broker(), "0").await,
+    )
+    .expect("served");
+    assert!(modes.contains_key(&addr), "{modes:?}");
+    admin.shutdown().await;
+}
+
+/// What the 1.0.0 broker does not serve gives clear errors: the RocksDB check is not
+/// supported at all (named with the broker's version), and the epoch cache only in controller
+/// mode (the broker's code and remark kept).
+#[tokio::test]
+async fn unserved_requests_fail_clearly() {
+    let admin = admin().await;
+    let addr = rmq_tests::broker_addr();
+    let err = admin
+        // 1.0.0 checks the topic is not blank before it finds it has no RocksDB check.
+        .check_rocksdb_cq(&broker(), "TBW102", 0)
+        .await
+        .expect_err("1.0.0 and the testkit have no RocksDB check");
+    assert_eq!(err.kind(), ErrorKind::Unsupported, "{err}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!("this broker ({addr}, version ")),
+        "{text}"
+    );
+    assert!(
+        text.ends_with(
+            "does not support checkRocksdbCqWriteProgress (CHECK_ROCKSDB_CQ_WRITE_PROGRESS)"
+        ),
+        "{text}"
+    );
+    if rmq_tests::real_servers() {
+        let err = admin
+            .broker_epoch(&addr)
+            .await
+            .expect_err("no epochs outside controller mode");
+        let report = rmq_client_admin::report(&err);
+        assert!(report.contains("controllerMode"), "{report}");
+        assert!(
+            report.contains(&format!("epoch cache of broker {addr}")),
+            "{report}"
+        );
+    }
     admin.shutdown().await;
 }
