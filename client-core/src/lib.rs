@@ -24,9 +24,15 @@
 //! task, persists offsets, unregisters from every broker and closes connections within a
 //! deadline.
 //!
+//! Under faults: concurrent route lookups of a topic share one name-server request (and its
+//! failure); a broker connected again is heartbeated at once (it may have restarted and
+//! forgotten the client's groups); brokers answering busy are counted
+//! ([`ClientInstance::back_pressure`]).
+//!
 //! # Errors
 //! [`Error`] keeps the broker's response code and remark; [`Error::kind`] gives a stable cause
-//! to match on.
+//! to match on. Every error's `Display` includes its causes (the refused connect, the broker's
+//! code and remark); `rmq_remoting::Error::chain` prints any error that way.
 //!
 //! # Feature flags
 //! - `tls`: TLS to brokers and name servers (rustls, verifying the server by default).

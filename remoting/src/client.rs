@@ -283,9 +283,18 @@ impl RemotingClient {
             move |conn_id: u64| {
                 if let Some(inner) = weak.upgrade() {
                     let mut slots = inner.slots.lock().unwrap_or_else(|e| e.into_inner());
-                    if matches!(slots.get(&addr), Some(Slot::Ready(c)) if c.id() == conn_id) {
+                    let cause = match slots.get(&addr) {
+                        Some(Slot::Ready(c)) if c.id() == conn_id => Some(c.close_cause()),
+                        _ => None,
+                    };
+                    if let Some(cause) = cause {
                         slots.remove(&addr);
                         debug!(addr, "evicted closed connection");
+                        // A reset (the peer process died with data unread, or a middlebox
+                        // dropped it) marks the address as a refused connect does.
+                        if let Some(Error::Io { source, .. }) = cause.as_deref() {
+                            inner.health.failed(&addr, source, Instant::now());
+                        }
                     }
                 }
             }

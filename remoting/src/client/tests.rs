@@ -611,3 +611,34 @@ async fn the_client_wide_bound_spans_every_connection() {
     slow.shutdown().await;
     other.shutdown().await;
 }
+
+/// A connection the peer resets marks the address unavailable, as a refused connect does:
+/// the next call fails at once without dialing.
+#[tokio::test]
+async fn a_reset_connection_marks_the_address_unavailable() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr").to_string();
+    let peer = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("accept");
+        // Wait for the request, then reset: unread data plus a zero linger sends RST.
+        stream.readable().await.expect("readable");
+        stream.set_zero_linger().expect("linger");
+        drop(stream);
+        listener
+    });
+    let client = RemotingClient::new(RemotingConfig::default());
+    let err = client.invoke(&addr, req(), LONG).await.expect_err("reset");
+    assert!(err.is_connection_error(), "{err}");
+    let _listener = peer.await.expect("peer");
+    eventually(|| !client.is_available(&addr)).await;
+    let accepted_before = client.metrics().connects;
+    let fast = client
+        .invoke(&addr, req(), LONG)
+        .await
+        .expect_err("in backoff");
+    assert!(fast.to_string().contains("marked unavailable"), "{fast}");
+    assert_eq!(client.metrics().connects, accepted_before, "no dial");
+    client.shutdown().await;
+}
