@@ -28,6 +28,25 @@ pub struct MockClusterBuilder {
     cluster_name: String,
     namesrv_port: u16,
     slaves: bool,
+    accounts: Vec<AccountSpec>,
+}
+
+/// An ACL account the builder puts on every broker.
+#[derive(Clone)]
+struct AccountSpec {
+    access_key: String,
+    secret_key: String,
+    admin: bool,
+}
+
+impl std::fmt::Debug for AccountSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountSpec")
+            .field("access_key", &self.access_key)
+            .field("secret_key", &"<redacted>")
+            .field("admin", &self.admin)
+            .finish()
+    }
 }
 
 /// An embedded RocketMQ cluster: one name server and N master brokers on `127.0.0.1`.
@@ -75,6 +94,7 @@ impl Default for MockClusterBuilder {
             cluster_name: "DefaultCluster".to_owned(),
             namesrv_port: 0,
             slaves: false,
+            accounts: Vec::new(),
         }
     }
 }
@@ -125,10 +145,24 @@ impl MockClusterBuilder {
         self
     }
 
+    /// Adds an ACL account to every broker (and slave) from the start, as
+    /// [`MockCluster::set_account`] does later: from the first account on, brokers refuse
+    /// requests not signed by a known account; `admin` accounts may also send admin requests
+    /// (default: no accounts, no checking). A later call with the same access key replaces it.
+    pub fn account(mut self, access_key: &str, secret_key: &str, admin: bool) -> Self {
+        self.accounts.push(AccountSpec {
+            access_key: access_key.to_owned(),
+            secret_key: secret_key.to_owned(),
+            admin,
+        });
+        self
+    }
+
     /// Starts the name server and the brokers.
     ///
     /// # Errors
-    /// [`Error::Config`] for an unusable setting, [`Error::Bind`] when a port cannot be bound.
+    /// [`Error::Config`] for an unusable setting (more than 1024 accounts included),
+    /// [`Error::Bind`] when a port cannot be bound.
     ///
     /// # Cancel safety
     /// Cancel safe: nodes already started stop when the future is dropped.
@@ -195,14 +229,18 @@ impl MockClusterBuilder {
             }
             brokers.push(master);
         }
-        Ok(MockCluster {
+        let cluster = MockCluster {
             namesrv: NamesrvHandle { server },
             brokers,
             slaves,
             token,
             tracker,
             _guard: guard,
-        })
+        };
+        for a in &self.accounts {
+            cluster.set_account(&a.access_key, &a.secret_key, a.admin)?;
+        }
+        Ok(cluster)
     }
 }
 
@@ -228,6 +266,9 @@ async fn start_broker(
     .await
     .map_err(|source| Error::Bind { addr, source })?;
     let broker = made.ok_or_else(|| Error::Config("broker not built".into()))?;
+    if !broker.is_slave() {
+        broker.start_background(server.clone(), tracker, token.clone());
+    }
     Ok(BrokerHandle { broker, server })
 }
 

@@ -155,3 +155,35 @@ async fn unique_key_flag_is_unsigned_only_for_old_clients() {
     let new = call(&conn, query(407)).await;
     assert_eq!(new.response_code(), ResponseCode::NO_PERMISSION);
 }
+
+/// Accounts given to the builder guard every broker from the start; a second cluster without
+/// accounts in the same process checks nothing (accounts belong to their broker, not the
+/// process).
+#[tokio::test]
+async fn builder_accounts_guard_every_broker_from_the_start() {
+    let guarded = MockCluster::builder()
+        .brokers(2)
+        .account("user", "user-secret", false)
+        .start()
+        .await
+        .expect("starts");
+    let open = MockCluster::builder().start().await.expect("starts");
+    for broker in guarded.brokers() {
+        let conn = Connection::connect(&broker.addr().to_string(), &RemotingConfig::default())
+            .await
+            .expect("connects");
+        let unsigned = call(&conn, max_offset_request()).await;
+        assert_eq!(unsigned.response_code(), ResponseCode::NO_PERMISSION);
+        assert_eq!(unsigned.remark.as_deref(), Some("username cannot be null."));
+        let ok = call(&conn, signed(max_offset_request(), "user", "user-secret")).await;
+        assert_eq!(ok.response_code(), ResponseCode::SUCCESS, "{:?}", ok.remark);
+    }
+    let addr = open.broker("broker-a").expect("a").addr().to_string();
+    let conn = Connection::connect(&addr, &RemotingConfig::default())
+        .await
+        .expect("connects");
+    let unsigned = call(&conn, max_offset_request()).await;
+    assert_eq!(unsigned.response_code(), ResponseCode::SUCCESS);
+    guarded.shutdown().await;
+    open.shutdown().await;
+}

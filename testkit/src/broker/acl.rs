@@ -8,7 +8,6 @@
 //! unsigned. Topic and group permissions and address whitelists are not modelled.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use rmq_protocol::acl::{self, ACCESS_KEY, SIGNATURE};
 use rmq_protocol::{Command, RequestCode, ResponseCode, Version};
@@ -37,49 +36,30 @@ impl std::fmt::Debug for Account {
     }
 }
 
-type Accounts = BTreeMap<String, Account>;
+/// A broker's accounts by access key (a field of the broker; empty = no checking).
+#[derive(Debug, Default)]
+pub(crate) struct Accounts(BTreeMap<String, Account>);
 
-/// Accounts per live broker (dead entries are pruned on every call).
-static ACCOUNTS: Mutex<Vec<(Weak<Broker>, Accounts)>> = Mutex::new(Vec::new());
-
-/// Runs `f` on the broker's accounts.
-fn with_accounts<R>(broker: &Arc<Broker>, f: impl FnOnce(&mut Accounts) -> R) -> R {
-    let mut all = ACCOUNTS.lock().unwrap_or_else(PoisonError::into_inner);
-    all.retain(|(w, _)| w.strong_count() > 0);
-    let at = all
-        .iter()
-        .position(|(w, _)| std::ptr::eq(w.as_ptr(), Arc::as_ptr(broker)));
-    let at = at.unwrap_or_else(|| {
-        all.push((Arc::downgrade(broker), Accounts::new()));
-        all.len() - 1
-    });
-    f(&mut all[at].1)
-}
-
-/// Creates or replaces an account; `false` when the broker holds too many.
-pub(crate) fn set_account(
-    broker: &Arc<Broker>,
-    access_key: &str,
-    secret_key: &str,
-    admin: bool,
-) -> bool {
-    with_accounts(broker, |accounts| {
-        if accounts.len() >= MAX_ACCOUNTS && !accounts.contains_key(access_key) {
+impl Accounts {
+    /// Creates or replaces an account; `false` when the broker holds too many.
+    pub(crate) fn set(&mut self, access_key: &str, secret_key: &str, admin: bool) -> bool {
+        if self.0.len() >= MAX_ACCOUNTS && !self.0.contains_key(access_key) {
             return false;
         }
         let account = Account {
             secret_key: secret_key.to_owned(),
             admin,
         };
-        accounts.insert(access_key.to_owned(), account);
+        self.0.insert(access_key.to_owned(), account);
         true
-    })
+    }
 }
 
 /// The refusal for a request that fails the check, `None` when it may proceed.
-pub(crate) fn check(broker: &Arc<Broker>, request: &Command) -> Option<Command> {
+pub(crate) fn check(broker: &Broker, request: &Command) -> Option<Command> {
     let denied = |remark: String| Some(reply::error(ResponseCode::NO_PERMISSION, remark));
-    with_accounts(broker, |accounts| {
+    broker.with_accounts(|accounts| {
+        let accounts = &accounts.0;
         if accounts.is_empty() {
             return None;
         }
@@ -129,7 +109,7 @@ fn needs_admin(code: RequestCode) -> bool {
 
 /// UPDATE_AND_CREATE_ACL_CONFIG: the `accessKey`, `secretKey` and `admin` ext fields of Java's
 /// `PlainAccessConfig` header.
-pub(crate) fn update_acl_config(broker: &Arc<Broker>, request: &Command) -> Command {
+pub(crate) fn update_acl_config(broker: &Broker, request: &Command) -> Command {
     let field = |name: &str| request.ext_fields.get(name).filter(|v| !v.is_empty());
     let (Some(access_key), Some(secret_key)) = (field("accessKey"), field("secretKey")) else {
         return reply::error(
@@ -138,7 +118,7 @@ pub(crate) fn update_acl_config(broker: &Arc<Broker>, request: &Command) -> Comm
         );
     };
     let admin = field("admin").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    if set_account(broker, access_key, secret_key, admin) {
+    if broker.with_accounts(|accounts| accounts.set(access_key, secret_key, admin)) {
         reply::ok()
     } else {
         reply::error(
@@ -149,13 +129,13 @@ pub(crate) fn update_acl_config(broker: &Arc<Broker>, request: &Command) -> Comm
 }
 
 /// DELETE_ACL_CONFIG: removes the account named by the `accessKey` ext field.
-pub(crate) fn delete_acl_config(broker: &Arc<Broker>, request: &Command) -> Command {
+pub(crate) fn delete_acl_config(broker: &Broker, request: &Command) -> Command {
     let Some(access_key) = request.ext_fields.get("accessKey") else {
         return reply::error(
             ResponseCode::DELETE_ACL_CONFIG_FAILED,
             "accessKey is required",
         );
     };
-    with_accounts(broker, |accounts| accounts.remove(access_key));
+    broker.with_accounts(|accounts| accounts.0.remove(access_key));
     reply::ok()
 }

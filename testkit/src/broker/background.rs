@@ -1,47 +1,47 @@
 //! The broker's background task: delivers delayed and timer messages and runs transaction
 //! check rounds, ticking every 100 ms (Java's schedule service polls as often).
 //!
-//! It starts with the broker's first request and holds the broker only weakly: when the
-//! cluster drops its brokers, the task ends at its next tick.
+//! The cluster starts one per master when it starts, on its `TaskTracker`: the task ends when
+//! the cluster's token is cancelled (`shutdown()` or drop) and does nothing while its broker is
+//! killed, as a dead Java broker delivers nothing; a restart resumes where it stopped.
 
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::time::MissedTickBehavior;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use super::{schedule, transaction, Broker};
+use crate::server::Server;
 
 /// How often the task looks for due work.
 const TICK: Duration = Duration::from_millis(100);
 
-/// Brokers whose task runs (dead entries are pruned on every call).
-static RUNNING: Mutex<Vec<Weak<Broker>>> = Mutex::new(Vec::new());
-
-/// Starts the broker's background task unless it runs already.
-pub(crate) fn ensure_running(broker: &Arc<Broker>) {
-    let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
-    running.retain(|w| w.strong_count() > 0);
-    if running
-        .iter()
-        .any(|w| std::ptr::eq(w.as_ptr(), Arc::as_ptr(broker)))
-    {
-        return;
-    }
-    let weak = Arc::downgrade(broker);
-    running.push(weak.clone());
-    tokio::spawn(background_task(weak));
+/// Starts the background task of `broker`, which serves on `server`.
+pub(crate) fn spawn(
+    broker: Arc<Broker>,
+    server: Server,
+    tracker: &TaskTracker,
+    token: CancellationToken,
+) {
+    tracker.spawn(background_task(broker, server, token));
 }
 
-async fn background_task(broker: Weak<Broker>) {
+async fn background_task(broker: Arc<Broker>, server: Server, token: CancellationToken) {
+    // Delivery and check progress live here, owned by the one task that uses them.
     let mut schedule = schedule::Cursor::default();
     let mut checker = transaction::Checker::default();
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Delay);
     loop {
-        ticker.tick().await;
-        let Some(broker) = broker.upgrade() else {
-            return;
-        };
+        tokio::select! {
+            _ = token.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        if !server.is_running() {
+            continue;
+        }
         schedule::tick(&broker, &mut schedule);
         transaction::tick(&broker, &mut checker);
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rmq_protocol::{Command, RequestCode};
 
-use super::{acl, background, query, reset, retry, schedule, transaction};
+use super::{acl, query, reset, retry, schedule, transaction};
 use super::{admin, client, lock, offset, pull, relay, send, Broker};
 use crate::reply;
 use crate::server::ClientConn;
@@ -20,10 +20,6 @@ pub(crate) async fn dispatch(
     request: Command,
     conn: ClientConn,
 ) -> Option<Command> {
-    // PLUG-IN (B): the ACL check (acl.rs) goes here, before any processor runs.
-    if !broker.is_slave() {
-        background::ensure_running(&broker);
-    }
     if let Some(refusal) = acl::check(&broker, &request) {
         return Some(refusal);
     }
@@ -63,8 +59,8 @@ pub(crate) async fn dispatch(
         RequestCode::INVOKE_BROKER_TO_GET_CONSUMER_STATUS => {
             reset::consumer_status(b, &request).await
         }
-        RequestCode::UPDATE_AND_CREATE_ACL_CONFIG => acl::update_acl_config(&broker, &request),
-        RequestCode::DELETE_ACL_CONFIG => acl::delete_acl_config(&broker, &request),
+        RequestCode::UPDATE_AND_CREATE_ACL_CONFIG => acl::update_acl_config(b, &request),
+        RequestCode::DELETE_ACL_CONFIG => acl::delete_acl_config(b, &request),
         code if admin::serves(code) => admin::serve(b, &request),
         // PLUG-IN (B): CONSUMER_SEND_MSG_BACK (retry.rs), END_TRANSACTION (transaction.rs),
         // QUERY_MESSAGE / VIEW_MESSAGE_BY_ID (query.rs), SEND_REPLY_MESSAGE(_V2) (reply.rs),

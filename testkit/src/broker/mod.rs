@@ -23,16 +23,18 @@ mod transaction;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::BoxFuture;
 use rmq_protocol::body::TopicConfig;
 use rmq_protocol::{naming, perm, Command, ResponseCode};
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::namesrv::{Namesrv, TopicQueues};
-use crate::server::{ClientConn, Service};
+use crate::server::{ClientConn, Server, Service};
 use crate::store::{Store, StoreConfig};
 
 pub(crate) use state::State;
@@ -73,6 +75,10 @@ pub(crate) struct Broker {
     /// Broker config entries set by UPDATE_BROKER_CONFIG, on top of the built-in ones.
     overrides: Mutex<BTreeMap<String, String>>,
     started_ms: i64,
+    /// ACL accounts (Java's `plain_acl.yml`); checking starts with the first.
+    accounts: Mutex<acl::Accounts>,
+    /// Round-robin position for puts without a queue id.
+    next_queue: AtomicU32,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -101,6 +107,8 @@ impl Broker {
             suggest_slave: AtomicBool::new(false),
             overrides: Mutex::new(BTreeMap::new()),
             started_ms: now_ms(),
+            accounts: Mutex::default(),
+            next_queue: AtomicU32::new(0),
             config,
         };
         broker.create_system_topics();
@@ -126,6 +134,8 @@ impl Broker {
             suggest_slave: AtomicBool::new(false),
             overrides: Mutex::new(BTreeMap::new()),
             started_ms: now_ms(),
+            accounts: Mutex::default(),
+            next_queue: AtomicU32::new(0),
         };
         broker.register();
         broker
@@ -237,13 +247,32 @@ impl Broker {
 
     /// Creates or replaces an ACL account (checking starts with the first); `false` past the
     /// account limit.
-    pub(crate) fn set_account(
+    pub(crate) fn set_account(&self, access_key: &str, secret_key: &str, admin: bool) -> bool {
+        self.with_accounts(|accounts| accounts.set(access_key, secret_key, admin))
+    }
+
+    /// Runs `f` on the ACL accounts, locked (never across an await).
+    pub(crate) fn with_accounts<R>(&self, f: impl FnOnce(&mut acl::Accounts) -> R) -> R {
+        f(&mut lock(&self.accounts))
+    }
+
+    /// The next queue among `queues` for a put that names none (Java picks at random; round
+    /// robin spreads the same and is reproducible).
+    pub(crate) fn pick_queue(&self, queues: i32) -> i32 {
+        let n = u32::try_from(queues.max(1)).unwrap_or(1);
+        // The remainder is below `queues`, an i32.
+        i32::try_from(self.next_queue.fetch_add(1, Relaxed) % n).unwrap_or(0)
+    }
+
+    /// Starts this master's background task (delayed delivery, transaction checks) on the
+    /// cluster's tracker; it pauses while `server` is killed and ends with `token`.
+    pub(crate) fn start_background(
         self: &Arc<Self>,
-        access_key: &str,
-        secret_key: &str,
-        admin: bool,
-    ) -> bool {
-        acl::set_account(self, access_key, secret_key, admin)
+        server: Server,
+        tracker: &TaskTracker,
+        token: CancellationToken,
+    ) {
+        background::spawn(self.clone(), server, tracker, token);
     }
 
     /// Forgets clients, memberships and locks (a restart); messages, offsets and configs stay.

@@ -81,7 +81,7 @@ pub(crate) fn consumer_send_msg_back(broker: &Broker, request: &Command) -> Comm
             level => level,
         };
         properties.insert(property::DELAY_TIME_LEVEL, level.to_string());
-        (retry_topic, pick(group.retry_queue_nums))
+        (retry_topic, broker.pick_queue(group.retry_queue_nums))
     };
     if properties
         .get(property::ORIGIN_MESSAGE_ID)
@@ -138,13 +138,4 @@ fn topic_in_send_back(broker: &Broker, topic: &str, queues: i32) -> Option<Topic
     }
     let config = topic_config(topic, queues, perm::READ_WRITE);
     broker.put_topic(config.clone()).then_some(config)
-}
-
-/// A queue among `queues` (Java picks at random; round robin spreads the same and is
-/// reproducible).
-fn pick(queues: i32) -> i32 {
-    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let n = u32::try_from(queues.max(1)).unwrap_or(1);
-    (NEXT.fetch_add(1, Relaxed) % n) as i32
 }

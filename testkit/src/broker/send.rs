@@ -2,7 +2,6 @@
 //! `SendMessageProcessor`: topic check and auto-create from the default topic, queue id
 //! check, store, and the response header with offset msg id and queue offset.
 
-use rand_queue::pick_queue;
 use rmq_protocol::header::{
     SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
 };
@@ -35,7 +34,8 @@ pub(crate) fn send(broker: &Broker, request: &Command, conn: &ClientConn) -> Com
     };
     let valid_ids = config.write_queue_nums.max(config.read_queue_nums);
     let queue_id = if header.queue_id < 0 {
-        pick_queue(config.write_queue_nums)
+        // Java: randomQueueId.
+        broker.pick_queue(config.write_queue_nums)
     } else {
         header.queue_id
     };
@@ -223,18 +223,5 @@ fn store_error(e: &StoreError) -> Command {
             ResponseCode::MESSAGE_ILLEGAL,
             format!("the message is illegal: {e}"),
         ),
-    }
-}
-
-/// A queue for requests with a negative queue id (Java: `randomQueueId`).
-mod rand_queue {
-    use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
-
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-
-    /// Round robin over `0..queues`: spread like Java's random pick, but reproducible.
-    pub(super) fn pick_queue(queues: i32) -> i32 {
-        let n = u32::try_from(queues.max(1)).unwrap_or(1);
-        (NEXT.fetch_add(1, Relaxed) % n) as i32
     }
 }
