@@ -4,8 +4,6 @@
 //! The embedded testkit does not serve these requests yet: there each command must exit 1
 //! with "does not support" on stderr. Against the real servers every command must succeed.
 
-mod admin_support;
-
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
