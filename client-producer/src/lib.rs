@@ -35,7 +35,7 @@
 //! attempt that can be retried on another broker gets a share of what is left, so a frozen
 //! broker leaves time for the retry. Concurrent sends to a topic without a route share one
 //! lookup. Queues are chosen round-robin among the writable ones, avoiding the broker that
-//! just failed and brokers whose connect was refused (for a backoff of 1 s doubling to 30 s),
+//! just failed and brokers whose connect was refused (for a backoff of 1 s doubling to 10 s),
 //! or, with [`ProducerBuilder::latency_fault_tolerance`], also avoiding slow and failed brokers
 //! in proportion to what they did, for at most 30 s (Java's `MQFaultStrategy` avoided them for
 //! up to 10 minutes). Bodies of at least 4 KiB are zlib-compressed (never

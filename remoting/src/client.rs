@@ -212,7 +212,7 @@ impl RemotingClient {
     }
 
     /// Whether `addr` may be dialed now: false while it is in the backoff that a refused
-    /// connect started (1 s, doubling to 30 s, cleared by a successful connect). Calls to an
+    /// connect started (1 s, doubling to 10 s, cleared by a successful connect). Calls to an
     /// address in backoff fail at once with [`Error::Connect`] instead of dialing.
     pub fn is_available(&self, addr: &str) -> bool {
         self.inner.health.is_available(addr, Instant::now())

@@ -16,8 +16,10 @@ use tokio::time::Instant;
 
 /// The first backoff after a refused dial.
 pub(crate) const BACKOFF_START: Duration = Duration::from_secs(1);
-/// The longest backoff.
-pub(crate) const BACKOFF_MAX: Duration = Duration::from_secs(30);
+/// The longest backoff. It bounds how late a broker that comes back is noticed (a restart
+/// takes seconds; at 30 s a consumer would resume up to 30 s after the broker did), while one
+/// probe per 10 s per address is no load.
+pub(crate) const BACKOFF_MAX: Duration = Duration::from_secs(10);
 /// How many addresses are remembered; beyond it, healthy entries are forgotten first.
 const MAX_ENTRIES: usize = 4096;
 
@@ -112,7 +114,7 @@ impl Health {
     }
 }
 
-/// The backoff after `failures` refused dials in a row: 1 s, 2 s, 4 s... up to 30 s.
+/// The backoff after `failures` refused dials in a row: 1 s, 2 s, 4 s, 8 s, then 10 s.
 pub(crate) fn backoff(failures: u32) -> Duration {
     let doublings = failures.saturating_sub(1).min(16);
     BACKOFF_START
@@ -140,9 +142,9 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_from_one_second_to_thirty() {
-        let got: Vec<u64> = (1..=7).map(|n| backoff(n).as_secs()).collect();
-        assert_eq!(got, [1, 2, 4, 8, 16, 30, 30]);
+    fn backoff_doubles_from_one_second_to_ten() {
+        let got: Vec<u64> = (1..=6).map(|n| backoff(n).as_secs()).collect();
+        assert_eq!(got, [1, 2, 4, 8, 10, 10]);
         assert_eq!(backoff(u32::MAX), BACKOFF_MAX);
     }
 
