@@ -98,36 +98,43 @@ pub(crate) fn consumer_send_msg_back(broker: &Broker, request: &Command) -> Comm
     }
 }
 
-/// The send path's rule for `%RETRY%` topics: past the group's (or the request's) maximum
-/// reconsume times, the message goes to the group's DLQ, queue 0. Its DELAY stays: Java resets
-/// the level before copying the sent properties over it, so a delayed send reaches the DLQ
-/// after its delay.
+/// The send path's rule for `%RETRY%` topics (Java `SendMessageProcessor#handleRetryAndDLQ`):
+/// once the reconsume times reach the maximum (the send header's `maxReconsumeTimes` when the
+/// client sends one, else the group's `retryMaxTimes`), the message goes to the group's DLQ,
+/// queue 0. Its DELAY stays: Java resets the level before copying the sent properties over it,
+/// so a delayed send reaches the DLQ after its delay.
+///
+/// # Errors
+/// Java's SUBSCRIPTION_GROUP_NOT_EXIST answer when the group cannot be made (too many groups),
+/// SYSTEM_ERROR when the DLQ topic cannot.
 pub(crate) fn dead_letter_if_exhausted(
     broker: &Broker,
     put: &mut PutRequest,
-    max_reconsume_times: Option<i32>,
-) {
+    header_max_reconsume_times: Option<i32>,
+) -> Result<(), Command> {
     let Some(group) = put.topic.strip_prefix(naming::RETRY_GROUP_TOPIC_PREFIX) else {
-        return;
+        return Ok(());
     };
     let Some(config) = broker.state().group_config(group) else {
-        return;
+        return Err(reply::error(
+            ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST,
+            format!("subscription group not exist, {group} {FAQ}"),
+        ));
     };
-    let max = max_reconsume_times
-        .or_else(|| {
-            put.properties
-                .get(property::MAX_RECONSUME_TIMES)
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(config.retry_max_times);
+    let max = header_max_reconsume_times.unwrap_or(config.retry_max_times);
     if put.reconsume_times < max {
-        return;
+        return Ok(());
     }
     let dlq = format!("{}{group}", naming::DLQ_GROUP_TOPIC_PREFIX);
-    if topic_in_send_back(broker, &dlq, DLQ_QUEUES).is_some() {
-        put.topic = dlq;
-        put.queue_id = 0;
+    if topic_in_send_back(broker, &dlq, DLQ_QUEUES).is_none() {
+        return Err(reply::error(
+            ResponseCode::SYSTEM_ERROR,
+            format!("topic[{dlq}] not exist"),
+        ));
     }
+    put.topic = dlq;
+    put.queue_id = 0;
+    Ok(())
 }
 
 /// Java `TopicConfigManager#createTopicInSendMessageBackMethod`: the topic's config, created

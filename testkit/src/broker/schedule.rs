@@ -15,9 +15,10 @@ use std::collections::{BTreeMap, BinaryHeap};
 use std::time::Duration;
 
 use rmq_protocol::message::{property, sysflag};
-use rmq_protocol::{naming, StoredMessage};
+use rmq_protocol::{naming, Command, ResponseCode, StoredMessage};
 
 use super::{inner, now_ms, Broker, DELAY_LEVELS};
+use crate::reply;
 use crate::store::PutRequest;
 
 /// Java `TimerMessageStore.TIMER_TOPIC`.
@@ -30,6 +31,8 @@ const TIMER_ENQUEUE_MS: &str = "TIMER_ENQUEUE_MS";
 const TIMER_DEQUEUE_MS: &str = "TIMER_DEQUEUE_MS";
 /// Java `messageStoreConfig.timerPrecisionMs` default.
 const DEFAULT_TIMER_PRECISION_MS: i64 = 1000;
+/// Java `MessageStoreConfig#timerMaxDelaySec` default: 3 days.
+const DEFAULT_TIMER_MAX_DELAY_SEC: i64 = 3 * 24 * 3600;
 /// Most records a queue delivers per tick (keeps a tick short).
 const MAX_PER_TICK: usize = 1024;
 /// Most timer messages waiting; more are delivered late rather than tracked.
@@ -130,6 +133,54 @@ pub(crate) fn rewrite_delayed(broker: &Broker, put: &mut PutRequest) {
     };
     put.properties.insert(TIMER_OUT_MS, due.to_string());
     park(put, TIMER_TOPIC, 0);
+}
+
+/// Java 5.x `HookUtils#transformTimerMessage`'s refusals, for a message the commit log would
+/// treat as a timer message: a delivery time that does not parse, or one further out than the
+/// broker config `timerMaxDelaySec` (default 3 days), is MESSAGE_ILLEGAL with Java's remark.
+///
+/// # Errors
+/// The refusal.
+pub(crate) fn check_timer(broker: &Broker, put: &PutRequest) -> Result<(), Command> {
+    let kind = sysflag::transaction_type(put.sys_flag);
+    let delayed_by_level = put
+        .properties
+        .get(property::DELAY_TIME_LEVEL)
+        .and_then(|l| l.parse::<i32>().ok())
+        .is_some_and(|l| l > 0);
+    if (kind != sysflag::TRANSACTION_NOT_TYPE && kind != sysflag::TRANSACTION_COMMIT_TYPE)
+        || put.topic == TIMER_TOPIC
+        || put.topic == naming::SCHEDULE_TOPIC
+        || put.properties.contains(TIMER_OUT_MS)
+        || delayed_by_level
+    {
+        return Ok(());
+    }
+    let get = |name: &str| put.properties.get(name);
+    let now = now_ms();
+    let deliver_ms = if let Some(sec) = get(property::TIMER_DELAY_SEC) {
+        sec.parse::<i64>()
+            .map(|s| now.saturating_add(s.saturating_mul(1000)))
+    } else if let Some(ms) = get(property::TIMER_DELAY_MS) {
+        ms.parse::<i64>().map(|ms| now.saturating_add(ms))
+    } else if let Some(at) = get(property::TIMER_DELIVER_MS) {
+        at.parse::<i64>()
+    } else {
+        return Ok(());
+    };
+    let max_delay_ms = broker
+        .config_entries()
+        .get("timerMaxDelaySec")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(DEFAULT_TIMER_MAX_DELAY_SEC)
+        .saturating_mul(1000);
+    match deliver_ms {
+        Ok(at) if at.saturating_sub(now) <= max_delay_ms => Ok(()),
+        _ => Err(reply::error(
+            ResponseCode::MESSAGE_ILLEGAL,
+            format!("timer message illegal, the delay time should not be bigger than the max delay {max_delay_ms}ms; or if set del msg, the delay time should be bigger than the current time"),
+        )),
+    }
 }
 
 /// The absolute delivery time a 5.x timer message asks for, if any.

@@ -16,6 +16,8 @@ use crate::store::{PutRequest, PutResult, StoreError};
 
 /// Java `BrokerConfig#regionId`'s default, echoed in every send response.
 const REGION: &str = "DefaultRegion";
+/// Java `MessageStoreConfig#maxMessageSize`'s default, named in MESSAGE_ILLEGAL remarks.
+const MAX_MESSAGE_SIZE: usize = 4 << 20;
 /// Java's remark suffix pointing at the FAQ (`FAQUrl.suggestTodo(APPLY_TOPIC_URL)`).
 const FAQ: &str = "\nSee http://rocketmq.apache.org/docs/faq/ for further details.";
 
@@ -167,32 +169,39 @@ fn build_puts(
         reconsume_times: header.reconsume_times.unwrap_or(0),
         prepared_transaction_offset: 0,
     };
-    let mut puts = if batch {
+    if batch {
+        dispatch::before_put_batch(&base.properties)?;
         let messages = decode_batch(&request.body, &header.topic).map_err(|e| {
             reply::error(
                 ResponseCode::MESSAGE_ILLEGAL,
                 format!("bad batch body: {e}"),
             )
         })?;
-        messages
+        let cluster = broker.config().cluster.as_str();
+        return Ok(messages
             .into_iter()
-            .map(|m| PutRequest {
-                flag: m.flag(),
-                body: m.body().clone(),
-                properties: m.properties().clone(),
-                ..base.clone()
+            .map(|m| {
+                let mut properties = m.properties().clone();
+                // Java: SendMessageProcessor stamps the cluster name on every message.
+                properties.insert(property::CLUSTER, cluster);
+                PutRequest {
+                    flag: m.flag(),
+                    body: m.body().clone(),
+                    properties,
+                    ..base.clone()
+                }
             })
-            .collect()
-    } else {
-        vec![base]
-    };
-    for put in &mut puts {
-        // Java: SendMessageProcessor stamps the cluster name on every message.
-        put.properties
-            .insert(property::CLUSTER, broker.config().cluster.as_str());
-        dispatch::before_put(broker, put);
+            .collect());
     }
-    Ok(puts)
+    let mut put = base;
+    put.properties
+        .insert(property::CLUSTER, broker.config().cluster.as_str());
+    let send = dispatch::SendContext {
+        header,
+        version: request.version,
+    };
+    dispatch::before_put(broker, send, &mut put)?;
+    Ok(vec![put])
 }
 
 fn answer(results: &[PutResult], queue_id: i32) -> Command {
@@ -211,6 +220,15 @@ fn answer(results: &[PutResult], queue_id: i32) -> Command {
         batch_uniq_id: None,
     };
     reply::with_header(&header)
+}
+
+/// Java's answer for `PutMessageStatus.MESSAGE_ILLEGAL` (`SendMessageProcessor`), with the
+/// default `maxMessageSize`.
+pub(crate) fn message_illegal() -> Command {
+    reply::error(
+        ResponseCode::MESSAGE_ILLEGAL,
+        format!("the message is illegal, maybe msg body or properties length not matched. msg body length limit {MAX_MESSAGE_SIZE}B, msg properties length limit 32KB."),
+    )
 }
 
 fn store_error(e: &StoreError) -> Command {
