@@ -434,3 +434,43 @@ async fn an_expired_listener_is_left_to_finish_while_its_batch_is_sent_back() {
     c.shutdown().await;
     fake.server.shutdown().await;
 }
+
+/// Pause and resume during a long poll take effect at once: nothing is delivered while the
+/// queue is paused, and after `resume` the messages stored meanwhile arrive within a second
+/// (the long poll in flight at the pause lasts 20 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lite_pull_pause_and_resume_take_effect_at_once() {
+    let fake = Fake::start(Duration::from_secs(20)).await;
+    fake.put("P", 2);
+    let queue = MessageQueue::new("P", "fake", 0);
+    let c = PullConsumer::builder()
+        .client_config(fake.config())
+        .group("pause_group")
+        .consume_from(ConsumeFrom::FirstOffset)
+        .build()
+        .await
+        .expect("build");
+    c.assign(vec![queue.clone()]).await.expect("assign");
+    let mut first = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while first.len() < 2 && Instant::now() < deadline {
+        first.extend(c.poll(Duration::from_millis(500)).await);
+    }
+    assert_eq!(first.len(), 2);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.pause(std::slice::from_ref(&queue));
+    fake.put("P", 3);
+    assert!(
+        c.poll(Duration::from_millis(500)).await.is_empty(),
+        "nothing while paused"
+    );
+    let resumed = Instant::now();
+    c.resume(std::slice::from_ref(&queue));
+    let got = c.poll(Duration::from_secs(3)).await;
+    let took = resumed.elapsed();
+    let offsets: Vec<i64> = got.iter().map(ReceivedMessage::queue_offset).collect();
+    assert_eq!(offsets, [2, 3, 4]);
+    assert!(took < Duration::from_secs(1), "resume took {took:?}");
+    c.shutdown().await;
+    fake.server.shutdown().await;
+}
