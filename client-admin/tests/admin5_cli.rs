@@ -333,3 +333,55 @@ async fn static_topic_and_topic_list_commands() {
         .contains("cannot open the file /nonexistent/x.json"));
     f.stop().await;
 }
+
+/// `haStatus -i 1` prints a new block every second until stopped (mqadmin's interval).
+#[tokio::test]
+async fn ha_status_with_interval_repeats_until_stopped() {
+    let f = start("V5_3_3", |req| {
+        (req.code == RequestCode::GET_BROKER_HA_STATUS.0)
+            .then(|| ok_body(req, r#"{"master":true,"masterCommitLogMaxOffset":7}"#))
+    })
+    .await;
+    let addr = f.addr();
+    let rounds = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rmq-admin"))
+            .args(["haStatus", "-b", &addr, "-i", "1", "-n", &addr])
+            .env_remove("NAMESRV_ADDR")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn rmq-admin");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut rounds = 0;
+        // Generous bound: two rounds are due within about a second.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while rounds < 2 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line.starts_with("#MasterCommitLogMaxOffset\t7") => rounds += 1,
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+        child.kill().expect("stop rmq-admin");
+        child.wait().expect("reap rmq-admin");
+        reader.join().expect("reader thread");
+        rounds
+    })
+    .await
+    .expect("join");
+    assert_eq!(rounds, 2);
+    assert!(f.requests(RequestCode::GET_BROKER_HA_STATUS).len() >= 2);
+    f.stop().await;
+}

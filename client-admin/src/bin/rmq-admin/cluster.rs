@@ -9,7 +9,7 @@ use rmq_client_admin::{Admin, BrokerSummary, Target};
 use crate::{bad_arg, CliResult, Output};
 
 /// `-b brokerAddr` / `-c clusterName`, one of them required.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct TargetArgs {
     /// Broker address, host:port.
     #[arg(short = 'b', long = "brokerAddr")]

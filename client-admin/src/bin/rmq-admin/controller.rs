@@ -3,6 +3,7 @@
 //! `cleanBrokerMetadata`, `getBrokerEpoch`, `haStatus`, printed as mqadmin prints them.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use clap::Subcommand;
 use rmq_client_admin::Admin;
@@ -12,7 +13,7 @@ use crate::cluster::TargetArgs;
 use crate::table::human_time;
 use crate::{bad_arg, CliResult, Output};
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Cmd {
     /// Get controller cluster's metadata.
     #[command(name = "getControllerMetaData")]
@@ -33,6 +34,9 @@ pub enum Cmd {
         /// Which cluster (every broker group of it).
         #[arg(short = 'c', long = "clusterName")]
         cluster: Option<String>,
+        /// Repeat every this many seconds.
+        #[arg(short = 'i', long = "interval")]
+        interval: Option<u64>,
     },
     /// Re-elect the specified broker as master.
     #[command(name = "electMaster")]
@@ -98,10 +102,19 @@ pub enum Cmd {
         /// Which cluster (every replica of every broker group).
         #[arg(short = 'c', long = "clusterName")]
         cluster: Option<String>,
+        /// Repeat every this many seconds.
+        #[arg(short = 'i', long = "interval")]
+        interval: Option<u64>,
     },
     /// Fetch ha runtime status data.
     #[command(name = "haStatus")]
-    HaStatus(TargetArgs),
+    HaStatus {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Repeat every this many seconds.
+        #[arg(short = 'i', long = "interval")]
+        interval: Option<u64>,
+    },
 }
 
 fn controller_list(value: &str) -> Vec<String> {
@@ -114,7 +127,27 @@ fn controller_list(value: &str) -> Vec<String> {
 }
 
 impl Cmd {
+    /// Runs the command once, or with `-i` every that many seconds until interrupted,
+    /// printing each round as it completes (as mqadmin does).
     pub async fn run(self, admin: &Admin, out: &mut Output) -> CliResult<()> {
+        let interval = match &self {
+            Cmd::GetSyncStateSet { interval, .. }
+            | Cmd::GetBrokerEpoch { interval, .. }
+            | Cmd::HaStatus { interval, .. } => *interval,
+            _ => None,
+        };
+        let Some(secs) = interval else {
+            return self.once(admin, out).await;
+        };
+        loop {
+            let mut round = Output::default();
+            self.clone().once(admin, &mut round).await?;
+            print!("{}", round.text);
+            tokio::time::sleep(Duration::from_secs(secs.max(1))).await;
+        }
+    }
+
+    async fn once(self, admin: &Admin, out: &mut Output) -> CliResult<()> {
         match self {
             Cmd::GetControllerMetaData { controller } => {
                 let m = admin.controller_metadata(&controller).await?;
@@ -150,6 +183,7 @@ impl Cmd {
                 controller,
                 broker_name,
                 cluster,
+                ..
             } => {
                 let names: Vec<String> = match (broker_name, cluster) {
                     (Some(b), _) => b.split(',').map(|s| s.trim().to_owned()).collect(),
@@ -264,6 +298,7 @@ impl Cmd {
             Cmd::GetBrokerEpoch {
                 broker_name,
                 cluster,
+                ..
             } => {
                 let mut addrs: Vec<String> = Vec::new();
                 match (broker_name, cluster) {
@@ -296,8 +331,8 @@ impl Cmd {
                 }
                 out.json(&all)
             }
-            Cmd::HaStatus(t) => {
-                let addrs = admin.target_addrs(&t.target()?).await?;
+            Cmd::HaStatus { target, .. } => {
+                let addrs = admin.target_addrs(&target.target()?).await?;
                 let mut all = BTreeMap::new();
                 for addr in addrs {
                     let info = admin.ha_status(&addr).await?;
