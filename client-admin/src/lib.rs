@@ -41,7 +41,7 @@
 //! client-core's error as its source; [`Error::kind`] gives a stable cause to match on, with the
 //! broker's response code when there is one.
 //! A server too old for a 5.x operation (it answers REQUEST_CODE_NOT_SUPPORTED) gives
-//! [`Error::Unsupported`]: "this broker (<addr>, version <V>) does not support <operation>".
+//! [`Error::Unsupported`]: `this broker (<addr>, version <V>) does not support <operation>`.
 //!
 //! # Feature flags
 //! None.
