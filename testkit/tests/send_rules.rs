@@ -4,8 +4,12 @@
 
 mod helpers;
 
-use helpers::{call, max_offset, pull_eventually, send_request};
-use rmq_protocol::header::{SendMessageRequestHeader, SendMessageRequestHeaderV2};
+use helpers::{call, max_offset, pull_eventually, send, send_request, update_config};
+use rmq_protocol::body::{JsonBody, TopicRouteData};
+use rmq_protocol::header::{
+    ConsumerSendMsgBackRequestHeader, GetRouteInfoRequestHeader, PutKvConfigRequestHeader,
+    SendMessageRequestHeader, SendMessageRequestHeaderV2,
+};
 use rmq_protocol::message::{encode_batch, Message};
 use rmq_protocol::{Command, Properties, RequestCode, ResponseCode, Version};
 use rmq_remoting::{Connection, RemotingConfig};
@@ -122,4 +126,93 @@ async fn timer_message_beyond_the_max_delay_is_refused() {
     assert_eq!(answer.response_code(), ResponseCode::SUCCESS);
     assert_eq!(max_offset(&conn, "rmq_sys_wheel_timer", 0).await, 1);
     assert_eq!(max_offset(&conn, "T", 0).await, 0);
+}
+
+/// WAIT is not stored with a message sent straight to its topic (Java 4.9.7 strips it from the
+/// properties string); a delayed message keeps it, since parking writes the string again.
+#[tokio::test]
+async fn wait_is_stored_only_when_the_message_is_parked() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let conn = connect(&cluster).await;
+    update_config(&conn, &[("messageDelayLevel", "100ms")]).await;
+    send(&conn, "W", 0, &[("WAIT", "true"), ("TAGS", "A")], "now").await;
+    let plain = pull_eventually(&conn, "G", "W", 0, 0).await.remove(0);
+    assert_eq!(plain.property("WAIT"), None);
+    assert_eq!(plain.tags(), Some("A"));
+
+    send(&conn, "W", 1, &[("WAIT", "false"), ("DELAY", "1")], "later").await;
+    let delayed = pull_eventually(&conn, "G", "W", 1, 0).await.remove(0);
+    assert_eq!(delayed.body, "later");
+    assert_eq!(delayed.property("WAIT"), Some("false"));
+}
+
+fn route(topic: &str) -> Command {
+    Command::request(RequestCode::GET_ROUTEINFO_BY_TOPIC).with_header(&GetRouteInfoRequestHeader {
+        topic: topic.into(),
+        accept_standard_json_only: None,
+    })
+}
+
+async fn route_perm(ns: &Connection, topic: &str) -> i32 {
+    let answer = call(ns, route(topic)).await;
+    let route = TopicRouteData::from_json(&answer.body).expect("route");
+    route.queue_datas[0].perm
+}
+
+fn send_back(offset: i64) -> Command {
+    Command::request(RequestCode::CONSUMER_SEND_MSG_BACK).with_header(
+        &ConsumerSendMsgBackRequestHeader {
+            offset,
+            group: "G".into(),
+            delay_level: 0,
+            origin_msg_id: None,
+            origin_topic: Some("Plain".into()),
+            unit_mode: false,
+            max_reconsume_times: None,
+            broker_name: None,
+        },
+    )
+}
+
+/// `brokerPermission=4` (mqadmin updateBrokerConfig / wipeWritePerm) re-registers the routes
+/// read-only; the broker then refuses sends to order topics and send-backs with NO_PERMISSION
+/// and Java's remark, while a send to another topic is still stored, as Java 4.9.7's
+/// `msgCheck` does. `brokerPermission=6` undoes it.
+#[tokio::test]
+async fn read_only_broker_refuses_order_topic_sends_and_send_backs() {
+    let cluster = MockCluster::builder().start().await.expect("starts");
+    let conn = connect(&cluster).await;
+    let ns = Connection::connect(&cluster.namesrv_addr(), &RemotingConfig::default())
+        .await
+        .expect("connects");
+    let kv = Command::request(RequestCode::PUT_KV_CONFIG).with_header(&PutKvConfigRequestHeader {
+        namespace: "ORDER_TOPIC_CONFIG".into(),
+        key: "Ordered".into(),
+        value: "broker-a:4".into(),
+    });
+    assert_eq!(call(&ns, kv).await.response_code(), ResponseCode::SUCCESS);
+    let sent = send(&conn, "Plain", 0, &[], "first").await;
+    send(&conn, "Ordered", 0, &[], "first").await;
+    assert_eq!(route_perm(&ns, "Plain").await, 6);
+
+    update_config(&conn, &[("brokerPermission", "4")]).await;
+    assert_eq!(route_perm(&ns, "Plain").await, 4, "routes say read-only");
+    let forbidden = Some("the broker[127.0.0.1] sending message is forbidden");
+    let ordered = call(&conn, send_request("Ordered", 0, &[], "x", 0)).await;
+    assert_eq!(ordered.response_code(), ResponseCode::NO_PERMISSION);
+    assert_eq!(ordered.remark.as_deref(), forbidden);
+    let offset = rmq_protocol::ids::decode_offset_msg_id(&sent.msg_id)
+        .expect("id")
+        .commit_log_offset;
+    let back = call(&conn, send_back(offset)).await;
+    assert_eq!(back.response_code(), ResponseCode::NO_PERMISSION);
+    assert_eq!(back.remark.as_deref(), forbidden);
+    let plain = call(&conn, send_request("Plain", 0, &[], "x", 0)).await;
+    assert_eq!(plain.response_code(), ResponseCode::SUCCESS);
+    assert_eq!(max_offset(&conn, "Ordered", 0).await, 1);
+
+    update_config(&conn, &[("brokerPermission", "6")]).await;
+    assert_eq!(route_perm(&ns, "Plain").await, 6);
+    send(&conn, "Ordered", 0, &[], "again").await;
+    assert_eq!(max_offset(&conn, "Ordered", 0).await, 2);
 }

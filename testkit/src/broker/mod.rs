@@ -223,7 +223,13 @@ impl Broker {
 
     /// Registers (again) with every topic, as Java's periodic registration does.
     pub(crate) fn register(&self) {
-        let topics: Vec<TopicQueues> = self.state().topics.values().map(queues_of).collect();
+        let permission = self.permission();
+        let topics: Vec<TopicQueues> = self
+            .state()
+            .topics
+            .values()
+            .map(|t| queues_of(t, permission))
+            .collect();
         let c = &self.config;
         self.namesrv.routes().register_broker(
             &c.cluster,
@@ -298,9 +304,10 @@ impl Broker {
                 .topics
                 .insert(config.topic_name.clone(), config.clone());
         }
+        let queues = queues_of(&config, self.permission());
         self.namesrv
             .routes()
-            .register_topic(&self.config.name, &queues_of(&config));
+            .register_topic(&self.config.name, &queues);
         true
     }
 
@@ -351,14 +358,50 @@ impl Broker {
         map
     }
 
-    /// Sets broker config entries (kept, reported, not acted on).
+    /// Sets broker config entries (kept and reported; the delay ladder, timer and transaction
+    /// settings and `brokerPermission` are acted on). A new `brokerPermission` re-registers
+    /// the broker's routes with it, as Java's `updateBrokerConfig` does.
     pub(crate) fn update_config(&self, entries: BTreeMap<String, String>) {
-        let mut overrides = lock(&self.overrides);
-        for (k, v) in entries {
-            if overrides.len() < state::MAX_ENTRIES || overrides.contains_key(&k) {
-                overrides.insert(k, v);
+        let permission_changed = entries.contains_key("brokerPermission");
+        {
+            let mut overrides = lock(&self.overrides);
+            for (k, v) in entries {
+                if overrides.len() < state::MAX_ENTRIES || overrides.contains_key(&k) {
+                    overrides.insert(k, v);
+                }
             }
         }
+        if permission_changed {
+            self.state().data_version += 1;
+            self.register();
+        }
+    }
+
+    /// The broker config `brokerPermission` (Java's default: read and write).
+    pub(crate) fn permission(&self) -> i32 {
+        lock(&self.overrides)
+            .get("brokerPermission")
+            .and_then(|p| p.trim().parse().ok())
+            .unwrap_or(perm::READ_WRITE)
+    }
+
+    /// Java `TopicConfigManager#isOrderTopic`: the topic is configured as ordered, or listed
+    /// in the name server's `ORDER_TOPIC_CONFIG`, which Java brokers read on registration.
+    pub(crate) fn is_order_topic(&self, topic: &str) -> bool {
+        self.state().topics.get(topic).is_some_and(|t| t.order)
+            || self.namesrv.is_order_topic(topic)
+    }
+
+    /// Java's refusal of sends by a broker without write permission
+    /// (`AbstractSendMessageProcessor#msgCheck`, `consumerSendMsgBack`).
+    pub(crate) fn refuses_writes(&self) -> Command {
+        crate::reply::error(
+            ResponseCode::NO_PERMISSION,
+            format!(
+                "the broker[{}] sending message is forbidden",
+                self.addr.ip()
+            ),
+        )
     }
 
     /// When the broker started, ms since the epoch.
@@ -390,12 +433,20 @@ pub(crate) fn topic_config(name: &str, queues: i32, perm: i32) -> TopicConfig {
     }
 }
 
-fn queues_of(config: &TopicConfig) -> TopicQueues {
+/// A topic as the broker registers it: with the broker's permission instead of the topic's
+/// when that lacks read or write (Java `BrokerController#registerBrokerAll`).
+fn queues_of(config: &TopicConfig, broker_permission: i32) -> TopicQueues {
+    let restricted =
+        !perm::is_writeable(broker_permission) || !perm::is_readable(broker_permission);
     TopicQueues {
         topic: config.topic_name.clone(),
         read: config.read_queue_nums,
         write: config.write_queue_nums,
-        perm: config.perm,
+        perm: if restricted {
+            broker_permission
+        } else {
+            config.perm
+        },
         sys_flag: config.topic_sys_flag,
     }
 }

@@ -36,6 +36,9 @@ pub(crate) fn consumer_send_msg_back(broker: &Broker, request: &Command) -> Comm
             format!("subscription group not exist, {} {FAQ}", header.group),
         );
     };
+    if !perm::is_writeable(broker.permission()) {
+        return broker.refuses_writes();
+    }
     if group.retry_queue_nums <= 0 {
         return reply::ok();
     }

@@ -30,6 +30,11 @@ pub(crate) fn send(broker: &Broker, request: &Command, conn: &ClientConn) -> Com
         Ok(h) => h,
         Err(answer) => return answer,
     };
+    // Java 4.9.7 refuses only order topics here; other topics leave a read-only broker through
+    // the routes it registers without write permission.
+    if !perm::is_writeable(broker.permission()) && broker.is_order_topic(&header.topic) {
+        return broker.refuses_writes();
+    }
     let config = match topic_for_send(broker, &header) {
         Ok(config) => config,
         Err(answer) => return answer,
@@ -196,11 +201,24 @@ fn build_puts(
     let mut put = base;
     put.properties
         .insert(property::CLUSTER, broker.config().cluster.as_str());
+    // Java 4.9.7 leaves WAIT out of the stored properties string to save bytes; a rewrite that
+    // parks the message (delay, timer, half) writes the string again from the map, WAIT
+    // included.
+    let wait = put.properties.remove(property::WAIT_STORE_MSG_OK);
     let send = dispatch::SendContext {
         header,
         version: request.version,
     };
     dispatch::before_put(broker, send, &mut put)?;
+    let parked = [
+        naming::SCHEDULE_TOPIC,
+        super::schedule::TIMER_TOPIC,
+        naming::TRANS_HALF_TOPIC,
+    ]
+    .contains(&put.topic.as_str());
+    if let (Some(wait), true) = (wait, parked) {
+        put.properties.insert(property::WAIT_STORE_MSG_OK, wait);
+    }
     Ok(vec![put])
 }
 

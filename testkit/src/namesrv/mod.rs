@@ -63,6 +63,14 @@ impl Namesrv {
         lock(&self.routes)
     }
 
+    /// Whether `topic` is listed in the `ORDER_TOPIC_CONFIG` KV namespace, which Java brokers
+    /// read back on registration to mark their order topics.
+    pub(crate) fn is_order_topic(&self, topic: &str) -> bool {
+        lock(&self.kv)
+            .get(ORDER_TOPIC_CONFIG)
+            .is_some_and(|ns| ns.contains_key(topic))
+    }
+
     fn serve(&self, request: &Command) -> Command {
         match request.request_code() {
             RequestCode::GET_ROUTEINFO_BY_TOPIC => self.route(request),
