@@ -58,13 +58,10 @@ mod broker;
 mod cluster;
 mod error;
 mod fault;
-// Parts of the store and filter serve engineer B's processors, which plug in later.
-#[allow(dead_code)]
 mod filter;
 mod namesrv;
 mod reply;
 mod server;
-#[allow(dead_code)]
 mod store;
 
 pub use cluster::{BrokerHandle, MockCluster, MockClusterBuilder, NamesrvHandle};

@@ -309,6 +309,7 @@ impl Store {
 
     /// The earliest record of `topic` whose `UNIQ_KEY` is `uniq` (what Java's admin
     /// `queryMessageByUniqKey` settles on).
+    #[cfg(test)]
     pub fn query_by_unique_key(&self, topic: &str, uniq: &str) -> Option<Bytes> {
         let key = rmq_protocol::message::property::UNIQ_CLIENT_MESSAGE_ID_KEYIDX;
         self.index
@@ -320,6 +321,7 @@ impl Store {
     }
 
     /// Topics with at least one queue.
+    #[cfg(test)]
     pub fn topics(&self) -> Vec<String> {
         let mut topics: Vec<String> = self.queues.keys().cloned().collect();
         topics.sort();
@@ -327,6 +329,7 @@ impl Store {
     }
 
     /// Queue ids of `topic`, ascending.
+    #[cfg(test)]
     pub fn queue_ids(&self, topic: &str) -> Vec<i32> {
         self.queues
             .get(topic)
@@ -341,6 +344,7 @@ impl Store {
     }
 
     /// Bytes of records held.
+    #[cfg(test)]
     pub fn bytes(&self) -> usize {
         self.log.bytes()
     }
