@@ -74,6 +74,39 @@ fn refused_for_unknown_group(e: &crate::Error) -> Option<&str> {
     }
 }
 
+/// What a failed pull means and how long to wait before the next one. A refusal for an
+/// unknown group heartbeats that broker and retries soon (`refusals` counts them in a row);
+/// back-pressure is counted and waits the exception delay, as does anything else.
+async fn delay_after_error(
+    core: &Core,
+    e: &crate::Error,
+    refusals: &mut u32,
+    error_delay: Duration,
+) -> Duration {
+    if let Some(addr) = refused_for_unknown_group(e) {
+        *refusals = refusals.saturating_add(1);
+        info!(broker = %addr, error = %e, "pull refused for an unknown group; sending a heartbeat");
+        if let Err(hb) = core.instance.heartbeat_broker(addr).await {
+            warn!(broker = %addr, error = %hb, "heartbeat after a refused pull failed");
+        }
+        return if *refusals == 1 {
+            REFUSED_RETRY_DELAY
+        } else {
+            error_delay
+        };
+    }
+    if is_back_pressure(e) {
+        // Java: a busy broker is pulled again after the exception delay.
+        core.instance.record_busy_pull();
+        info!(error = %e, delay = ?error_delay, "broker busy; pulling later");
+    } else {
+        warn!(error = %rmq_remoting::Error::chain(e), "pull failed");
+    }
+    error_delay
+}
+
+// Over 60 lines: one loop owns the queue's whole cycle (wait, pull, act on the answer) so
+// that every branch can `continue` or `break` it; the steps themselves are helpers.
 async fn pull_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
     let error_delay = core.instance.config().pull_time_delay_when_exception();
     let mut refusals = 0u32;
@@ -112,30 +145,7 @@ async fn pull_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
                 r
             }
             Err(e) => {
-                let delay = match refused_for_unknown_group(&e) {
-                    Some(addr) => {
-                        refusals = refusals.saturating_add(1);
-                        info!(broker = %addr, error = %e, "pull refused for an unknown group; sending a heartbeat");
-                        if let Err(hb) = core.instance.heartbeat_broker(addr).await {
-                            warn!(broker = %addr, error = %hb, "heartbeat after a refused pull failed");
-                        }
-                        if refusals == 1 {
-                            REFUSED_RETRY_DELAY
-                        } else {
-                            error_delay
-                        }
-                    }
-                    None if is_back_pressure(&e) => {
-                        // Java: a busy broker is pulled again after the exception delay.
-                        core.instance.record_busy_pull();
-                        info!(error = %e, delay = ?error_delay, "broker busy; pulling later");
-                        error_delay
-                    }
-                    None => {
-                        warn!(error = %rmq_remoting::Error::chain(&e), "pull failed");
-                        error_delay
-                    }
-                };
+                let delay = delay_after_error(&core, &e, &mut refusals, error_delay).await;
                 if !pause(&core, &pq, delay).await {
                     break;
                 }

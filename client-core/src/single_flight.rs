@@ -75,12 +75,15 @@ impl ClientInstance {
                         }
                         outcome
                     });
+                    let client_id = self.client_id().to_owned();
                     let flight: Flight = async move {
+                        // The task only ends early by panicking or by the runtime shutting
+                        // down; either way the instance cannot go on.
                         handle.await.unwrap_or_else(|join| {
                             Err(Arc::new(Error::State {
-                                client_id: String::new(),
+                                client_id,
                                 state: crate::state::ServiceState::ShutdownAlready,
-                                message: format!("route lookup task ended: {join}"),
+                                message: format!("a shared lookup ended abnormally: {join}"),
                             }))
                         })
                     }
