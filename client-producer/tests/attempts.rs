@@ -228,3 +228,49 @@ async fn a_busy_broker_is_retried_on_the_other_and_counted() {
     assert_eq!(producer.instance().back_pressure().sends, busy);
     producer.shutdown().await;
 }
+
+/// A broker whose connect is refused (it died) is not dialed again on every send: after the
+/// first refusal, sends go to the live broker without trying it, until its backoff ends.
+#[tokio::test]
+async fn a_dead_broker_is_not_dialed_on_every_send() {
+    let dead = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        listener.local_addr().expect("addr").to_string()
+    };
+    let me: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let addr = me.clone();
+    let dead_addr = dead.clone();
+    let live = MockServer::start(move |req: &Command| match req.request_code() {
+        RequestCode::GET_ROUTEINFO_BY_TOPIC => {
+            let body = route(&dead_addr, addr.get().map_or("", String::as_str))
+                .to_json()
+                .expect("route");
+            Reply::Respond(Command::response(ResponseCode::SUCCESS, None).with_body(body))
+        }
+        RequestCode::SEND_MESSAGE_V2 => stored(),
+        _ => Reply::success(),
+    })
+    .await
+    .expect("live broker");
+    let _ = me.set(live.addr());
+    let producer = producer(&live.addr()).await;
+    for i in 0..10 {
+        let receipt = producer
+            .send(&Message::new("T", format!("m{i}")))
+            .await
+            .unwrap_or_else(|e| panic!("send {i} failed: {e}"));
+        assert_eq!(receipt.queue().broker_name, "broker-b");
+    }
+    let failures = producer
+        .instance()
+        .api()
+        .remoting()
+        .metrics()
+        .connect_failures;
+    assert!(
+        failures <= 2,
+        "the dead broker was dialed {failures} times for 10 sends"
+    );
+    producer.shutdown().await;
+    live.shutdown().await;
+}
