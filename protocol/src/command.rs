@@ -118,26 +118,58 @@ impl Default for LanguageCode {
 /// [`ExtFields::new`] is the former while it holds no pairs, [`ExtFields::present`] the latter;
 /// equality compares the pairs and that distinction. The ROCKETMQ encoding cannot carry it: an
 /// empty block decodes as missing.
-#[derive(Debug, Clone, Default)]
+///
+/// All keys and values live in one string, back to back, with a small index of byte ranges:
+/// decoding a header costs two allocations however many fields it has.
+#[derive(Clone, Default)]
 pub struct ExtFields {
-    pairs: Vec<(String, String)>,
+    /// Every key and value, back to back.
+    pub(crate) text: String,
+    /// Each pair's byte ranges in `text`, in wire order.
+    pub(crate) spans: Vec<Span>,
+    /// Bytes of `text` that no span covers any more (replaced or removed pairs).
+    garbage: usize,
     /// Written as `{}` by the JSON encoder even when there are no pairs.
     present: bool,
 }
 
+/// Where one pair's key and value sit in an [`ExtFields`]' text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    pub(crate) key: (usize, usize),
+    pub(crate) value: (usize, usize),
+}
+
 impl PartialEq for ExtFields {
     fn eq(&self, other: &Self) -> bool {
-        self.pairs == other.pairs && self.is_present() == other.is_present()
+        self.is_present() == other.is_present() && self.iter().eq(other.iter())
     }
 }
 
 impl Eq for ExtFields {}
 
+impl std::fmt::Debug for ExtFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Pairs<'a>(&'a ExtFields);
+        impl std::fmt::Debug for Pairs<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_list().entries(self.0.iter()).finish()
+            }
+        }
+        f.debug_struct("ExtFields")
+            .field("pairs", &Pairs(self))
+            .field("present", &self.present)
+            .finish()
+    }
+}
+
 impl ExtFields {
     /// An empty map that is absent on the wire until a pair is added (Java `null`).
     pub const fn new() -> Self {
         ExtFields {
-            pairs: Vec::new(),
+            text: String::new(),
+            spans: Vec::new(),
+            garbage: 0,
             present: false,
         }
     }
@@ -145,7 +177,9 @@ impl ExtFields {
     /// An empty map that is present on the wire: JSON headers carry `"extFields":{}`.
     pub const fn present() -> Self {
         ExtFields {
-            pairs: Vec::new(),
+            text: String::new(),
+            spans: Vec::new(),
+            garbage: 0,
             present: true,
         }
     }
@@ -153,34 +187,65 @@ impl ExtFields {
     /// An empty map with room for `n` pairs.
     pub fn with_capacity(n: usize) -> Self {
         ExtFields {
-            pairs: Vec::with_capacity(n),
-            present: false,
+            text: String::with_capacity(n.saturating_mul(16)),
+            spans: Vec::with_capacity(n),
+            ..ExtFields::new()
         }
     }
 
     /// Whether the map exists on the wire: it has pairs, or was made with
     /// [`ExtFields::present`] (or decoded from `"extFields":{}`).
     pub fn is_present(&self) -> bool {
-        self.present || !self.pairs.is_empty()
+        self.present || !self.spans.is_empty()
+    }
+
+    /// Marks the map present on the wire (decoders, for `"extFields":{}`).
+    pub(crate) fn set_present(&mut self) {
+        self.present = true;
+    }
+
+    fn slice(&self, (start, end): (usize, usize)) -> &str {
+        // Spans always cover whole `&str`s pushed into `text`, so they are char boundaries.
+        self.text.get(start..end).unwrap_or_default()
+    }
+
+    fn key_of(&self, span: &Span) -> &str {
+        self.slice(span.key)
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.spans.iter().rposition(|s| self.key_of(s) == key)
     }
 
     /// The value of `key`, if present (the last one when [`push`](Self::push) added duplicates,
     /// as Java's map keeps the last value it reads).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .rev()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+        self.position(key)
+            .map(|at| self.slice(self.spans[at].value))
+    }
+
+    /// Appends `s` to the text, returning its range.
+    pub(crate) fn append(&mut self, s: &str) -> (usize, usize) {
+        let start = self.text.len();
+        self.text.push_str(s);
+        (start, self.text.len())
     }
 
     /// Sets `key` to `value`, replacing an existing value in place (last write wins, as Java).
     pub fn insert(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        let key = key.into();
-        let value = value.into();
-        match self.pairs.iter_mut().rev().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = value,
-            None => self.pairs.push((key, value)),
+        self.insert_str(&key.into(), &value.into());
+    }
+
+    /// [`insert`](Self::insert) for borrowed strings, without intermediate allocations.
+    pub fn insert_str(&mut self, key: &str, value: &str) {
+        match self.position(key) {
+            Some(at) => {
+                let old = self.spans[at].value;
+                self.spans[at].value = self.append(value);
+                self.garbage += old.1 - old.0;
+                self.compact_if_wasteful();
+            }
+            None => self.push_str(key, value),
         }
     }
 
@@ -190,36 +255,146 @@ impl ExtFields {
     /// `FastCodesHeader`'s fields and then `extFields`, so after an RPC hook copied the header
     /// into `extFields` every field appears twice on the wire. Lookups see the last value.
     pub fn push(&mut self, key: impl Into<String>, value: impl Into<String>) {
-        self.pairs.push((key.into(), value.into()));
+        self.push_str(&key.into(), &value.into());
+    }
+
+    /// [`push`](Self::push) for borrowed strings.
+    pub fn push_str(&mut self, key: &str, value: &str) {
+        let key = self.append(key);
+        let value = self.append(value);
+        self.spans.push(Span { key, value });
     }
 
     /// Removes every pair with `key`, returning the value a lookup would have seen.
     pub fn remove(&mut self, key: &str) -> Option<String> {
-        let mut removed = None;
-        self.pairs.retain_mut(|(k, v)| {
-            if k == key {
-                removed = Some(std::mem::take(v));
-                false
-            } else {
-                true
-            }
-        });
+        let removed = self.get(key).map(str::to_owned);
+        if removed.is_some() {
+            let text = &self.text;
+            let mut freed = 0;
+            self.spans.retain(|s| {
+                let keep = text.get(s.key.0..s.key.1) != Some(key);
+                if !keep {
+                    freed += (s.key.1 - s.key.0) + (s.value.1 - s.value.0);
+                }
+                keep
+            });
+            self.garbage += freed;
+            self.compact_if_wasteful();
+        }
         removed
+    }
+
+    /// Rewrites `text` once more than half of it is garbage, so repeated replacements stay
+    /// bounded by twice the live size.
+    fn compact_if_wasteful(&mut self) {
+        if self.garbage <= 64 || self.garbage * 2 <= self.text.len() {
+            return;
+        }
+        let mut fresh = ExtFields::with_capacity(self.spans.len());
+        fresh.present = self.present;
+        for (k, v) in self.iter() {
+            fresh.push_str(k, v);
+        }
+        *self = fresh;
+    }
+
+    /// Makes repeated keys behave like [`insert`](Self::insert)ing the pairs in order: each
+    /// key stays at its first position with its last value. Decoders push and then call this.
+    pub(crate) fn dedup_keys(&mut self) {
+        /// Above this many pairs a hash map keeps a hostile header linear.
+        const LINEAR_MAX: usize = 16;
+        let n = self.spans.len();
+        if n < 2 {
+            return;
+        }
+        let mut kept: Vec<Span> = Vec::new();
+        let mut first_dup = None;
+        if n <= LINEAR_MAX {
+            // A 64-bit filter on (length, first byte, last byte): distinct keys, the usual
+            // case, almost never collide, and then no string is compared at all.
+            let mut filter = 0u64;
+            let mut collision = false;
+            for span in &self.spans {
+                let key = self.key_of(span).as_bytes();
+                let mix = key.len()
+                    ^ usize::from(key.first().copied().unwrap_or(0))
+                    ^ (usize::from(key.last().copied().unwrap_or(0)) << 3);
+                let bit = 1u64 << (mix % 64);
+                collision |= filter & bit != 0;
+                filter |= bit;
+            }
+            if !collision {
+                return;
+            }
+            'outer: for i in 1..n {
+                let key = self.key_of(&self.spans[i]);
+                for j in 0..i {
+                    if self.key_of(&self.spans[j]) == key {
+                        first_dup = Some(i);
+                        break 'outer;
+                    }
+                }
+            }
+            let Some(start) = first_dup else { return };
+            kept.extend_from_slice(&self.spans[..start]);
+            for span in &self.spans[start..] {
+                let key = self.key_of(span);
+                match kept.iter_mut().find(|k| self.key_of(k) == key) {
+                    Some(slot) => slot.value = span.value,
+                    None => kept.push(*span),
+                }
+            }
+        } else {
+            let mut index: std::collections::HashMap<&str, usize> =
+                std::collections::HashMap::with_capacity(n);
+            for span in &self.spans {
+                let key = self.key_of(span);
+                match index.get(key) {
+                    Some(&at) => kept[at].value = span.value,
+                    None => {
+                        index.insert(key, kept.len());
+                        kept.push(*span);
+                    }
+                }
+            }
+            if kept.len() == n {
+                return;
+            }
+        }
+        self.garbage = self.text.len()
+            - kept
+                .iter()
+                .map(|s| (s.key.1 - s.key.0) + (s.value.1 - s.value.0))
+                .sum::<usize>();
+        self.spans = kept;
+        self.compact_if_wasteful();
     }
 
     /// Number of pairs.
     pub fn len(&self) -> usize {
-        self.pairs.len()
+        self.spans.len()
     }
 
     /// Whether there are no pairs.
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
+        self.spans.is_empty()
+    }
+
+    /// The pairs in order, as bytes (encoders: no char-boundary checks).
+    pub(crate) fn iter_bytes(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        let text = self.text.as_bytes();
+        self.spans.iter().map(move |s| {
+            let key = text.get(s.key.0..s.key.1).unwrap_or_default();
+            let value = text.get(s.value.0..s.value.1).unwrap_or_default();
+            (key, value)
+        })
     }
 
     /// The pairs in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.spans
+            .iter()
+            .map(move |s| (self.slice(s.key), self.slice(s.value)))
     }
 }
 
@@ -345,5 +520,64 @@ impl Command {
     /// The code read as a response code.
     pub fn response_code(&self) -> ResponseCode {
         ResponseCode(self.code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExtFields;
+
+    #[test]
+    fn insert_replaces_in_place_and_push_keeps_duplicates() {
+        let mut ext = ExtFields::new();
+        ext.insert("a", "1");
+        ext.insert_str("b", "2");
+        ext.insert("a", "3");
+        assert_eq!(ext.iter().collect::<Vec<_>>(), [("a", "3"), ("b", "2")]);
+        ext.push("b", "4");
+        assert_eq!(ext.len(), 3);
+        assert_eq!(ext.get("b"), Some("4"));
+        assert_eq!(ext.remove("b").as_deref(), Some("4"));
+        assert_eq!(ext.iter().collect::<Vec<_>>(), [("a", "3")]);
+        assert_eq!(ext.remove("zz"), None);
+    }
+
+    #[test]
+    fn repeated_replacement_keeps_the_text_bounded() {
+        let mut ext = ExtFields::new();
+        ext.insert("keep", "k");
+        for i in 0..10_000 {
+            ext.insert("n", i.to_string());
+        }
+        assert_eq!(ext.get("n"), Some("9999"));
+        assert_eq!(ext.get("keep"), Some("k"));
+        assert!(ext.text.len() < 200, "text grew to {}", ext.text.len());
+    }
+
+    #[test]
+    fn dedup_matches_inserting_in_order_for_small_and_large_maps() {
+        for n in [3usize, 40] {
+            let pairs: Vec<(String, String)> = (0..3 * n)
+                .map(|i| (format!("k{}", i % n), i.to_string()))
+                .collect();
+            let mut pushed = ExtFields::new();
+            for (k, v) in &pairs {
+                pushed.push_str(k, v);
+            }
+            pushed.dedup_keys();
+            let inserted: ExtFields = pairs.into_iter().collect();
+            assert_eq!(pushed, inserted);
+            assert_eq!(pushed.len(), n);
+        }
+    }
+
+    #[test]
+    fn equality_tells_present_from_missing() {
+        assert_ne!(ExtFields::new(), ExtFields::present());
+        assert_eq!(ExtFields::present(), ExtFields::present());
+        let a: ExtFields = [("x", "1")].into_iter().collect();
+        let mut b = ExtFields::present();
+        b.insert("x", "1");
+        assert_eq!(a, b);
     }
 }

@@ -37,9 +37,9 @@ impl Command {
         dst.reserve(8 + 128 + self.body.len());
         dst.put_u64(0); // placeholders for total_len and the type/length word
         match self.serialize_type {
-            SerializeType::Json => json::encode_header(self, dst),
+            SerializeType::Json => json::encode_header_into(self, dst),
             SerializeType::RocketMq => {
-                if let Err(e) = binary::encode_header(self, dst) {
+                if let Err(e) = binary::encode_header_into(self, dst) {
                     // Leave `dst` as it was: a half-written frame would corrupt the stream.
                     dst.truncate(start);
                     return Err(e);

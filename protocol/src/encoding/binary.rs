@@ -10,7 +10,7 @@
 //! Java decodes a zero-length string as `null`: an empty remark becomes `None`, and a pair with
 //! an empty value is treated as absent, so the decoder drops it too.
 
-use bytes::{Buf, BufMut};
+use bytes::{Buf, BufMut, BytesMut};
 
 use crate::command::{Command, ExtFields, LanguageCode, SerializeType};
 use crate::error::{Error, Result};
@@ -33,6 +33,16 @@ fn ext_len(fields: &ExtFields) -> usize {
 /// `code` or `version` outside `i16` (Java would silently truncate 5.x POP codes), a key longer
 /// than `i16::MAX` bytes, or a remark/value longer than `i32::MAX` bytes.
 pub fn encode_header(cmd: &Command, dst: &mut impl BufMut) -> Result<()> {
+    let mut buf = BytesMut::new();
+    encode_header_into(cmd, &mut buf)?;
+    dst.put_slice(&buf);
+    Ok(())
+}
+
+/// [`encode_header`] into a `BytesMut`, checking every length first and then writing the
+/// header into a slice of its exact size (one bounds check per field instead of a growable
+/// buffer call per field). On error `dst` is unchanged.
+pub(crate) fn encode_header_into(cmd: &Command, dst: &mut BytesMut) -> Result<()> {
     let code = i16::try_from(cmd.code)
         .map_err(|_| Error::invalid(format!("code {} does not fit a ROCKETMQ header", cmd.code)))?;
     let version = i16::try_from(cmd.version).map_err(|_| {
@@ -41,26 +51,61 @@ pub fn encode_header(cmd: &Command, dst: &mut impl BufMut) -> Result<()> {
             cmd.version
         ))
     })?;
-    dst.put_i16(code);
-    dst.put_u8(cmd.language.0);
-    dst.put_i16(version);
-    dst.put_i32(cmd.opaque);
-    dst.put_i32(cmd.flag);
     let remark = cmd.remark.as_deref().unwrap_or("");
-    dst.put_i32(len_i32(remark.len(), "remark")?);
-    dst.put_slice(remark.as_bytes());
-    dst.put_i32(len_i32(ext_len(&cmd.ext_fields), "extFields")?);
-    for (k, v) in cmd.ext_fields.iter() {
-        let klen = i16::try_from(k.len()).map_err(|_| Error::BadLength {
-            what: "ext field key",
-            len: k.len() as i64,
-        })?;
-        dst.put_i16(klen);
-        dst.put_slice(k.as_bytes());
-        dst.put_i32(len_i32(v.len(), "ext field value")?);
-        dst.put_slice(v.as_bytes());
+    let remark_len = len_i32(remark.len(), "remark")?;
+    let mut pairs_len = 0usize;
+    for (k, v) in cmd.ext_fields.iter_bytes() {
+        if i16::try_from(k.len()).is_err() {
+            return Err(Error::BadLength {
+                what: "ext field key",
+                len: k.len() as i64,
+            });
+        }
+        len_i32(v.len(), "ext field value")?;
+        pairs_len += 2 + k.len() + 4 + v.len();
+    }
+    let ext_len = len_i32(pairs_len, "extFields")?;
+    let len = FIXED_LEN + remark.len() + 4 + pairs_len;
+
+    let start = dst.len();
+    dst.resize(start + len, 0);
+    let mut out = Out {
+        buf: &mut dst[start..],
+        pos: 0,
+    };
+    out.put(&code.to_be_bytes());
+    out.put(&[cmd.language.0]);
+    out.put(&version.to_be_bytes());
+    out.put(&cmd.opaque.to_be_bytes());
+    out.put(&cmd.flag.to_be_bytes());
+    out.put(&remark_len.to_be_bytes());
+    out.put(remark.as_bytes());
+    out.put(&ext_len.to_be_bytes());
+    for (k, v) in cmd.ext_fields.iter_bytes() {
+        // Both lengths were checked above.
+        out.put(&(k.len() as i16).to_be_bytes());
+        out.put(k);
+        out.put(&(v.len() as i32).to_be_bytes());
+        out.put(v);
     }
     Ok(())
+}
+
+/// A write cursor over a slice sized for exactly what is written.
+struct Out<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl Out<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        let end = self.pos + bytes.len();
+        if let Some(dst) = self.buf.get_mut(self.pos..end) {
+            dst.copy_from_slice(bytes);
+        }
+        self.pos = end;
+    }
 }
 
 fn len_i32(len: usize, what: &'static str) -> Result<i32> {
@@ -93,7 +138,9 @@ pub fn decode_header(mut src: &[u8]) -> Result<Command> {
             len: i64::from(ext_len),
         })?;
     let mut ext = &src[..ext_len];
-    let mut ext_fields = ExtFields::new();
+    // Keys and values are copied into one string (see `ExtFields`), not one `String` each.
+    let mut ext_fields = ExtFields::with_capacity(0);
+    ext_fields.text.reserve(ext_len);
     while ext.has_remaining() {
         if ext.len() < 2 {
             return Err(Error::truncated("ext field key length", 2, ext.len()));
@@ -107,13 +154,13 @@ pub fn decode_header(mut src: &[u8]) -> Result<Command> {
                 len: i64::from(klen),
             })?;
         let key = std::str::from_utf8(&ext[..klen]).map_err(|_| Error::Utf8("ext field key"))?;
-        let key = key.to_owned();
         ext.advance(klen);
-        let value = take_str(&mut ext, "ext field value")?;
-        if let (false, Some(value)) = (key.is_empty(), value) {
-            ext_fields.insert(key, value);
+        let value = take_slice(&mut ext, "ext field value")?;
+        if !key.is_empty() && !value.is_empty() {
+            ext_fields.push_str(key, value);
         }
     }
+    ext_fields.dedup_keys();
     Ok(Command {
         code,
         language,
@@ -129,6 +176,12 @@ pub fn decode_header(mut src: &[u8]) -> Result<Command> {
 
 /// Reads an i32-length-prefixed UTF-8 string; zero length is `None`, as in Java.
 fn take_str(src: &mut &[u8], what: &'static str) -> Result<Option<String>> {
+    let s = take_slice(src, what)?;
+    Ok((!s.is_empty()).then(|| s.to_owned()))
+}
+
+/// Reads an i32-length-prefixed UTF-8 string, borrowed from `src`.
+fn take_slice<'a>(src: &mut &'a [u8], what: &'static str) -> Result<&'a str> {
     if src.len() < 4 {
         return Err(Error::truncated(what, 4, src.len()));
     }
@@ -140,12 +193,8 @@ fn take_str(src: &mut &[u8], what: &'static str) -> Result<Option<String>> {
             what,
             len: i64::from(len),
         })?;
-    if n == 0 {
-        return Ok(None);
-    }
-    let s = std::str::from_utf8(&src[..n])
-        .map_err(|_| Error::Utf8(what))?
-        .to_owned();
-    src.advance(n);
-    Ok(Some(s))
+    let (text, rest) = src.split_at(n);
+    let text = std::str::from_utf8(text).map_err(|_| Error::Utf8(what))?;
+    *src = rest;
+    Ok(text)
 }

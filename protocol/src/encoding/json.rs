@@ -14,52 +14,108 @@
 
 use std::fmt;
 
-use bytes::BufMut;
+use bytes::{BufMut, BytesMut};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+use super::scan::may_need_escape;
 use crate::command::{Command, ExtFields, LanguageCode, SerializeType};
 use crate::error::{Error, Result};
 
 /// Appends the JSON header of `cmd` (without body) to `dst`.
 pub fn encode_header(cmd: &Command, dst: &mut impl BufMut) {
-    dst.put_slice(b"{\"code\":");
-    put_int(dst, i64::from(cmd.code));
-    // Java omits a null map but writes an empty one as `{}`.
-    if cmd.ext_fields.is_present() {
-        dst.put_slice(b",\"extFields\":{");
-        for (i, (k, v)) in cmd.ext_fields.iter().enumerate() {
-            if i > 0 {
-                dst.put_u8(b',');
-            }
-            put_str(dst, k);
-            dst.put_u8(b':');
-            put_str(dst, v);
-        }
-        dst.put_u8(b'}');
-    }
-    dst.put_slice(b",\"flag\":");
-    put_int(dst, i64::from(cmd.flag));
-    dst.put_slice(b",\"language\":");
-    match cmd.language.name() {
-        Some(name) => put_str(dst, name),
-        None => put_int(dst, i64::from(cmd.language.0)),
-    }
-    dst.put_slice(b",\"opaque\":");
-    put_int(dst, i64::from(cmd.opaque));
-    if let Some(remark) = &cmd.remark {
-        dst.put_slice(b",\"remark\":");
-        put_str(dst, remark);
-    }
-    dst.put_slice(b",\"serializeTypeCurrentRPC\":");
-    put_str(dst, SerializeType::Json.name());
-    dst.put_slice(b",\"version\":");
-    put_int(dst, i64::from(cmd.version));
-    dst.put_u8(b'}');
+    let mut buf = BytesMut::new();
+    encode_header_into(cmd, &mut buf);
+    dst.put_slice(&buf);
 }
 
-fn put_int(dst: &mut impl BufMut, v: i64) {
-    let mut buf = [0u8; 24];
+/// [`encode_header`] into a `BytesMut`, in one pass. The header is written into a slice sized
+/// for the unescaped text (exact unless something needs escaping, then it grows), so each
+/// piece costs a bounds check and a copy. Strings without a byte fastjson escapes (the usual
+/// case) are found with a word-at-a-time scan and copied whole.
+pub(crate) fn encode_header_into(cmd: &Command, dst: &mut BytesMut) {
+    let mut int_buf = [0u8; 24];
+    // Java omits a null map but writes an empty one as `{}`.
+    let ext = cmd.ext_fields.is_present();
+    let guess = 160
+        + cmd.ext_fields.text.len()
+        + 6 * cmd.ext_fields.len()
+        + cmd.remark.as_ref().map_or(0, String::len);
+    let start = dst.len();
+    dst.resize(start + guess, 0);
+    let mut out = Out {
+        dst,
+        start,
+        pos: start,
+    };
+    out.raw(b"{\"code\":");
+    out.raw(format_int(i64::from(cmd.code), &mut int_buf));
+    if ext {
+        out.raw(b",\"extFields\":{");
+        for (i, (k, v)) in cmd.ext_fields.iter_bytes().enumerate() {
+            if i > 0 {
+                out.raw(b",");
+            }
+            out.str(k);
+            out.raw(b":");
+            out.str(v);
+        }
+        out.raw(b"}");
+    }
+    out.raw(b",\"flag\":");
+    out.raw(format_int(i64::from(cmd.flag), &mut int_buf));
+    out.raw(b",\"language\":");
+    match cmd.language.name() {
+        Some(name) => out.str(name.as_bytes()),
+        None => out.raw(format_int(i64::from(cmd.language.0), &mut int_buf)),
+    }
+    out.raw(b",\"opaque\":");
+    out.raw(format_int(i64::from(cmd.opaque), &mut int_buf));
+    if let Some(remark) = &cmd.remark {
+        out.raw(b",\"remark\":");
+        out.str(remark.as_bytes());
+    }
+    out.raw(b",\"serializeTypeCurrentRPC\":\"JSON\",\"version\":");
+    out.raw(format_int(i64::from(cmd.version), &mut int_buf));
+    out.raw(b"}");
+    let end = out.pos;
+    dst.truncate(end);
+}
+
+/// A write cursor over `dst[start..]`, growing `dst` when a piece does not fit.
+struct Out<'a> {
+    dst: &'a mut BytesMut,
+    start: usize,
+    pos: usize,
+}
+
+impl Out<'_> {
+    #[inline]
+    fn raw(&mut self, bytes: &[u8]) {
+        let end = self.pos + bytes.len();
+        if end > self.dst.len() {
+            let grown = (self.dst.len() - self.start) * 2;
+            self.dst.resize((self.start + grown).max(end), 0);
+        }
+        if let Some(slot) = self.dst.get_mut(self.pos..end) {
+            slot.copy_from_slice(bytes);
+        }
+        self.pos = end;
+    }
+
+    fn str(&mut self, s: &[u8]) {
+        self.raw(b"\"");
+        if may_need_escape(s) {
+            escape_fastjson_bytes(s, |chunk| self.raw(chunk));
+        } else {
+            self.raw(s);
+        }
+        self.raw(b"\"");
+    }
+}
+
+/// `v` in decimal, written into the end of `buf`.
+pub(crate) fn format_int(v: i64, buf: &mut [u8; 24]) -> &[u8] {
     let mut n = v.unsigned_abs();
     let mut at = buf.len();
     loop {
@@ -74,15 +130,19 @@ fn put_int(dst: &mut impl BufMut, v: i64) {
         at -= 1;
         buf[at] = b'-';
     }
-    dst.put_slice(&buf[at..]);
+    &buf[at..]
 }
 
-/// Writes a JSON string the way fastjson does (see [`escape_fastjson`]), quotes included.
-pub(crate) fn put_str(dst: &mut impl BufMut, s: &str) {
-    dst.put_u8(b'"');
-    escape_fastjson(s, |chunk| dst.put_slice(chunk));
-    dst.put_u8(b'"');
-}
+/// The bytes that start a sequence fastjson may escape (see [`escape_fastjson`]).
+static MAY_ESCAPE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b < 0x20 || b == 0x22 || b == 0x5c || b == 0x7f || b == 0xc2 || b == 0xe2;
+        b += 1;
+    }
+    table
+};
 
 /// Hands `emit` the text of `s` escaped as fastjson 1.2.x's `SerializeWriter` escapes a string
 /// with default features (Java: `SerializeWriter#writeStringWithDoubleQuote`, the flags in
@@ -93,13 +153,21 @@ pub(crate) fn put_str(dst: &mut impl BufMut, s: &str) {
 /// other U+0000..U+001F, U+007F..U+009F, U+2028, U+2029 -> \uXXXX (upper-case hex)
 /// everything else, `/` and non-ASCII included -> raw UTF-8
 /// ```
-pub(crate) fn escape_fastjson(s: &str, mut emit: impl FnMut(&[u8])) {
+pub(crate) fn escape_fastjson(s: &str, emit: impl FnMut(&[u8])) {
+    escape_fastjson_bytes(s.as_bytes(), emit);
+}
+
+/// [`escape_fastjson`] over the bytes of a `str`.
+fn escape_fastjson_bytes(bytes: &[u8], mut emit: impl FnMut(&[u8])) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
+        if !MAY_ESCAPE[usize::from(b)] {
+            i += 1;
+            continue;
+        }
         // The UTF-8 forms of U+0080..U+009F (C2 80..9F) and U+2028/U+2029 (E2 80 A8/A9).
         let (code, len): (u16, usize) = match b {
             b'"' | b'\\' | 0x08 | b'\t' | b'\n' | 0x0c | b'\r' | 0..=0x1f | 0x7f => {
@@ -166,6 +234,16 @@ struct Header {
 
 /// Decodes a JSON header into a command with an empty body.
 pub fn decode_header(src: &[u8]) -> Result<Command> {
+    // The scanner reads the shape every Java and Rust peer writes; anything else (and every
+    // malformed header) goes through serde, whose answer is the reference.
+    if let Some(cmd) = super::json_scan::decode(src) {
+        return Ok(cmd);
+    }
+    decode_serde(src)
+}
+
+/// The reference decoder: serde, accepting every shape documented in the module docs.
+pub(crate) fn decode_serde(src: &[u8]) -> Result<Command> {
     let h: Header = serde_json::from_slice(src).map_err(|e| Error::json("JSON header", e))?;
     Ok(Command {
         code: h.code,
@@ -269,9 +347,10 @@ impl<'de> Deserialize<'de> for ExtFields {
                 let mut fields = ExtFields::present();
                 while let Some((k, v)) = map.next_entry::<String, ExtValue>()? {
                     if let Some(v) = v.0 {
-                        fields.insert(k, v);
+                        fields.push_str(&k, &v);
                     }
                 }
+                fields.dedup_keys();
                 Ok(fields)
             }
         }

@@ -4,3 +4,5 @@
 
 pub mod binary;
 pub mod json;
+mod json_scan;
+mod scan;

@@ -180,7 +180,10 @@ macro_rules! integer_scalar {
 
         impl HeaderField for $ty {
             fn put(&self, name: &'static str, ext: &mut ExtFields) {
-                ext.insert(name, self.to_wire());
+                let mut buf = [0u8; 24];
+                let text = crate::encoding::json::format_int(i64::from(*self), &mut buf);
+                // Decimal digits are ASCII.
+                ext.insert_str(name, std::str::from_utf8(text).unwrap_or_default());
             }
 
             fn take(ext: &ExtFields, name: &'static str) -> Result<Self> {
@@ -194,7 +197,7 @@ integer_scalar!(i32, i64);
 
 impl HeaderField for String {
     fn put(&self, name: &'static str, ext: &mut ExtFields) {
-        ext.insert(name, self.as_str());
+        ext.insert_str(name, self);
     }
 
     fn take(ext: &ExtFields, name: &'static str) -> Result<Self> {
@@ -205,7 +208,7 @@ impl HeaderField for String {
 /// A Java primitive `boolean`: always written; absent reads as `false` (Java's default).
 impl HeaderField for bool {
     fn put(&self, name: &'static str, ext: &mut ExtFields) {
-        ext.insert(name, self.to_wire());
+        ext.insert_str(name, if *self { "true" } else { "false" });
     }
 
     fn take(ext: &ExtFields, name: &'static str) -> Result<Self> {
