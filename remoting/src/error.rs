@@ -283,6 +283,29 @@ mod tests {
     }
 
     #[test]
+    fn display_of_codec_and_capacity_errors_names_the_cause() {
+        let codec = Error::Codec {
+            addr: "127.0.0.1:1".into(),
+            source: rmq_protocol::Error::FrameTooLarge {
+                len: 20 << 20,
+                max: 16 << 20,
+            },
+        };
+        assert_eq!(
+            codec.to_string(),
+            "codec error on connection to 127.0.0.1:1: frame of 20971520 bytes exceeds the limit of 16777216 bytes"
+        );
+        let busy = Error::TooManyRequests {
+            addr: "127.0.0.1:1".into(),
+            after: Duration::from_millis(250),
+        };
+        assert_eq!(
+            busy.to_string(),
+            "too many requests in flight to 127.0.0.1:1: no capacity within 250ms"
+        );
+    }
+
+    #[test]
     fn chain_prints_each_cause_once() {
         let closed = Error::ConnectionClosed {
             addr: "a".into(),
