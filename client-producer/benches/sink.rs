@@ -1,6 +1,6 @@
 //! The producer against an in-process sink server that acknowledges every send at once
-//! (`support/sink.rs`), so what is timed is the client: building and encoding the request,
-//! the transport, matching the response, plus loopback TCP.
+//! (`rmq_testkit::sink`, started by `support/workloads.rs`), so what is timed is the client:
+//! building and encoding the request, the transport, matching the response, plus loopback TCP.
 //!
 //! The client runs on a current-thread runtime in the bench thread, the sink on its own
 //! thread and runtime; `RMQ_SINK_PIN=split|same` pins them (see `support::Pin`). Throughput
@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
-#[path = "support/sink.rs"]
+#[path = "support/workloads.rs"]
 mod support;
 
 use support::{Mode, SIZES};
@@ -24,7 +24,7 @@ fn sink(c: &mut Criterion) {
         .enable_all()
         .build()
         .expect("client runtime");
-    let producer = rt.block_on(support::producer(&sink));
+    let producer = rt.block_on(support::producer(sink.addr()));
     let mut group = c.benchmark_group("sink");
     group
         .sample_size(20)

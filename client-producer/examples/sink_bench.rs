@@ -22,10 +22,11 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 
-#[path = "../benches/support/sink.rs"]
+#[path = "../benches/support/workloads.rs"]
 mod support;
 
-use support::{Mode, Sink, SIZES};
+use rmq_testkit::sink::SinkServer;
+use support::{Mode, SIZES};
 
 /// The sink benchmark, one shot.
 #[derive(Debug, Parser)]
@@ -83,13 +84,9 @@ fn main() {
             .into_iter()
             .find(|m| Some(m.label()) == args.mode)
             .expect("known --mode");
-        let sink = Sink {
-            addr,
-            sends: Default::default(),
-        };
         let (size, ops) = (args.size.unwrap_or(128), args.ops.unwrap_or(0));
         rt.block_on(async {
-            let producer = support::producer(&sink).await;
+            let producer = support::producer(addr).await;
             support::run(&producer, mode, &support::message(size), ops).await;
             producer.shutdown().await;
         });
@@ -97,7 +94,7 @@ fn main() {
     }
 
     let sink = support::start_sink();
-    let producer = rt.block_on(support::producer(&sink));
+    let producer = rt.block_on(support::producer(sink.addr()));
     let perf = args.perf && perf_works();
     if args.perf && !perf {
         eprintln!("`perf stat` does not work here; syscall totals are left out");
@@ -189,13 +186,13 @@ fn perf_works() -> bool {
 }
 
 /// Runs the workload in a child under `perf stat`; returns the counts summed per column.
-fn perf_counts(sink: &Sink, mode: Mode, size: usize, ops: u64) -> impl Fn(&str) -> u64 {
+fn perf_counts(sink: &SinkServer, mode: Mode, size: usize, ops: u64) -> impl Fn(&str) -> u64 {
     let events: Vec<&str> = PERF_EVENTS.iter().map(|(e, _)| *e).collect();
     let out = Command::new("perf")
         .args(["stat", "-x,", "-e", &events.join(",")])
         .arg("--")
         .arg(std::env::current_exe().expect("current exe"))
-        .args(["--sink", &sink.addr.to_string(), "--mode", &mode.label()])
+        .args(["--sink", &sink.addr().to_string(), "--mode", &mode.label()])
         .args(["--size", &size.to_string(), "--ops", &ops.to_string()])
         .output()
         .expect("run perf stat");

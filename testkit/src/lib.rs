@@ -62,6 +62,7 @@ mod filter;
 mod namesrv;
 mod reply;
 mod server;
+pub mod sink;
 mod store;
 
 pub use cluster::{BrokerHandle, MockCluster, MockClusterBuilder, NamesrvHandle};

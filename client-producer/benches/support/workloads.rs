@@ -1,14 +1,9 @@
-//! Shared by `benches/sink.rs` and `examples/sink_bench.rs`: a sink server that acknowledges
-//! every send at once, the send workloads measured against it, and per-thread CPU accounting
-//! that separates the client's threads from the sink's.
+//! Shared by `benches/sink.rs` and `examples/sink_bench.rs`: the sink (`rmq_testkit::sink`)
+//! started on a thread of its own, the send workloads measured against it, and per-thread CPU
+//! accounting that separates the client's threads from the sink's.
 //!
 //! The sink runs on its own current-thread tokio runtime in one OS thread named
-//! [`SINK_THREAD`]; every other thread of the process counts as the client. It speaks just
-//! enough of the protocol: GET_ROUTEINFO_BY_TOPIC (a route to itself: `broker-a`, 4 queues,
-//! perm 6), HEART_BEAT and UNREGISTER_CLIENT (SUCCESS), SEND_MESSAGE(_V2) and
-//! SEND_BATCH_MESSAGE (SUCCESS with msgId, queueId, queueOffset, MSG_REGION, TRACE_ON; nothing
-//! for oneways), REQUEST_CODE_NOT_SUPPORTED for anything else. The responses decoded from one
-//! read are written with one `write_all`.
+//! [`SINK_THREAD`]; every other thread of the process counts as the client.
 
 // Each includer uses a different part of this file.
 #![allow(dead_code)]
@@ -18,12 +13,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
-use bytes::{Bytes, BytesMut};
 use rmq_client_producer::{Message, Producer, SendFuture};
-use rmq_protocol::frame::{decode_frame, DEFAULT_MAX_FRAME};
-use rmq_protocol::{Command, RequestCode, ResponseCode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use rmq_testkit::sink::SinkServer;
 
 /// The name of the sink's OS thread; the CPU time of threads with other names is the client's.
 pub const SINK_THREAD: &str = "rmq-sink";
@@ -31,16 +22,7 @@ pub const SINK_THREAD: &str = "rmq-sink";
 /// The topic every workload sends to.
 pub const TOPIC: &str = "SinkBench";
 
-// ===== the sink server =====
-
-/// A running sink; it serves until the process exits.
-#[derive(Debug, Clone)]
-pub struct Sink {
-    /// Where it listens (name server and broker at once).
-    pub addr: SocketAddr,
-    /// Send requests (single, batch and oneway) it has received.
-    pub sends: Arc<AtomicU64>,
-}
+// ===== the sink's thread =====
 
 /// Where `RMQ_SINK_PIN` puts the threads: `split` (client on CPU 0, sink on CPU 1), `same`
 /// (both on CPU 0), or unset (wherever the scheduler puts them).
@@ -91,8 +73,9 @@ pub fn pin_current_thread(cpu: usize) {
 }
 
 /// Starts a sink on 127.0.0.1:0 in its own thread and runtime, and pins that thread and the
-/// caller's as `RMQ_SINK_PIN` says (the caller is the client).
-pub fn start_sink() -> Sink {
+/// caller's as `RMQ_SINK_PIN` says (the caller is the client). The sink serves until the
+/// process exits.
+pub fn start_sink() -> SinkServer {
     let pin = Pin::from_env();
     if pin.is_some() {
         pin_current_thread(0);
@@ -109,126 +92,14 @@ pub fn start_sink() -> Sink {
                 .build()
                 .expect("sink runtime");
             rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind sink");
-                let addr = listener.local_addr().expect("sink address");
-                let state = Arc::new(SinkState::new(addr));
-                tx.send(Sink {
-                    addr,
-                    sends: state.sends.clone(),
-                })
-                .expect("report sink address");
-                loop {
-                    let Ok((stream, _)) = listener.accept().await else {
-                        continue;
-                    };
-                    // Like a broker: answers go out as soon as they are written.
-                    let _ = stream.set_nodelay(true);
-                    tokio::spawn(serve(stream, state.clone()));
-                }
+                let sink = SinkServer::start().await.expect("start the sink");
+                tx.send(sink.clone()).expect("report the sink");
+                // This clone keeps the sink serving on this thread until the process exits.
+                std::future::pending::<()>().await;
             })
         })
         .expect("spawn sink thread");
     rx.recv().expect("sink started")
-}
-
-struct SinkState {
-    route: Bytes,
-    msg_id_prefix: String,
-    next_offset: AtomicU64,
-    sends: Arc<AtomicU64>,
-}
-
-impl SinkState {
-    fn new(addr: SocketAddr) -> Self {
-        let route = format!(
-            concat!(
-                r#"{{"brokerDatas":[{{"brokerAddrs":{{"0":"{addr}"}},"brokerName":"broker-a","cluster":"c"}}],"#,
-                r#""queueDatas":[{{"brokerName":"broker-a","perm":6,"readQueueNums":4,"writeQueueNums":4,"topicSysFlag":0}}]}}"#
-            ),
-            addr = addr
-        );
-        // An offset message id is ip (8 hex) + port (8 hex) + commit log offset (16 hex).
-        let msg_id_prefix = format!("7F000001{:08X}", addr.port());
-        SinkState {
-            route: Bytes::from(route),
-            msg_id_prefix,
-            next_offset: AtomicU64::new(0),
-            sends: Arc::new(AtomicU64::new(0)),
-        }
-    }
-
-    /// Appends the answer to `req` (if it gets one) to `out`.
-    fn answer(&self, req: &Command, out: &mut BytesMut) {
-        if req.is_response() {
-            return;
-        }
-        let response = match req.request_code() {
-            RequestCode::SEND_MESSAGE_V2
-            | RequestCode::SEND_MESSAGE
-            | RequestCode::SEND_BATCH_MESSAGE => {
-                self.sends.fetch_add(1, Relaxed);
-                if req.is_oneway() {
-                    return;
-                }
-                let offset = self.next_offset.fetch_add(1, Relaxed);
-                // V2 headers name the queue id `e`, V1 headers `queueId`.
-                let queue_id = req
-                    .ext_fields
-                    .get("e")
-                    .or_else(|| req.ext_fields.get("queueId"))
-                    .unwrap_or("0")
-                    .to_owned();
-                Command::response_to(req, ResponseCode::SUCCESS, None)
-                    .with_ext("msgId", format!("{}{offset:016X}", self.msg_id_prefix))
-                    .with_ext("queueId", queue_id)
-                    .with_ext("queueOffset", offset.to_string())
-                    .with_ext("MSG_REGION", "DefaultRegion")
-                    .with_ext("TRACE_ON", "true")
-            }
-            RequestCode::GET_ROUTEINFO_BY_TOPIC => {
-                Command::response_to(req, ResponseCode::SUCCESS, None).with_body(self.route.clone())
-            }
-            RequestCode::HEART_BEAT | RequestCode::UNREGISTER_CLIENT => {
-                Command::response_to(req, ResponseCode::SUCCESS, None)
-            }
-            other => Command::response_to(
-                req,
-                ResponseCode::REQUEST_CODE_NOT_SUPPORTED,
-                Some(format!("the sink does not serve {other:?}")),
-            ),
-        };
-        if !req.is_oneway() {
-            response.encode(out).expect("encode response");
-        }
-    }
-}
-
-/// Serves one connection: decode every whole frame of a read, answer them in one write.
-async fn serve(mut stream: TcpStream, state: Arc<SinkState>) {
-    let mut input = BytesMut::with_capacity(256 * 1024);
-    let mut output = BytesMut::with_capacity(64 * 1024);
-    loop {
-        if input.capacity() - input.len() < 64 * 1024 {
-            input.reserve(256 * 1024);
-        }
-        match stream.read_buf(&mut input).await {
-            Ok(0) | Err(_) => return,
-            Ok(_) => {}
-        }
-        loop {
-            match decode_frame(&mut input, DEFAULT_MAX_FRAME) {
-                Ok(Some(req)) => state.answer(&req, &mut output),
-                Ok(None) => break,
-                Err(_) => return,
-            }
-        }
-        if !output.is_empty() {
-            if stream.write_all(&output).await.is_err() {
-                return;
-            }
-            output.clear();
-        }
-    }
 }
 
 // ===== workloads =====
@@ -293,10 +164,10 @@ pub fn message(size: usize) -> Message {
     Message::new(TOPIC, body)
 }
 
-/// A producer of group `sink_bench` whose name server is the sink.
-pub async fn producer(sink: &Sink) -> Producer {
+/// A producer of group `sink_bench` whose name server is the sink at `sink`.
+pub async fn producer(sink: SocketAddr) -> Producer {
     Producer::builder()
-        .namesrv(sink.addr.to_string())
+        .namesrv(sink.to_string())
         .group("sink_bench")
         .build()
         .await
