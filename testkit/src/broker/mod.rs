@@ -4,6 +4,8 @@
 
 mod acl;
 mod admin;
+mod admin5;
+mod auth;
 mod background;
 mod client;
 mod dispatch;
@@ -19,6 +21,7 @@ mod retry;
 mod schedule;
 mod send;
 mod state;
+mod static_topic;
 mod transaction;
 
 use std::collections::BTreeMap;
@@ -79,6 +82,8 @@ pub(crate) struct Broker {
     accounts: Mutex<acl::Accounts>,
     /// Round-robin position for puts without a queue id.
     next_queue: AtomicU32,
+    /// What the 5.x admin requests keep (users, ACLs, mappings, bans...).
+    admin5: Mutex<admin5::Admin5State>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -109,6 +114,7 @@ impl Broker {
             started_ms: now_ms(),
             accounts: Mutex::default(),
             next_queue: AtomicU32::new(0),
+            admin5: Mutex::default(),
             config,
         };
         broker.create_system_topics();
@@ -136,6 +142,7 @@ impl Broker {
             started_ms: now_ms(),
             accounts: Mutex::default(),
             next_queue: AtomicU32::new(0),
+            admin5: Mutex::default(),
         };
         broker.register();
         broker
