@@ -18,7 +18,18 @@ use crate::filter::MessageFilter;
 use crate::reply;
 use crate::server::ClientConn;
 
+/// Java `MixAll.IS_SUPPORT_HEART_BEAT_V2`: answered `true` to every heartbeat (5.x).
+const IS_SUPPORT_HEART_BEAT_V2: &str = "IS_SUPPORT_HEART_BEAT_V2";
+/// Java `MixAll.IS_SUB_CHANGE`: whether a V2 heartbeat's fingerprint differs from the group's
+/// last one (always `true` for a V1 heartbeat), telling the client to send its subscriptions.
+const IS_SUB_CHANGE: &str = "IS_SUB_CHANGE";
+
 /// HEART_BEAT: registers the connection in every producer and consumer group it names.
+///
+/// 5.x heartbeat V2 (Java `ClientManageProcessor#heartBeatV2`): a non-zero
+/// `heartbeatFingerprint` is remembered per group and compared with the last one; with
+/// `withoutSub` the group's subscriptions are left as they are. Every answer carries
+/// `IS_SUPPORT_HEART_BEAT_V2=true` and `IS_SUB_CHANGE`, as 5.3.3 answers.
 pub(crate) fn heartbeat(broker: &Broker, request: &Command, conn: &ClientConn) -> Command {
     let data = match HeartbeatData::from_json(&request.body) {
         Ok(data) => data,
@@ -30,8 +41,16 @@ pub(crate) fn heartbeat(broker: &Broker, request: &Command, conn: &ClientConn) -
         language: request.language,
         version: request.version,
     };
+    let fingerprint = data.heartbeat_fingerprint.unwrap_or(0);
+    let v2 = fingerprint != 0;
+    let keep_subscriptions = v2 && data.without_sub == Some(true);
+    let mut sub_change = !v2;
     for consumer in &data.consumer_data_set {
-        register_consumer(broker, consumer, &channel);
+        let previous = remember_fingerprint(broker, &consumer.group_name, fingerprint);
+        if v2 && previous.is_some_and(|p| p != fingerprint) {
+            sub_change = true;
+        }
+        register_consumer(broker, consumer, &channel, keep_subscriptions);
     }
     let mut state = broker.state();
     for producer in &data.producer_data_set {
@@ -48,9 +67,28 @@ pub(crate) fn heartbeat(broker: &Broker, request: &Command, conn: &ClientConn) -
         }
     }
     reply::ok()
+        .with_ext(IS_SUPPORT_HEART_BEAT_V2, "true")
+        .with_ext(IS_SUB_CHANGE, sub_change.to_string())
 }
 
-fn register_consumer(broker: &Broker, data: &ConsumerData, channel: &Channel) {
+/// Stores `group`'s heartbeat fingerprint; the one stored before, if any.
+fn remember_fingerprint(broker: &Broker, group: &str, fingerprint: i32) -> Option<i32> {
+    let mut state = broker.state();
+    let table = &mut state.heartbeat_fingerprints;
+    if table.len() >= MAX_ENTRIES && !table.contains_key(group) {
+        return None;
+    }
+    table.insert(group.to_owned(), fingerprint)
+}
+
+/// Java `ConsumerManager#registerConsumer` (or `registerConsumerWithoutSub` when
+/// `keep_subscriptions`).
+fn register_consumer(
+    broker: &Broker,
+    data: &ConsumerData,
+    channel: &Channel,
+    keep_subscriptions: bool,
+) {
     let (changed, notify, retry_queues) = {
         let mut state = broker.state();
         let Some(config) = state.group_config(&data.group_name) else {
@@ -78,7 +116,7 @@ fn register_consumer(broker: &Broker, data: &ConsumerData, channel: &Channel) {
             return;
         }
         group.channels.insert(id, channel.clone());
-        let topics_changed = update_subscriptions(group, data);
+        let topics_changed = !keep_subscriptions && update_subscriptions(group, data);
         (
             joined || topics_changed,
             config.notify_consumer_ids_changed_enable,

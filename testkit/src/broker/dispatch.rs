@@ -28,7 +28,10 @@ pub(crate) async fn dispatch(
         RequestCode::SEND_MESSAGE
         | RequestCode::SEND_MESSAGE_V2
         | RequestCode::SEND_BATCH_MESSAGE => send::send(b, &request, &conn),
-        RequestCode::PULL_MESSAGE => return pull::pull(broker, request, conn).await,
+        // Java 5.x serves LITE_PULL_MESSAGE with the pull processor (`litePullMessageEnable`).
+        RequestCode::PULL_MESSAGE | RequestCode::LITE_PULL_MESSAGE => {
+            return pull::pull(broker, request, conn).await
+        }
         RequestCode::QUERY_CONSUMER_OFFSET => offset::query_consumer_offset(b, &request),
         RequestCode::UPDATE_CONSUMER_OFFSET => offset::update_consumer_offset(b, &request),
         RequestCode::GET_MIN_OFFSET => offset::min_offset(b, &request),

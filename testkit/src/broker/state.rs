@@ -79,6 +79,9 @@ pub(crate) struct State {
     /// Broker stats by (name, key): `TOPIC_PUT_NUMS`/topic and `GROUP_GET_NUMS`/`topic@group`
     /// message counts since start (Java `BrokerStatsManager`).
     pub stats: BTreeMap<(&'static str, String), i64>,
+    /// The last heartbeat fingerprint per consumer group (Java 5.x
+    /// `ClientManageProcessor.consumerGroupHeartbeatTable`; 0 for a V1 heartbeat).
+    pub heartbeat_fingerprints: BTreeMap<String, i32>,
 }
 
 /// Java `BrokerStatsManager.TOPIC_PUT_NUMS`.
@@ -92,6 +95,7 @@ impl State {
         self.consumers.clear();
         self.producers.clear();
         self.locks.clear();
+        self.heartbeat_fingerprints.clear();
     }
 
     /// The committed offset of a queue, if any.
