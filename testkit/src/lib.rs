@@ -29,7 +29,10 @@
 //!   group membership and NOTIFY_CONSUMER_IDS_CHANGED; queue locks; send-back to `%RETRY%`
 //!   with the delay ladder and the DLQ; delay levels and 5.x delivery time; transactions with
 //!   check-back; query by key and id; request-reply; reset offset on live consumers; ACL
-//!   signatures when accounts are configured; and the admin requests of `rmq-admin`.
+//!   signatures when accounts are configured ([`MockClusterBuilder::account`]); the broker
+//!   permission (`brokerPermission`, as `mqadmin wipeWritePerm` sets it); and the admin
+//!   requests of `rmq-admin`.
+//! - 5.x: heartbeat V2 (fingerprints, `withoutSub`) and LITE_PULL_MESSAGE.
 //! - Optional slaves ([`MockClusterBuilder::slaves`]) share their master's messages.
 //! - Any other code is answered REQUEST_CODE_NOT_SUPPORTED, as Java does, never left hanging.
 //! - Storage is in memory, bounded per broker ([`MockClusterBuilder::store_budget`]); the
@@ -37,9 +40,11 @@
 //!
 //! # How it works
 //! Each node is a listener with an accept task; each connection has a reader and a writer task,
-//! and every request is served on a task of its own (long polls wait there). All tasks sit on
-//! one `TaskTracker` under one cancellation token: dropping the [`MockCluster`] stops them and
-//! frees the ports; [`MockCluster::shutdown`] also waits for them.
+//! and every request is served on a task of its own (long polls wait there). Each master has a
+//! background task (delayed delivery, transaction checks) that idles while the broker is
+//! killed. All tasks sit on one `TaskTracker` under one cancellation token: dropping the
+//! [`MockCluster`] stops them and frees the ports; [`MockCluster::shutdown`] also waits for
+//! them.
 //!
 //! Faults are per node, set at run time through [`BrokerHandle`] and [`NamesrvHandle`]:
 //! freeze/thaw, kill/restart, latency and injected answers per request code, a close in the
