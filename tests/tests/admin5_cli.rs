@@ -1,8 +1,8 @@
 //! `rmq-admin`'s 5.x commands against the shared cluster: the tables of `createUser` /
 //! `listUser` / `deleteUser`, `haStatus` and `getTopicConfig` after `updateStaticTopic`.
 //!
-//! The embedded testkit does not serve these requests yet: there each command must exit 1
-//! with "does not support" on stderr. Against the real servers every command must succeed.
+//! Both the embedded testkit (the default) and the crates.io servers (`RMQ_TEST_NAMESRV` set)
+//! serve these requests: every command must succeed with the same output on both.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -52,21 +52,12 @@ fn run(args: &[&str]) -> Output {
         .expect("run rmq-admin")
 }
 
-/// `Some(stdout)` on success; `None` when the embedded testkit refuses the request clearly;
-/// any other outcome fails the test.
-fn served(args: &[&str]) -> Option<String> {
+/// The stdout of a command that must succeed; any failure fails the test with its stderr.
+fn served(args: &[&str]) -> String {
     let o = run(args);
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
-    if o.status.success() {
-        return Some(String::from_utf8(o.stdout).expect("utf8 stdout"));
-    }
-    assert!(
-        !rmq_tests::real_servers(),
-        "rmq-admin {args:?} failed: {stderr}"
-    );
-    assert_eq!(o.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("does not support"), "{stderr}");
-    None
+    assert!(o.status.success(), "rmq-admin {args:?} failed: {stderr}");
+    String::from_utf8(o.stdout).expect("utf8 stdout")
 }
 
 /// createUser, then listUser shows the user in mqadmin's table, then deleteUser.
@@ -74,7 +65,7 @@ fn served(args: &[&str]) -> Option<String> {
 fn user_commands_print_mqadmin_lines() {
     let broker = rmq_tests::broker_addr();
     let user = names::name("cli", "user").replace('-', "_");
-    let Some(out) = served(&[
+    let out = served(&[
         "createUser",
         "-b",
         &broker,
@@ -84,11 +75,9 @@ fn user_commands_print_mqadmin_lines() {
         "pw-1",
         "-t",
         "Normal",
-    ]) else {
-        return;
-    };
+    ]);
     assert_eq!(out, format!("create user {user} to {broker} success.\n"));
-    let out = served(&["listUser", "-b", &broker, "-f", &user]).expect("served");
+    let out = served(&["listUser", "-b", &broker, "-f", &user]);
     let mut lines = out.lines();
     assert_eq!(
         lines
@@ -100,7 +89,7 @@ fn user_commands_print_mqadmin_lines() {
         .find(|l| l.starts_with(&user))
         .unwrap_or_else(|| panic!("{user} listed:\n{out}"));
     assert_eq!(row.split_whitespace().nth(2), Some("Normal"), "{row}");
-    let out = served(&["deleteUser", "-b", &broker, "-u", &user]).expect("served");
+    let out = served(&["deleteUser", "-b", &broker, "-u", &user]);
     assert_eq!(out, format!("delete user {user} to {broker} success.\n"));
 }
 
@@ -108,9 +97,7 @@ fn user_commands_print_mqadmin_lines() {
 #[test]
 fn ha_status_prints_the_master_block() {
     let broker = rmq_tests::broker_addr();
-    let Some(out) = served(&["haStatus", "-b", &broker]) else {
-        return;
-    };
+    let out = served(&["haStatus", "-b", &broker]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines[0], format!("#MasterAddr\t{broker}"));
     assert!(lines[1].starts_with("#MasterCommitLogMaxOffset\t"), "{out}");
@@ -124,7 +111,7 @@ fn ha_status_prints_the_master_block() {
 fn static_topic_commands_print_the_mapping() {
     let topic = names::topic("cli_static_topic");
     let cluster = rmq_tests::cluster_name();
-    let Some(created) = served(&[
+    let created = served(&[
         "updateStaticTopic",
         "-t",
         &topic,
@@ -132,9 +119,7 @@ fn static_topic_commands_print_the_mapping() {
         "2",
         "-c",
         &cluster,
-    ]) else {
-        return;
-    };
+    ]);
     let lines: Vec<&str> = created.lines().collect();
     assert!(lines[0].starts_with("============"), "{created}");
     assert_eq!(
@@ -145,6 +130,6 @@ fn static_topic_commands_print_the_mapping() {
         lines[2].ends_with("#TotalQueues 2 #Scope __global__"),
         "{created}"
     );
-    let read = served(&["getTopicConfig", "-t", &topic]).expect("served");
+    let read = served(&["getTopicConfig", "-t", &topic]);
     assert_eq!(read, created);
 }
