@@ -1,18 +1,16 @@
 //! Helpers shared by the admin API and CLI tests: an [`Admin`] on the shared cluster, topics
-//! created through it, messages sent and consumed through the client-core API, and a client
-//! instance with a fake producer and consumer so brokers have connections to report.
+//! created through it, messages sent and consumed through the client-core API, and a running
+//! producer and push consumer sharing one client instance, so brokers have connections to
+//! report.
 
 #![allow(dead_code)]
 
-#[path = "../../../client-core/tests/support/fakes.rs"]
-pub mod fakes;
-
-use std::sync::Arc;
 use std::time::Duration;
 
-use fakes::{FakeConsumer, FakeProducer};
 use rmq_client_admin::{Admin, Target};
-use rmq_client_core::{ClientConfig, ClientInstance, TaskSchedule};
+use rmq_client_consumer::{ConsumeResult, Filter, PushConsumer, ReceivedMessage};
+use rmq_client_core::{ClientConfig, TaskSchedule};
+use rmq_client_producer::Producer;
 use rmq_protocol::body::{SubscriptionGroupConfig, TopicConfig};
 use rmq_protocol::{Message, MessageQueue};
 use rmq_tests::names;
@@ -155,9 +153,32 @@ pub fn queue(topic: &str, broker_name: &str, id: i32) -> MessageQueue {
     MessageQueue::new(topic, broker_name, id)
 }
 
-/// A started client instance with a fake producer of `pg` on `topic` and a fake consumer of
-/// `cg` subscribed to it, heart-beaten to the brokers.
-pub async fn live_clients(topic: &str, pg: &str, cg: &str) -> ClientInstance {
+/// A producer and a push consumer running in one client instance, so both report the same
+/// client id: what [`live_clients`] starts.
+pub struct LiveClients {
+    /// The producer, of the group given to [`live_clients`].
+    pub producer: Producer,
+    /// The consumer, subscribed to the topic given to [`live_clients`].
+    pub consumer: PushConsumer,
+}
+
+impl LiveClients {
+    /// The client id both clients heartbeat with.
+    pub fn client_id(&self) -> &str {
+        self.consumer.client_id()
+    }
+
+    /// Stops the consumer, then the producer (the last one stops their instance).
+    pub async fn shutdown(&self) {
+        self.consumer.shutdown().await;
+        self.producer.shutdown().await;
+    }
+}
+
+/// A producer of `pg` and a push consumer of `cg` subscribed to `topic`, in one started client
+/// instance whose heartbeat has reached the brokers (the consumer's start sends it, with both
+/// groups, once the topic's route is known).
+pub async fn live_clients(topic: &str, pg: &str, cg: &str) -> LiveClients {
     let config = ClientConfig::builder()
         .namesrv(rmq_tests::namesrv_addr())
         .instance_name(names::name("adm", topic))
@@ -168,26 +189,27 @@ pub async fn live_clients(topic: &str, pg: &str, cg: &str) -> ClientInstance {
         })
         .build()
         .expect("config");
-    let instance = ClientInstance::new(config).expect("instance");
-    instance
-        .register_producer(Arc::new(FakeProducer {
-            group: pg.to_owned(),
-            topics: vec![topic.to_owned()],
-            ..Default::default()
-        }))
-        .expect("producer");
-    instance
-        .register_consumer(Arc::new(FakeConsumer {
-            group: cg.to_owned(),
-            topic: topic.to_owned(),
-            ..Default::default()
-        }))
-        .expect("consumer");
-    instance.start().await.expect("start");
-    instance.update_topic_route(topic).await.expect("route");
-    instance
-        .send_heartbeat_to_all_brokers()
+    let producer = Producer::builder()
+        .config(config.clone())
+        .group(pg)
+        .build()
         .await
-        .expect("heartbeat");
-    instance
+        .expect("producer");
+    let consumer = PushConsumer::builder()
+        .client_config(config)
+        .group(cg)
+        .subscribe(topic, Filter::all())
+        .build()
+        .await
+        .expect("consumer");
+    consumer
+        .start(|_: Vec<ReceivedMessage>| async { ConsumeResult::Success })
+        .await
+        .expect("consumer starts");
+    assert_eq!(
+        producer.instance().client_id(),
+        consumer.client_id(),
+        "one instance for both"
+    );
+    LiveClients { producer, consumer }
 }
