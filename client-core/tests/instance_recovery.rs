@@ -51,7 +51,7 @@ async fn a_reconnected_broker_is_heartbeated_at_once() {
 async fn concurrent_route_lookups_share_one_request_and_its_failure() {
     let server = MockServer::start(|req: &Command| match req.request_code() {
         RequestCode::GET_ROUTEINFO_BY_TOPIC => Reply::Delayed(
-            Duration::from_millis(200),
+            Duration::from_millis(400),
             Command::response(
                 ResponseCode::SYSTEM_ERROR,
                 Some("name server on fire".into()),

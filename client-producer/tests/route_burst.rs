@@ -15,7 +15,7 @@ use rmq_remoting::testing::{MockServer, Reply};
 /// How many sends the burst issues at once.
 const BURST: usize = 400;
 /// The name server's added latency on route lookups.
-const NAMESRV_DELAY: Duration = Duration::from_millis(150);
+const NAMESRV_DELAY: Duration = Duration::from_millis(400);
 
 fn route(addr: &str) -> TopicRouteData {
     TopicRouteData {
