@@ -11,6 +11,7 @@
 use std::hint::black_box;
 
 use bytes::BytesMut;
+use rmq_protocol::compression::{compress, decompress, CompressionType, DEFAULT_LEVEL};
 use rmq_protocol::frame::{decode_frame, DEFAULT_MAX_FRAME};
 use rmq_protocol::message::{decode_stored, DecodeOptions};
 use rmq_protocol::SerializeType;
@@ -25,6 +26,12 @@ const WORKLOADS: &[&str] = &[
     "pull_found_json_decode",
     "pull_body_32x128B",
     "pull_body_32x128B_props",
+    "zlib_compress_4KiB",
+    "zlib_decompress_4KiB",
+    "lz4_compress_4KiB",
+    "lz4_decompress_4KiB",
+    "zstd_compress_4KiB",
+    "zstd_decompress_4KiB",
 ];
 
 fn main() {
@@ -34,6 +41,26 @@ fn main() {
         return;
     };
     let n: usize = n.parse().expect("iterations is a number");
+    if let Some((kind, op)) = workload.split_once('_') {
+        let kind = match kind {
+            "zlib" => Some(CompressionType::Zlib),
+            "lz4" => Some(CompressionType::Lz4),
+            "zstd" => Some(CompressionType::Zstd),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            let body = fixtures::letters(4096);
+            let packed = compress(kind, &body, DEFAULT_LEVEL).expect("compresses");
+            for _ in 0..n {
+                if op.starts_with("compress") {
+                    black_box(compress(kind, black_box(&body), DEFAULT_LEVEL).expect("ok"));
+                } else {
+                    black_box(decompress(kind, black_box(&packed), 1 << 20).expect("ok"));
+                }
+            }
+            return;
+        }
+    }
     let (what, ser, op) = match workload.as_str() {
         "send_v2_json_encode" => ("send", SerializeType::Json, "encode"),
         "send_v2_json_decode" => ("send", SerializeType::Json, "decode"),

@@ -34,7 +34,13 @@ impl Command {
     /// field (see [`binary::encode_header`]).
     pub fn encode(&self, dst: &mut BytesMut) -> Result<()> {
         let start = dst.len();
-        dst.reserve(8 + 128 + self.body.len());
+        // Room for the whole frame up front: the header's unescaped text plus its framing, so
+        // encoding allocates once.
+        let header_guess = 160
+            + self.ext_fields.text.len()
+            + 6 * self.ext_fields.len()
+            + self.remark.as_ref().map_or(0, String::len);
+        dst.reserve(8 + header_guess + self.body.len());
         dst.put_u64(0); // placeholders for total_len and the type/length word
         match self.serialize_type {
             SerializeType::Json => json::encode_header_into(self, dst),

@@ -57,7 +57,8 @@ impl RemotingCodec {
     /// # Errors
     /// The protocol's encode errors, or [`rmq_protocol::Error::FrameTooLarge`].
     pub fn encode_frame(&self, cmd: &Command) -> Result<Bytes, rmq_protocol::Error> {
-        let mut buf = BytesMut::with_capacity(256 + cmd.body.len());
+        // `encode` reserves room for the whole frame itself, in one allocation.
+        let mut buf = BytesMut::new();
         cmd.encode(&mut buf)?;
         if buf.len() > self.max_frame {
             return Err(rmq_protocol::Error::FrameTooLarge {
