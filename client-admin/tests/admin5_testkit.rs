@@ -1,0 +1,318 @@
+//! The 5.x admin operations against an embedded testkit cluster (`rmq-testkit`), which keeps
+//! state as a Java 5.3.3 broker does: what a scripted peer could not show (a call's effect on
+//! later calls, several brokers and slaves, the broker's refusals) is tested here. The request
+//! bytes and Java-shaped answers stay in the scripted `admin5_*` tests.
+
+use std::collections::BTreeSet;
+use std::process::Output;
+use std::time::Duration;
+
+use rmq_client_admin::{Admin, Target};
+use rmq_protocol::body::{AclInfo, SubscriptionGroupConfig, SubscriptionGroupConfigV5, UserInfo};
+use rmq_protocol::ResponseCode;
+use rmq_testkit::MockCluster;
+
+const CLUSTER: &str = "DefaultCluster";
+
+async fn cluster(brokers: usize, slaves: bool) -> (MockCluster, Admin) {
+    let cluster = MockCluster::builder()
+        .brokers(brokers)
+        .slaves(slaves)
+        .cluster_name(CLUSTER)
+        .start()
+        .await
+        .expect("testkit starts");
+    let admin = Admin::builder()
+        .namesrv(cluster.namesrv_addr())
+        .timeout(Duration::from_secs(3))
+        .build()
+        .await
+        .expect("admin starts");
+    (cluster, admin)
+}
+
+async fn stop(cluster: MockCluster, admin: Admin) {
+    admin.shutdown().await;
+    cluster.shutdown().await;
+}
+
+/// Runs `rmq-admin <args> -n <namesrv>` off the async runtime.
+async fn run(namesrv: &str, args: &[&str]) -> Output {
+    let mut all: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+    all.extend(["-n".to_owned(), namesrv.to_owned()]);
+    tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rmq-admin"))
+            .args(&all)
+            .env_remove("NAMESRV_ADDR")
+            .output()
+            .expect("run rmq-admin")
+    })
+    .await
+    .expect("join")
+}
+
+/// Like [`run`], and expects success; returns stdout.
+async fn ok(namesrv: &str, args: &[&str]) -> String {
+    let o = run(namesrv, args).await;
+    assert!(
+        o.status.success(),
+        "rmq-admin {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8(o.stdout).expect("utf8 stdout")
+}
+
+fn user(name: &str, password: Option<&str>) -> UserInfo {
+    UserInfo {
+        username: Some(name.into()),
+        password: password.map(str::to_owned),
+        user_type: Some("Normal".into()),
+        user_status: None,
+    }
+}
+
+/// The broker refuses what Java's metadata managers refuse, with their code and message: a
+/// second user of the same name, a user without password, an ACL for a missing user, an update
+/// of a missing user; deleting a user deletes its ACL.
+#[tokio::test]
+async fn user_and_acl_refusals_are_javas() {
+    let (cluster, admin) = cluster(1, false).await;
+    let addr = cluster.brokers()[0].addr().to_string();
+    let target = Target::Broker(addr.clone());
+    admin
+        .create_user(&target, &user("alice", Some("pw")))
+        .await
+        .expect("created");
+    let err = admin
+        .create_user(&target, &user("alice", Some("pw")))
+        .await
+        .expect_err("existing user");
+    assert_eq!(err.response_code(), Some(ResponseCode::NO_PERMISSION));
+    assert!(
+        rmq_client_admin::report(&err).contains("The user is existed"),
+        "{err}"
+    );
+    let err = admin
+        .create_user(&target, &user("bob", None))
+        .await
+        .expect_err("no password");
+    assert!(
+        rmq_client_admin::report(&err).contains("password can not be blank"),
+        "{err}"
+    );
+    let err = admin
+        .update_user(&target, &user("carol", Some("x")))
+        .await
+        .expect_err("missing user");
+    assert!(
+        rmq_client_admin::report(&err).contains("The user is not exist"),
+        "{err}"
+    );
+
+    let acl = |subject: &str| {
+        AclInfo::of(
+            subject,
+            &["Topic:orders".into(), "Group:g".into()],
+            &["Sub".into()],
+            &["10.0.0.0/8".into()],
+            "Allow",
+        )
+    };
+    let err = admin
+        .create_acl(&target, &acl("User:nobody"))
+        .await
+        .expect_err("missing subject");
+    assert!(
+        rmq_client_admin::report(&err).contains("The subject of User:nobody is not exist."),
+        "{err}"
+    );
+    admin
+        .create_acl(&target, &acl("User:alice"))
+        .await
+        .expect("acl created");
+    let listed = admin
+        .list_acls(&target, None, Some("orders"))
+        .await
+        .expect("listed");
+    let entries: Vec<_> = listed[&addr]
+        .iter()
+        .flat_map(|a| &a.policies)
+        .flat_map(|p| &p.entries)
+        .filter_map(|e| e.resource.clone())
+        .collect();
+    assert_eq!(entries, ["Topic:orders"], "the resource filter applies");
+    admin
+        .delete_user(&target, "alice")
+        .await
+        .expect("user deleted");
+    let listed = admin.list_acls(&target, None, None).await.expect("listed");
+    assert!(listed[&addr].is_empty(), "{listed:?}");
+    stop(cluster, admin).await;
+}
+
+/// A static topic over two brokers grows: the first plan spreads the logic queues, the second
+/// keeps them where they are and adds the new ones; each broker serves its part of the mapping
+/// back with the new epoch, and the topic cannot shrink.
+#[tokio::test]
+async fn static_topic_grows_over_two_brokers() {
+    let (cluster, admin) = cluster(2, false).await;
+    let names: BTreeSet<String> = cluster
+        .brokers()
+        .iter()
+        .map(|b| b.name().to_owned())
+        .collect();
+    let first = admin
+        .update_static_topic("S", 4, &names)
+        .await
+        .expect("created");
+    assert_eq!(first.len(), 2);
+    let before = admin.topic_config_all("S").await.expect("configs");
+    let hosted = |all: &std::collections::BTreeMap<String, _>| -> Vec<(String, Vec<i32>)> {
+        all.iter()
+            .map(
+                |(name, c): (&String, &rmq_protocol::body::TopicConfigAndQueueMapping)| {
+                    let m = c.mapping_detail.as_ref().expect("a mapping");
+                    (name.clone(), m.hosted_queues.keys().copied().collect())
+                },
+            )
+            .collect()
+    };
+    let before_hosted = hosted(&before);
+    let total: usize = before_hosted.iter().map(|(_, q)| q.len()).sum();
+    assert_eq!(total, 4, "{before_hosted:?}");
+
+    admin
+        .update_static_topic("S", 6, &names)
+        .await
+        .expect("grown");
+    let after = admin.topic_config_all("S").await.expect("configs");
+    for ((name, old), (_, new)) in before_hosted.iter().zip(hosted(&after)) {
+        assert!(
+            old.iter().all(|q| new.contains(q)),
+            "{name} keeps {old:?}: {new:?}"
+        );
+    }
+    let epochs: BTreeSet<i64> = after
+        .values()
+        .map(|c| c.mapping_detail.as_ref().map_or(0, |m| m.epoch))
+        .collect();
+    assert_eq!(epochs.len(), 1, "one epoch everywhere: {epochs:?}");
+    let old_epoch = before
+        .values()
+        .filter_map(|c| c.mapping_detail.as_ref())
+        .map(|m| m.epoch)
+        .max()
+        .unwrap_or(0);
+    assert!(
+        epochs.iter().all(|e| *e > old_epoch),
+        "{epochs:?} after {old_epoch}"
+    );
+    assert!(after.values().all(|c| c
+        .mapping_detail
+        .as_ref()
+        .is_some_and(|m| m.total_queues == 6)));
+    admin
+        .update_static_topic("S", 5, &names)
+        .await
+        .expect_err("a static topic never shrinks");
+    stop(cluster, admin).await;
+}
+
+/// haStatus of a master lists its slave in sync; a slave names its master.
+#[tokio::test]
+async fn ha_status_of_a_master_and_its_slave() {
+    let (cluster, admin) = cluster(1, true).await;
+    let master = cluster.brokers()[0].addr().to_string();
+    let slave = cluster
+        .slave(cluster.brokers()[0].name())
+        .expect("a slave")
+        .addr()
+        .to_string();
+    let ha = admin.ha_status(&master).await.expect("master status");
+    assert!(ha.master);
+    assert_eq!(ha.in_sync_slave_nums, 1);
+    assert_eq!(ha.ha_connection_info.len(), 1);
+    assert_eq!(ha.ha_connection_info[0].addr, slave);
+    assert!(ha.ha_connection_info[0].in_sync);
+    let ha = admin.ha_status(&slave).await.expect("slave status");
+    assert!(!ha.master);
+    assert_eq!(
+        ha.ha_client_runtime_info.master_addr.as_deref(),
+        Some(master.as_str())
+    );
+    let out = ok(&cluster.namesrv_addr(), &["haStatus", "-c", CLUSTER]).await;
+    assert!(out.contains("#SlaveNum\t1\n#InSyncSlaveNum\t1\n"), "{out}");
+    assert!(out.contains(&slave), "{out}");
+    assert!(out.contains("OK"), "{out}");
+    stop(cluster, admin).await;
+}
+
+/// A group list sent to the cluster reaches every broker, and getConsumerConfig finds the
+/// group on each; a read ban on one broker stays there.
+#[tokio::test]
+async fn group_list_reaches_every_broker_and_bans_stay_per_broker() {
+    let (cluster, admin) = cluster(2, false).await;
+    let group = SubscriptionGroupConfigV5 {
+        config: SubscriptionGroupConfig {
+            group_name: "G".into(),
+            retry_max_times: 7,
+            ..SubscriptionGroupConfig::default()
+        },
+        extra: Default::default(),
+    };
+    let target = Target::Cluster(CLUSTER.into());
+    admin
+        .create_group_list(&target, &[group])
+        .await
+        .expect("created");
+    let all = admin.group_config_all("G").await.expect("configs");
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert!(all.iter().all(|g| g.config.config.retry_max_times == 7));
+    assert!(admin.group_config_all("H").await.expect("none").is_empty());
+
+    let a = cluster.brokers()[0].addr().to_string();
+    let b = cluster.brokers()[1].addr().to_string();
+    admin
+        .group_forbidden(&Target::Broker(a.clone()), "G", "T", Some(false))
+        .await
+        .expect("banned");
+    let states = admin
+        .group_forbidden(&target, "G", "T", None)
+        .await
+        .expect("read");
+    assert_eq!(states[&a].readable, Some(false));
+    assert_eq!(states[&b].readable, Some(true));
+    stop(cluster, admin).await;
+}
+
+/// updateStaticTopic prints each broker's part of the mapping it created, and getTopicConfig
+/// prints the same from the broker.
+#[tokio::test]
+async fn static_topic_commands_print_what_the_broker_keeps() {
+    let (cluster, admin) = cluster(1, false).await;
+    let namesrv = cluster.namesrv_addr();
+    let name = cluster.brokers()[0].name().to_owned();
+    let out = ok(
+        &namesrv,
+        &["updateStaticTopic", "-t", "S", "--qn", "2", "-c", CLUSTER],
+    )
+    .await;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], format!("============{name}============"));
+    assert_eq!(lines[1], "topic=S readQueueNums=2 writeQueueNums=2 perm=6");
+    assert!(
+        lines[2].starts_with("#Epoch ") && lines[2].ends_with(" #TotalQueues 2 #Scope __global__"),
+        "{out}"
+    );
+    assert_eq!(
+        lines[4].split_whitespace().collect::<Vec<_>>(),
+        ["0", name.as_str(), "0", "0", "0"]
+    );
+    assert_eq!(
+        lines[5].split_whitespace().collect::<Vec<_>>(),
+        ["1", name.as_str(), "1", "0", "0"]
+    );
+    let read = ok(&namesrv, &["getTopicConfig", "-t", "S"]).await;
+    assert_eq!(read, out);
+    stop(cluster, admin).await;
+}
