@@ -182,13 +182,14 @@ pub struct Figures {
     /// Messages per second between the first and the last report line (the one line's figure
     /// when there is only one).
     pub tps: f64,
-    /// Mean over the report lines of each latency figure present.
+    /// Mean over the report lines (the first left out when there are more) of each latency
+    /// figure present, ms.
     pub avg_ms: Option<f64>,
     /// Mean of the per-interval medians.
     pub p50_ms: Option<f64>,
     /// Mean of the per-interval 99th percentiles.
     pub p99_ms: Option<f64>,
-    /// Largest latency reported.
+    /// Largest latency reported (the first line left out when there are more).
     pub max_ms: Option<f64>,
     /// Client CPU per message between the first and the last report line (needs two lines).
     pub cpu_us_per_msg: Option<f64>,
@@ -205,8 +206,15 @@ pub fn figures(run: &Run, clock_ticks: u64) -> Option<Figures> {
         .filter_map(|(t, l)| parse_line(l).map(|s| (*t, s)))
         .collect();
     let (&(t0, first), &(t1, _)) = (samples.first()?, samples.last()?);
+    // Latencies, like TPS, leave out the first interval when there is a later one: it holds
+    // the warm-up (and, for a consumer, the backlog sent before it started).
+    let steady = if samples.len() >= 2 {
+        &samples[1..]
+    } else {
+        &samples[..]
+    };
     let mean = |f: fn(&Sample) -> Option<f64>| {
-        let v: Vec<f64> = samples.iter().filter_map(|(_, s)| f(s)).collect();
+        let v: Vec<f64> = steady.iter().filter_map(|(_, s)| f(s)).collect();
         (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
     };
     let mut figures = Figures {
@@ -215,10 +223,7 @@ pub fn figures(run: &Run, clock_ticks: u64) -> Option<Figures> {
         avg_ms: mean(|s| s.avg_ms),
         p50_ms: mean(|s| s.p50_ms),
         p99_ms: mean(|s| s.p99_ms),
-        max_ms: samples
-            .iter()
-            .filter_map(|(_, s)| s.max_ms)
-            .reduce(f64::max),
+        max_ms: steady.iter().filter_map(|(_, s)| s.max_ms).reduce(f64::max),
         cpu_us_per_msg: None,
         rss_mib: run.peak_rss_kib as f64 / 1024.0,
     };
@@ -269,12 +274,20 @@ mod tests {
         )
     }
 
+    /// A warm-up interval: slow, with large latencies.
+    fn warm_up(t: f64) -> (f64, String) {
+        (
+            t,
+            "Send TPS: 50 Max RT(ms): 900 Average RT(ms): 90 p50 RT(ms): 80 p99 RT(ms): 800".into(),
+        )
+    }
+
     #[test]
-    fn figures_measure_between_the_first_and_last_report() {
+    fn figures_measure_between_the_first_and_last_report_leaving_out_warm_up() {
         let run = Run {
             lines: vec![
                 (0.1, "topic: BenchmarkTest".into()),
-                line(1.0, 50),
+                warm_up(1.0),
                 line(2.0, 1000),
                 line(3.0, 3000),
                 (3.5, "[Complete] Send Total: 4050 Send TPS: 1350".into()),
