@@ -64,6 +64,10 @@ pub(crate) async fn dispatch(
         }
         RequestCode::UPDATE_AND_CREATE_ACL_CONFIG => acl::update_acl_config(b, &request),
         RequestCode::DELETE_ACL_CONFIG => acl::delete_acl_config(b, &request),
+        RequestCode::QUERY_ASSIGNMENT => super::assignment::query_assignment(b, &request),
+        RequestCode::SET_MESSAGE_REQUEST_MODE => {
+            super::assignment::set_message_request_mode(b, &request)
+        }
         code if admin::serves(code) => admin::serve(b, &request),
         code if super::admin5::serves(code) => super::admin5::serve(b, &request),
         _ => reply::not_supported(request.code),

@@ -5,6 +5,7 @@
 mod acl;
 mod admin;
 mod admin5;
+mod assignment;
 mod auth;
 mod background;
 mod client;
@@ -30,7 +31,7 @@ use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use futures::future::BoxFuture;
-use rmq_protocol::body::TopicConfig;
+use rmq_protocol::body::{TopicConfig, TopicRouteData};
 use rmq_protocol::{naming, perm, Command, ResponseCode};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -251,6 +252,11 @@ impl Broker {
     pub(crate) fn unregister(&self) {
         let c = &self.config;
         self.namesrv.routes().unregister_broker(&c.name, c.id);
+    }
+
+    /// The name server's route of `topic`, as a broker's `TopicRouteInfoManager` reads it.
+    pub(crate) fn namesrv_route(&self, topic: &str) -> Option<TopicRouteData> {
+        self.namesrv.routes().route(topic)
     }
 
     /// Hides this broker from (or shows it again in) the name server's answers.

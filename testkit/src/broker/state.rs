@@ -82,6 +82,9 @@ pub(crate) struct State {
     /// The last heartbeat fingerprint per consumer group (Java 5.x
     /// `ClientManageProcessor.consumerGroupHeartbeatTable`; 0 for a V1 heartbeat).
     pub heartbeat_fingerprints: BTreeMap<String, i32>,
+    /// PULL or POP per `(topic, group)`, set by SET_MESSAGE_REQUEST_MODE (Java
+    /// `MessageRequestModeManager`).
+    pub request_modes: BTreeMap<(String, String), super::assignment::RequestMode>,
 }
 
 /// Java `BrokerStatsManager.TOPIC_PUT_NUMS`.
@@ -96,6 +99,19 @@ impl State {
         self.producers.clear();
         self.locks.clear();
         self.heartbeat_fingerprints.clear();
+    }
+
+    /// Client ids of the live members of consumer `group`, `None` when it has none (Java
+    /// `ConsumerGroupInfo#getAllClientId` of a missing group).
+    pub(crate) fn client_ids(&self, group: &str) -> Option<Vec<String>> {
+        let group = self.consumers.get(group)?;
+        Some(
+            group
+                .channels
+                .values()
+                .map(|c| c.client_id.clone())
+                .collect(),
+        )
     }
 
     /// The committed offset of a queue, if any.
