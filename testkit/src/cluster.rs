@@ -29,6 +29,7 @@ pub struct MockClusterBuilder {
     namesrv_port: u16,
     slaves: bool,
     accounts: Vec<AccountSpec>,
+    controller: bool,
 }
 
 /// An ACL account the builder puts on every broker.
@@ -95,6 +96,7 @@ impl Default for MockClusterBuilder {
             namesrv_port: 0,
             slaves: false,
             accounts: Vec::new(),
+            controller: false,
         }
     }
 }
@@ -142,6 +144,15 @@ impl MockClusterBuilder {
     /// listed in routes as the broker's second address (default false).
     pub fn slaves(mut self, on: bool) -> Self {
         self.slaves = on;
+        self
+    }
+
+    /// Whether the name server's address also serves a single in-memory controller, as a
+    /// Java 5.x name server with `enableControllerInNamesrv` (default false): controller
+    /// metadata, sync state sets, elections, controller config, broker-data cleaning, and the
+    /// brokers' epoch caches.
+    pub fn controller(mut self, on: bool) -> Self {
+        self.controller = on;
         self
     }
 
@@ -203,6 +214,9 @@ impl MockClusterBuilder {
         .await
         .map_err(|source| Error::Bind { addr, source })?;
         let namesrv = made.ok_or_else(|| Error::Config("name server not built".into()))?;
+        if self.controller {
+            namesrv.enable_controller(server.addr().to_string());
+        }
         let mut brokers = Vec::with_capacity(self.brokers);
         let mut slaves = Vec::new();
         for i in 0..self.brokers {

@@ -61,6 +61,7 @@
 
 mod broker;
 mod cluster;
+mod controller;
 mod error;
 mod fault;
 mod filter;

@@ -2,7 +2,7 @@
 //! (`auth`) and static topics (`static_topic`): batch topic and group creation, single topic
 //! and group configs, a consumer's topics and subscription, group read bans, HA status,
 //! cold-data flow control, the read-ahead mode, the RocksDB consume-queue check and the epoch
-//! cache (refused: the testkit's brokers are never in controller mode).
+//! cache (refused outside controller mode, as Java does).
 //!
 //! What these requests keep besides topics and groups lives in [`Admin5State`], one per
 //! broker; a slave reads its master's bans and mappings, as it reads its topics.
@@ -10,10 +10,10 @@
 use std::collections::BTreeMap;
 
 use rmq_protocol::body::{
-    CheckRocksdbCqWriteResult, CreateTopicListRequestBody, GroupForbidden, HaClientRuntimeInfo,
-    HaConnectionRuntimeInfo, HaRuntimeInfo, JsonBody, QuerySubscriptionResponseBody,
-    SubscriptionGroupConfigV5, SubscriptionGroupList, TopicConfigAndQueueMapping, TopicConfigV5,
-    TopicList, TopicQueueMappingDetail,
+    CheckRocksdbCqWriteResult, CreateTopicListRequestBody, EpochEntry, EpochEntryCache,
+    GroupForbidden, HaClientRuntimeInfo, HaConnectionRuntimeInfo, HaRuntimeInfo, JsonBody,
+    QuerySubscriptionResponseBody, SubscriptionGroupConfigV5, SubscriptionGroupList,
+    TopicConfigAndQueueMapping, TopicConfigV5, TopicList, TopicQueueMappingDetail,
 };
 use rmq_protocol::header::{
     GetSubscriptionGroupConfigRequestHeader, GetTopicConfigRequestHeader,
@@ -96,11 +96,7 @@ pub(crate) fn serve(broker: &Broker, request: &Command) -> Command {
         RequestCode::GET_COLD_DATA_FLOW_CTR_INFO => Ok(cold_data_info(broker)),
         RequestCode::SET_COMMITLOG_READ_MODE => read_ahead_mode(request),
         RequestCode::CHECK_ROCKSDB_CQ_WRITE_PROGRESS => Ok(rocksdb_check()),
-        // Java `getBrokerEpochCache` outside controller mode (the remark's space is Java's).
-        _ => Err(reply::error(
-            ResponseCode::SYSTEM_ERROR,
-            "this request only for controllerMode ",
-        )),
+        _ => epoch_cache(broker),
     };
     result.unwrap_or_else(|answer| answer)
 }
@@ -372,6 +368,28 @@ fn read_ahead_mode(request: &Command) -> Result<Command, Command> {
             "set commitlog readahead mode failed",
         )),
     }
+}
+
+/// GET_BROKER_EPOCH_CACHE (Java `getBrokerEpochCache`): refused outside controller mode (the
+/// remark's space is Java's); in it, one epoch (the controller's master epoch 1) from offset 0.
+fn epoch_cache(broker: &Broker) -> Result<Command, Command> {
+    if !broker.namesrv.controller_mode() {
+        return Err(reply::error(
+            ResponseCode::SYSTEM_ERROR,
+            "this request only for controllerMode ",
+        ));
+    }
+    let config = broker.config();
+    Ok(reply::json(&EpochEntryCache {
+        cluster_name: Some(config.cluster.clone()),
+        broker_name: Some(config.name.clone()),
+        broker_id: config.id,
+        epoch_list: vec![EpochEntry {
+            epoch: 1,
+            ..EpochEntry::default()
+        }],
+        max_offset: broker.store().commit_log_range().1,
+    }))
 }
 
 /// CHECK_ROCKSDB_CQ_WRITE_PROGRESS: Java starts the check in the background and answers at

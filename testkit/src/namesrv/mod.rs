@@ -36,6 +36,8 @@ pub(crate) struct Namesrv {
     routes: Mutex<Routes>,
     kv: Mutex<BTreeMap<String, BTreeMap<String, String>>>,
     config: Mutex<BTreeMap<String, String>>,
+    /// The controller on the same address, when the cluster runs in controller mode.
+    controller: Mutex<Option<crate::controller::Controller>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -55,7 +57,18 @@ impl Namesrv {
             routes: Mutex::new(Routes::default()),
             kv: Mutex::new(BTreeMap::new()),
             config: Mutex::new(config.into_iter().map(|(k, v)| (k.into(), v)).collect()),
+            controller: Mutex::new(None),
         }
+    }
+
+    /// Starts serving controller requests on this name server's address `addr`.
+    pub(crate) fn enable_controller(&self, addr: String) {
+        *lock(&self.controller) = Some(crate::controller::Controller::new(addr));
+    }
+
+    /// Whether the cluster runs in controller mode.
+    pub(crate) fn controller_mode(&self) -> bool {
+        lock(&self.controller).is_some()
     }
 
     /// The route table, locked.
@@ -122,6 +135,10 @@ impl Namesrv {
                 reply::ok().with_body(text.into_bytes())
             }
             RequestCode::UPDATE_NAMESRV_CONFIG => self.update_config(request),
+            code if crate::controller::serves(code) => match &mut *lock(&self.controller) {
+                Some(controller) => controller.serve(&self.routes(), request),
+                None => reply::not_supported(request.code),
+            },
             _ => reply::not_supported(request.code),
         }
     }
