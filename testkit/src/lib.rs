@@ -32,7 +32,8 @@
 //!   signatures when accounts are configured ([`MockClusterBuilder::account`]); the broker
 //!   permission (`brokerPermission`, as `mqadmin wipeWritePerm` sets it); and the admin
 //!   requests of `rmq-admin`.
-//! - 5.x: heartbeat V2 (fingerprints, `withoutSub`) and LITE_PULL_MESSAGE.
+//! - 5.x: heartbeat V2 (fingerprints, `withoutSub`), LITE_PULL_MESSAGE, and server-side load
+//!   balancing (QUERY_ASSIGNMENT, SET_MESSAGE_REQUEST_MODE).
 //! - Optional slaves ([`MockClusterBuilder::slaves`]) share their master's messages.
 //! - Any other code is answered REQUEST_CODE_NOT_SUPPORTED, as Java does, never left hanging.
 //! - Storage is in memory, bounded per broker ([`MockClusterBuilder::store_budget`]); the
