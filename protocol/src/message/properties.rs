@@ -59,7 +59,11 @@ struct Span {
 
 impl Index {
     fn parse(raw: &[u8]) -> Index {
-        let text = String::from_utf8_lossy(raw).into_owned();
+        // Valid UTF-8 (the usual case) is copied as is, without building a `Cow` first.
+        let text = match std::str::from_utf8(raw) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(raw).into_owned(),
+        };
         let spans = parse_spans(&text);
         Index { text, spans }
     }
@@ -92,7 +96,10 @@ fn parse_spans(text: &str) -> Vec<Span> {
                 let key = &text[name.clone()];
                 let found = match &mut index {
                     Some(map) => map.get(key).copied(),
-                    None => spans.iter().position(|s| &text[s.name.clone()] == key),
+                    // Bytes, not `str` slices: no char-boundary checks on this hot path.
+                    None => spans
+                        .iter()
+                        .position(|s| bytes.get(s.name.clone()) == Some(key.as_bytes())),
                 };
                 match found {
                     Some(at) => spans[at].value = value,
