@@ -316,3 +316,123 @@ async fn static_topic_commands_print_what_the_broker_keeps() {
     assert_eq!(read, out);
     stop(cluster, admin).await;
 }
+
+/// In controller mode the name server's address is the controller: it is its own leader,
+/// reports each group's sync state set (master and slave in sync), refuses to elect a new
+/// master while the old one lives and to clean a live group, keeps config updates (not those
+/// of its black list), and brokers answer their epoch cache.
+#[tokio::test]
+async fn controller_mode_on_the_name_server() {
+    let cluster = MockCluster::builder()
+        .slaves(true)
+        .cluster_name(CLUSTER)
+        .controller(true)
+        .start()
+        .await
+        .expect("testkit starts");
+    let admin = Admin::builder()
+        .namesrv(cluster.namesrv_addr())
+        .timeout(Duration::from_secs(3))
+        .build()
+        .await
+        .expect("admin starts");
+    let controller = cluster.namesrv_addr();
+    let name = cluster.brokers()[0].name().to_owned();
+    let master = cluster.brokers()[0].addr().to_string();
+    let slave = cluster.slave(&name).expect("a slave").addr().to_string();
+
+    let meta = admin
+        .controller_metadata(&controller)
+        .await
+        .expect("metadata");
+    assert!(meta.is_leader);
+    assert_eq!(
+        meta.controller_leader_address.as_deref(),
+        Some(controller.as_str())
+    );
+
+    let state = admin
+        .sync_state_set(&controller, &[name.clone(), "nope".into()])
+        .await
+        .expect("sync state");
+    assert_eq!(state.replicas_info_table.len(), 1, "{state:?}");
+    let group = &state.replicas_info_table[&name];
+    assert_eq!(group.master_address.as_deref(), Some(master.as_str()));
+    let in_sync: Vec<_> = group
+        .in_sync_replicas
+        .iter()
+        .filter_map(|r| r.broker_address.clone())
+        .collect();
+    assert_eq!(in_sync, [master.clone(), slave]);
+
+    let err = admin
+        .elect_master(&controller, CLUSTER, &name, 0)
+        .await
+        .expect_err("the master is alive");
+    assert_eq!(err.response_code(), Some(ResponseCode(2011)), "{err}");
+    assert!(
+        rmq_client_admin::report(&err).contains("The old master 0 is still alive"),
+        "{err}"
+    );
+    let err = admin
+        .elect_master(&controller, CLUSTER, "nope", 1)
+        .await
+        .expect_err("unknown group");
+    assert_eq!(err.response_code(), Some(ResponseCode(2010)), "{err}");
+
+    let err = admin
+        .clean_broker_metadata(&controller, Some(CLUSTER), &name, None, false)
+        .await
+        .expect_err("a live group");
+    assert!(
+        rmq_client_admin::report(&err).contains("is still alive, clean up failure"),
+        "{err}"
+    );
+
+    let controllers = [controller.clone()];
+    admin
+        .update_controller_config(&controllers, "scanNotActiveBrokerInterval", "7000")
+        .await
+        .expect("updated");
+    let config = admin.controller_config(&controllers).await.expect("config");
+    assert_eq!(
+        config[&controller]
+            .get("scanNotActiveBrokerInterval")
+            .map(String::as_str),
+        Some("7000")
+    );
+    let err = admin
+        .update_controller_config(&controllers, "configStorePath", "/x")
+        .await
+        .expect_err("black-listed key");
+    assert_eq!(err.response_code(), Some(ResponseCode::NO_PERMISSION));
+
+    let epochs = admin.broker_epoch(&master).await.expect("epoch cache");
+    assert_eq!(epochs.broker_name.as_deref(), Some(name.as_str()));
+    assert_eq!(epochs.epoch_list.len(), 1);
+    assert_eq!(epochs.epoch_list[0].epoch, 1);
+    stop(cluster, admin).await;
+}
+
+/// Without controller mode the name server does not serve controller requests, and brokers
+/// refuse the epoch cache as Java does outside controller mode.
+#[tokio::test]
+async fn without_controller_mode_controller_requests_are_refused() {
+    let (cluster, admin) = cluster(1, false).await;
+    let err = admin
+        .controller_metadata(&cluster.namesrv_addr())
+        .await
+        .expect_err("no controller");
+    assert_eq!(
+        err.kind(),
+        rmq_client_admin::ErrorKind::Unsupported,
+        "{err}"
+    );
+    let master = cluster.brokers()[0].addr().to_string();
+    let err = admin.broker_epoch(&master).await.expect_err("no epochs");
+    assert!(
+        rmq_client_admin::report(&err).contains("controllerMode"),
+        "{err}"
+    );
+    stop(cluster, admin).await;
+}
