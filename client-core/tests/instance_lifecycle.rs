@@ -1,6 +1,6 @@
-//! The instance's lifecycle, sharing, route refresh, heartbeats and unregistration, against a
-//! scripted peer that acts as name server and broker. The same behaviour against the real
-//! servers is covered in `tests/tests/client_core.rs`.
+//! The instance's lifecycle, sharing, route refresh, heartbeats and unregistration, against the
+//! embedded cluster of `rmq-testkit` (the exact heartbeat body against a scripted peer). The
+//! same behaviour against the real servers is covered in `tests/tests/client_core.rs`.
 
 mod support;
 
@@ -11,14 +11,16 @@ use std::time::Duration;
 use rmq_client_core::{manager, ClientConfig, ClientInstance, Error, ServiceState};
 use rmq_protocol::body::{HeartbeatData, JsonBody};
 use rmq_protocol::RequestCode;
+use rmq_testkit::MockCluster;
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 #[tokio::test]
 async fn start_is_idempotent_and_shutdown_is_final() {
-    let server = mock_cluster().await;
-    let instance = ClientInstance::new(config(&server.addr(), "lifecycle")).expect("instance");
+    let cluster = MockCluster::builder().start().await.expect("cluster");
+    let instance =
+        ClientInstance::new(config(&cluster.namesrv_addr(), "lifecycle")).expect("instance");
     assert_eq!(instance.state(), ServiceState::CreateJust);
     instance.start().await.expect("start");
     assert_eq!(instance.state(), ServiceState::Running);
@@ -39,7 +41,7 @@ async fn start_is_idempotent_and_shutdown_is_final() {
         "{err}"
     );
     instance.shutdown().await;
-    server.shutdown().await;
+    cluster.shutdown().await;
 }
 
 /// A minimal HTTP address server whose answer the test can change.
@@ -136,15 +138,36 @@ async fn manager_shares_one_instance_per_client_id_and_refuses_conflicts() {
     fresh.shutdown().await;
 }
 
+/// A cluster of `brokers` brokers, topics created on demand or not, with `topics` on every
+/// broker (4 queues each).
+async fn cluster(brokers: usize, auto_create: bool, topics: &[&str]) -> MockCluster {
+    let cluster = MockCluster::builder()
+        .brokers(brokers)
+        .auto_create_topics(auto_create)
+        .start()
+        .await
+        .expect("cluster");
+    for topic in topics {
+        cluster.create_topic(topic, 4);
+    }
+    cluster
+}
+
+fn producer(group: &str, topics: &[&str]) -> Arc<FakeProducer> {
+    Arc::new(FakeProducer {
+        group: group.into(),
+        topics: topics.iter().map(|t| (*t).to_owned()).collect(),
+        ..Default::default()
+    })
+}
+
 #[tokio::test]
 async fn route_refresh_fills_route_broker_and_publish_tables() {
-    let server = mock_cluster().await;
-    let instance = ClientInstance::new(config(&server.addr(), "routes")).expect("instance");
-    let producer = Arc::new(FakeProducer {
-        group: "PG".into(),
-        topics: vec!["T1".into()],
-        ..Default::default()
-    });
+    let cluster = cluster(1, false, &["T1", "T2"]).await;
+    let broker = cluster.broker("broker-a").expect("broker-a");
+    let instance =
+        ClientInstance::new(config(&cluster.namesrv_addr(), "routes")).expect("instance");
+    let producer = producer("PG", &["T1"]);
     let consumer = Arc::new(FakeConsumer {
         group: "CG".into(),
         topic: "T2".into(),
@@ -171,14 +194,27 @@ async fn route_refresh_fills_route_broker_and_publish_tables() {
     );
     instance.update_all_topic_routes().await;
     assert!(instance.routes().get("T1").is_some() && instance.routes().get("T2").is_some());
-    assert_eq!(instance.brokers().master("broker-a"), Some(server.addr()));
+    assert_eq!(
+        instance.brokers().master("broker-a"),
+        Some(broker.addr().to_string())
+    );
     assert_eq!(
         producer.publish_updates.lock().expect("lock").as_slice(),
         [("T1".to_owned(), 4), ("T2".to_owned(), 4)]
     );
     assert_eq!(consumer.queues.lock().expect("lock")["T2"].len(), 4);
     let updates = producer.publish_updates.lock().expect("lock").len();
+    let lookups = cluster
+        .namesrv()
+        .requests(RequestCode::GET_ROUTEINFO_BY_TOPIC);
     instance.update_all_topic_routes().await;
+    assert!(
+        cluster
+            .namesrv()
+            .requests(RequestCode::GET_ROUTEINFO_BY_TOPIC)
+            > lookups,
+        "the routes were asked for again"
+    );
     assert_eq!(
         producer.publish_updates.lock().expect("lock").len(),
         updates,
@@ -190,46 +226,33 @@ async fn route_refresh_fills_route_broker_and_publish_tables() {
         .expect_err("unknown topic");
     assert!(matches!(err, Error::RouteNotFound { .. }), "{err}");
     instance.shutdown().await;
-    server.shutdown().await;
+    cluster.shutdown().await;
 }
 
 #[tokio::test]
 async fn heartbeats_carry_groups_and_shutdown_persists_then_unregisters() {
-    let server = mock_cluster().await;
-    let instance = ClientInstance::new(config(&server.addr(), "heartbeat")).expect("instance");
+    let cluster = cluster(1, true, &["T"]).await;
+    let broker = cluster.broker("broker-a").expect("broker-a");
+    let instance =
+        ClientInstance::new(config(&cluster.namesrv_addr(), "heartbeat")).expect("instance");
     let consumer = Arc::new(FakeConsumer {
         group: "CG".into(),
         topic: "T".into(),
         ..Default::default()
     });
     instance
-        .register_producer(Arc::new(FakeProducer {
-            group: "PG".into(),
-            topics: vec!["T".into()],
-            ..Default::default()
-        }))
+        .register_producer(producer("PG", &["T"]))
         .expect("producer");
     instance
         .register_consumer(consumer.clone())
         .expect("consumer");
     instance.start().await.expect("start");
+    let me = [instance.client_id().to_owned()];
     assert!(
-        eventually(Duration::from_secs(5), || !received(
-            &server,
-            RequestCode::HEART_BEAT
-        )
-        .is_empty())
+        eventually(Duration::from_secs(5), || broker.producer_ids("PG") == me
+            && broker.consumer_ids("CG") == me)
         .await,
-        "the scheduled heartbeat ran"
-    );
-    let beat = &received(&server, RequestCode::HEART_BEAT)[0];
-    let data = HeartbeatData::from_json(&beat.body).expect("heartbeat body");
-    assert_eq!(data.client_id, instance.client_id());
-    assert_eq!(data.producer_data_set[0].group_name, "PG");
-    assert_eq!(data.consumer_data_set[0].group_name, "CG");
-    assert_eq!(
-        data.consumer_data_set[0].subscription_data_set[0].code_set,
-        [2598919, 2598920]
+        "the scheduled heartbeat made the broker list both groups"
     );
     assert!(
         eventually(Duration::from_secs(5), || consumer
@@ -250,6 +273,48 @@ async fn heartbeats_carry_groups_and_shutdown_persists_then_unregisters() {
         consumer.persists.load(Ordering::SeqCst) > persisted,
         "offsets persisted at shutdown"
     );
+    assert!(
+        broker.requests(RequestCode::UNREGISTER_CLIENT) >= 2,
+        "one unregister per group"
+    );
+    assert!(broker.producer_ids("PG").is_empty() && broker.consumer_ids("CG").is_empty());
+    cluster.shutdown().await;
+}
+
+#[tokio::test]
+async fn heartbeat_body_names_the_client_its_groups_and_tag_codes() {
+    let server = scripted_peer().await;
+    let instance = ClientInstance::new(config(&server.addr(), "beat-body")).expect("instance");
+    instance
+        .register_producer(producer("PG", &["T"]))
+        .expect("producer");
+    instance
+        .register_consumer(Arc::new(FakeConsumer {
+            group: "CG".into(),
+            topic: "T".into(),
+            ..Default::default()
+        }))
+        .expect("consumer");
+    instance.start().await.expect("start");
+    assert!(
+        eventually(Duration::from_secs(5), || !received(
+            &server,
+            RequestCode::HEART_BEAT
+        )
+        .is_empty())
+        .await,
+        "the scheduled heartbeat ran"
+    );
+    let beat = &received(&server, RequestCode::HEART_BEAT)[0];
+    let data = HeartbeatData::from_json(&beat.body).expect("heartbeat body");
+    assert_eq!(data.client_id, instance.client_id());
+    assert_eq!(data.producer_data_set[0].group_name, "PG");
+    assert_eq!(data.consumer_data_set[0].group_name, "CG");
+    assert_eq!(
+        data.consumer_data_set[0].subscription_data_set[0].code_set,
+        [2598919, 2598920]
+    );
+    instance.shutdown().await;
     let unregisters = received(&server, RequestCode::UNREGISTER_CLIENT);
     let groups: Vec<_> = unregisters
         .iter()
@@ -272,38 +337,48 @@ async fn heartbeats_carry_groups_and_shutdown_persists_then_unregisters() {
 
 #[tokio::test]
 async fn unregistering_a_group_tells_every_broker() {
-    let server = mock_cluster().await;
-    let instance = ClientInstance::new(config(&server.addr(), "unregister")).expect("instance");
+    let cluster = cluster(2, true, &["T"]).await;
+    let brokers = cluster.brokers();
+    assert_eq!(brokers.len(), 2);
+    let instance =
+        ClientInstance::new(config(&cluster.namesrv_addr(), "unregister")).expect("instance");
     instance
-        .register_producer(Arc::new(FakeProducer {
-            group: "PG".into(),
-            topics: vec!["T".into()],
-            ..Default::default()
-        }))
+        .register_producer(producer("PG", &["T"]))
         .expect("producer");
     instance.update_topic_route("T").await.expect("route");
+    let report = instance.send_heartbeat_now().await.expect("heartbeat");
+    assert_eq!(report.acknowledged.len(), 2, "{report:?}");
+    let me = [instance.client_id().to_owned()];
+    for broker in &brokers {
+        assert_eq!(broker.producer_ids("PG"), me, "{}", broker.name());
+    }
     instance.unregister_producer("PG").await;
     assert!(instance.is_idle());
-    let sent = received(&server, RequestCode::UNREGISTER_CLIENT);
-    assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].ext_fields.get("producerGroup"), Some("PG"));
+    for broker in &brokers {
+        assert_eq!(
+            broker.requests(RequestCode::UNREGISTER_CLIENT),
+            1,
+            "{}",
+            broker.name()
+        );
+        // The connection is still open: only the unregister can have emptied the group.
+        assert!(broker.producer_ids("PG").is_empty(), "{}", broker.name());
+    }
     instance.shutdown().await;
-    server.shutdown().await;
+    cluster.shutdown().await;
 }
 
 #[tokio::test]
 async fn many_instances_started_and_stopped_leave_no_tasks_or_connections() {
-    let server = mock_cluster().await;
+    let cluster = cluster(1, true, &["T"]).await;
+    let broker = cluster.broker("broker-a").expect("broker-a");
     let before = manager::instance_count();
     for round in 0..20 {
-        let instance = ClientInstance::shared(config(&server.addr(), &format!("loop-{round}")))
-            .expect("instance");
+        let instance =
+            ClientInstance::shared(config(&cluster.namesrv_addr(), &format!("loop-{round}")))
+                .expect("instance");
         instance
-            .register_producer(Arc::new(FakeProducer {
-                group: "PG".into(),
-                topics: vec!["T".into()],
-                ..Default::default()
-            }))
+            .register_producer(producer("PG", &["T"]))
             .expect("producer");
         instance.start().await.expect("start");
         instance.update_topic_route("T").await.expect("route");
@@ -335,22 +410,23 @@ async fn many_instances_started_and_stopped_leave_no_tasks_or_connections() {
         "the manager forgot every stopped instance"
     );
     assert!(
-        eventually(Duration::from_secs(5), || server.connections() == 0).await,
-        "the peer saw every connection close"
+        eventually(Duration::from_secs(5), || broker.connection_count() == 0
+            && cluster.namesrv().connection_count() == 0)
+        .await,
+        "the broker and the name server saw every connection close"
     );
-    server.shutdown().await;
+    assert!(broker.producer_ids("PG").is_empty());
+    cluster.shutdown().await;
 }
 
 #[tokio::test]
 async fn release_if_idle_keeps_a_used_instance_and_refuses_registrations_after() {
-    let server = mock_cluster().await;
-    let instance = ClientInstance::new(config(&server.addr(), "release")).expect("instance");
+    let cluster = cluster(1, true, &[]).await;
+    let instance =
+        ClientInstance::new(config(&cluster.namesrv_addr(), "release")).expect("instance");
     instance.start().await.expect("start");
     instance
-        .register_producer(Arc::new(FakeProducer {
-            group: "PG".into(),
-            ..Default::default()
-        }))
+        .register_producer(producer("PG", &[]))
         .expect("producer");
     assert!(
         !instance.release_if_idle().await,
@@ -361,38 +437,21 @@ async fn release_if_idle_keeps_a_used_instance_and_refuses_registrations_after()
     assert!(instance.release_if_idle().await);
     assert_eq!(instance.state(), ServiceState::ShutdownAlready);
     let err = instance
-        .register_producer(Arc::new(FakeProducer {
-            group: "late".into(),
-            ..Default::default()
-        }))
+        .register_producer(producer("late", &[]))
         .expect_err("registering into a shut-down instance");
     assert!(matches!(err, Error::State { .. }), "{err}");
-    server.shutdown().await;
+    cluster.shutdown().await;
 }
 
 #[tokio::test]
 async fn heartbeat_now_waits_for_a_running_round_instead_of_skipping() {
-    let server = mock_cluster().await;
-    server.set_handler({
-        let addr = server.addr();
-        move |req: &rmq_protocol::Command| match req.request_code() {
-            RequestCode::HEART_BEAT => rmq_remoting::testing::Reply::Delayed(
-                Duration::from_millis(300),
-                rmq_protocol::Command::response(rmq_protocol::ResponseCode::SUCCESS, None),
-            ),
-            RequestCode::GET_ROUTEINFO_BY_TOPIC => rmq_remoting::testing::Reply::Respond(
-                rmq_protocol::Command::response(rmq_protocol::ResponseCode::SUCCESS, None)
-                    .with_body(route_to(&addr).to_json().expect("json")),
-            ),
-            _ => rmq_remoting::testing::Reply::success(),
-        }
-    });
-    let instance = ClientInstance::new(config(&server.addr(), "beat-now")).expect("instance");
+    let cluster = cluster(1, true, &["T"]).await;
+    let broker = cluster.broker("broker-a").expect("broker-a");
+    broker.set_latency(RequestCode::HEART_BEAT, Duration::from_millis(300));
+    let instance =
+        ClientInstance::new(config(&cluster.namesrv_addr(), "beat-now")).expect("instance");
     instance
-        .register_producer(Arc::new(FakeProducer {
-            group: "PG".into(),
-            ..Default::default()
-        }))
+        .register_producer(producer("PG", &[]))
         .expect("producer");
     instance.update_topic_route("T").await.expect("route");
     let slow = instance.clone();
@@ -417,6 +476,7 @@ async fn heartbeat_now_waits_for_a_running_round_instead_of_skipping() {
             .len(),
         1
     );
+    assert_eq!(broker.requests(RequestCode::HEART_BEAT), 2);
     instance.shutdown().await;
-    server.shutdown().await;
+    cluster.shutdown().await;
 }

@@ -1,10 +1,9 @@
-//! Requests a broker sends to the client, answered by the instance's processor and dispatched
-//! to the registered producer and consumer. The peer is scripted; the real broker's
-//! GET_CONSUMER_RUNNING_INFO is exercised in `tests/tests/client_core.rs`.
+//! The exact answers of the instance's processor to requests a broker sends, asked by a
+//! scripted peer: running info and consumer status bodies, consume-directly, and unknown codes.
+//! The flows a broker starts are tested against `rmq-testkit` in `instance_processor.rs`.
 
 mod support;
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,14 +11,13 @@ use bytes::BytesMut;
 use rmq_client_core::ClientInstance;
 use rmq_protocol::body::{
     ConsumeDirectlyOutcome, ConsumeMessageDirectlyResult, ConsumerRunningInfo,
-    GetConsumerStatusBody, JsonBody, MessageQueue, ResetOffsetBody,
+    GetConsumerStatusBody, JsonBody, MessageQueue,
 };
 use rmq_protocol::header::{
-    CheckTransactionStateRequestHeader, ConsumeMessageDirectlyRequestHeader,
-    GetConsumerRunningInfoRequestHeader, GetConsumerStatusRequestHeader,
-    NotifyConsumerIdsChangedRequestHeader, ReplyMessageRequestHeader, ResetOffsetRequestHeader,
+    ConsumeMessageDirectlyRequestHeader, GetConsumerRunningInfoRequestHeader,
+    GetConsumerStatusRequestHeader,
 };
-use rmq_protocol::message::{property, Properties, StoredMessage};
+use rmq_protocol::message::{Properties, StoredMessage};
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 use rmq_remoting::testing::MockServer;
 use support::*;
@@ -27,12 +25,10 @@ use support::*;
 struct Setup {
     server: MockServer,
     instance: ClientInstance,
-    producer: Arc<FakeProducer>,
-    consumer: Arc<FakeConsumer>,
 }
 
 async fn setup(name: &str) -> Setup {
-    let server = mock_cluster().await;
+    let server = scripted_peer().await;
     let instance = ClientInstance::new(config(&server.addr(), name)).expect("instance");
     let producer = Arc::new(FakeProducer {
         group: "PG".into(),
@@ -44,12 +40,8 @@ async fn setup(name: &str) -> Setup {
         topic: "T".into(),
         ..Default::default()
     });
-    instance
-        .register_producer(producer.clone())
-        .expect("producer");
-    instance
-        .register_consumer(consumer.clone())
-        .expect("consumer");
+    instance.register_producer(producer).expect("producer");
+    instance.register_consumer(consumer).expect("consumer");
     // Open the connection the broker will use to call us.
     instance
         .api()
@@ -58,12 +50,7 @@ async fn setup(name: &str) -> Setup {
         .await
         .expect("connect");
     assert!(eventually(Duration::from_secs(2), || server.connections() == 1).await);
-    Setup {
-        server,
-        instance,
-        producer,
-        consumer,
-    }
+    Setup { server, instance }
 }
 
 fn stored(props: &[(&str, &str)]) -> bytes::Bytes {
@@ -87,35 +74,6 @@ async fn ask(s: &Setup, req: Command) -> Command {
         .request(req, Duration::from_secs(3))
         .await
         .expect("client answered")
-}
-
-fn oneway(mut cmd: Command) -> Command {
-    cmd.mark_oneway();
-    cmd
-}
-
-#[tokio::test]
-async fn consumer_ids_changed_wakes_rebalance_at_once() {
-    let s = setup("p-notify").await;
-    s.instance.start().await.expect("start");
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let before = s.consumer.rebalances.load(Ordering::SeqCst);
-    let header = NotifyConsumerIdsChangedRequestHeader {
-        consumer_group: "CG".into(),
-    };
-    s.server.send_request(oneway(
-        Command::request(RequestCode::NOTIFY_CONSUMER_IDS_CHANGED).with_header(&header),
-    ));
-    assert!(
-        eventually(Duration::from_millis(150), || s
-            .consumer
-            .rebalances
-            .load(Ordering::SeqCst)
-            > before)
-        .await,
-        "rebalanced before the 200 ms period"
-    );
-    s.instance.shutdown().await;
 }
 
 #[tokio::test]
@@ -180,37 +138,6 @@ async fn consumer_status_reports_offsets_with_queue_keys() {
 }
 
 #[tokio::test]
-async fn reset_offset_reaches_the_consumer() {
-    let s = setup("p-reset").await;
-    let header = ResetOffsetRequestHeader {
-        topic: "T".into(),
-        group: "CG".into(),
-        timestamp: 1,
-        is_force: true,
-    };
-    let body = ResetOffsetBody {
-        offset_table: [(MessageQueue::new("T", "broker-a", 1), 7)].into(),
-    };
-    let req = Command::request(RequestCode::RESET_CONSUMER_CLIENT_OFFSET)
-        .with_header(&header)
-        .with_body(body.to_fastjson().expect("json"));
-    s.server.send_request(oneway(req));
-    assert!(
-        eventually(Duration::from_secs(2), || !s
-            .consumer
-            .resets
-            .lock()
-            .expect("lock")
-            .is_empty())
-        .await
-    );
-    let resets = s.consumer.resets.lock().expect("lock").clone();
-    assert_eq!(resets[0].0, "T");
-    assert_eq!(resets[0].1[&MessageQueue::new("T", "broker-a", 1)], 7);
-    s.instance.shutdown().await;
-}
-
-#[tokio::test]
 async fn consume_directly_returns_the_listener_outcome() {
     let s = setup("p-direct").await;
     let header = ConsumeMessageDirectlyRequestHeader {
@@ -226,74 +153,6 @@ async fn consume_directly_returns_the_listener_outcome() {
     assert_eq!(resp.response_code(), ResponseCode::SUCCESS);
     let result = ConsumeMessageDirectlyResult::from_json(&resp.body).expect("result");
     assert_eq!(result.consume_result, Some(ConsumeDirectlyOutcome::Success));
-    s.instance.shutdown().await;
-}
-
-#[tokio::test]
-async fn transaction_check_goes_to_the_producer_of_the_pgroup_property() {
-    let s = setup("p-check").await;
-    let header = CheckTransactionStateRequestHeader {
-        tran_state_table_offset: 3,
-        commit_log_offset: 100,
-        msg_id: Some("UNIQ1".into()),
-        transaction_id: Some("UNIQ1".into()),
-        offset_msg_id: None,
-        ..Default::default()
-    };
-    let body = stored(&[
-        (property::PRODUCER_GROUP, "PG"),
-        (property::UNIQ_CLIENT_MESSAGE_ID_KEYIDX, "UNIQ1"),
-    ]);
-    let req = Command::request(RequestCode::CHECK_TRANSACTION_STATE)
-        .with_header(&header)
-        .with_body(body);
-    s.server.send_request(oneway(req));
-    assert!(
-        eventually(Duration::from_secs(2), || !s
-            .producer
-            .checks
-            .lock()
-            .expect("lock")
-            .is_empty())
-        .await
-    );
-    let checks = s.producer.checks.lock().expect("lock").clone();
-    assert_eq!(checks[0].1, "UNIQ1");
-    assert!(
-        s.server.responses().is_empty(),
-        "oneway requests get no answer"
-    );
-    s.instance.shutdown().await;
-}
-
-#[tokio::test]
-async fn pushed_reply_reaches_the_waiting_request() {
-    let s = setup("p-reply").await;
-    let pending = s.instance.replies().register("corr-1");
-    let mut props = Properties::default();
-    props.insert(property::CORRELATION_ID, "corr-1");
-    let header = ReplyMessageRequestHeader {
-        producer_group: "PG".into(),
-        topic: "T".into(),
-        default_topic: "TBW102".into(),
-        default_topic_queue_nums: 4,
-        born_host: "127.0.0.1:1000".into(),
-        store_host: "127.0.0.1:10911".into(),
-        properties: Some(props.encode()),
-        ..Default::default()
-    };
-    let req = Command::request(RequestCode::PUSH_REPLY_MESSAGE_TO_CLIENT)
-        .with_header(&header)
-        .with_body("pong");
-    let resp = ask(&s, req).await;
-    assert_eq!(resp.response_code(), ResponseCode::SUCCESS);
-    let reply = tokio::time::timeout(Duration::from_secs(2), pending.wait())
-        .await
-        .expect("in time")
-        .expect("reply");
-    assert_eq!(reply.body, "pong");
-    assert_eq!(reply.store_host.to_string(), "127.0.0.1:10911");
-    assert!(s.instance.replies().is_empty());
     s.instance.shutdown().await;
 }
 

@@ -1,6 +1,7 @@
-//! How an instance recovers from faults: a broker connected again is heartbeated at once (it
-//! may have restarted and forgotten the client's groups), concurrent route lookups share one
-//! request, and a failed shared lookup names the topic and its cause.
+//! How an instance recovers from faults, against the embedded cluster of `rmq-testkit`: a
+//! broker connected again is heartbeated at once (it restarted and forgot the client's groups),
+//! concurrent route lookups share one request, and a failed shared lookup names the topic and
+//! its cause.
 
 mod support;
 
@@ -8,14 +9,18 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmq_client_core::{ClientInstance, Error, ErrorKind};
-use rmq_protocol::{Command, RequestCode, ResponseCode};
-use rmq_remoting::testing::{MockServer, Reply};
+use rmq_protocol::{RequestCode, ResponseCode};
+use rmq_testkit::MockCluster;
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconnected_broker_is_heartbeated_at_once() {
-    let server = mock_cluster().await;
-    let instance = ClientInstance::new(config(&server.addr(), "reconnect")).expect("instance");
+    let cluster = MockCluster::builder().start().await.expect("cluster");
+    cluster.create_topic("T", 4);
+    let broker = cluster.broker("broker-a").expect("broker-a");
+    let addr = broker.addr().to_string();
+    let instance =
+        ClientInstance::new(config(&cluster.namesrv_addr(), "reconnect")).expect("instance");
     instance
         .register_producer(Arc::new(FakeProducer {
             group: "PG".into(),
@@ -26,42 +31,63 @@ async fn a_reconnected_broker_is_heartbeated_at_once() {
     instance.start().await.expect("start");
     instance.update_topic_route("T").await.expect("route");
     instance.send_heartbeat_now().await.expect("heartbeat");
-    let before = received(&server, RequestCode::HEART_BEAT).len();
-    // The broker "restarts": every connection drops. The next request reconnects.
-    server.disconnect_all();
-    let accepted = server.accepted();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    instance.update_topic_route("T").await.expect("route again");
-    assert!(server.accepted() > accepted, "the client dialed again");
+    assert_eq!(broker.producer_ids("PG"), [instance.client_id()]);
+    // The broker restarts: every connection drops and it forgets its clients.
+    broker.restart().await.expect("restart");
     assert!(
-        eventually(Duration::from_secs(3), || received(
-            &server,
-            RequestCode::HEART_BEAT
-        )
-        .len()
-            > before)
+        broker.producer_ids("PG").is_empty(),
+        "the restart forgot PG"
+    );
+    let before = broker.requests(RequestCode::HEART_BEAT);
+    // Left: the name server's connection only.
+    assert!(
+        eventually(Duration::from_secs(3), || instance
+            .api()
+            .remoting()
+            .connection_count()
+            == 1)
+        .await,
+        "the client saw the broker's connection close"
+    );
+    // The next request to the broker dials again.
+    instance
+        .api()
+        .remoting()
+        .connection(&addr)
+        .await
+        .expect("reconnect");
+    assert!(
+        eventually(Duration::from_secs(3), || broker.connection_count() == 1).await,
+        "the client dialed again"
+    );
+    assert!(
+        eventually(Duration::from_secs(3), || broker
+            .requests(RequestCode::HEART_BEAT)
+            > before
+            && broker.producer_ids("PG") == [instance.client_id()])
         .await,
         "no heartbeat after the reconnect (the periodic one is 30 s away)"
     );
     instance.shutdown().await;
-    server.shutdown().await;
+    cluster.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_route_lookups_share_one_request_and_its_failure() {
-    let server = MockServer::start(|req: &Command| match req.request_code() {
-        RequestCode::GET_ROUTEINFO_BY_TOPIC => Reply::Delayed(
-            Duration::from_millis(400),
-            Command::response(
-                ResponseCode::SYSTEM_ERROR,
-                Some("name server on fire".into()),
-            ),
-        ),
-        _ => Reply::success(),
-    })
-    .await
-    .expect("server");
-    let instance = ClientInstance::new(config(&server.addr(), "flight")).expect("instance");
+    let cluster = MockCluster::builder().start().await.expect("cluster");
+    cluster.create_topic("T", 4);
+    let namesrv = cluster.namesrv();
+    namesrv.set_latency(
+        RequestCode::GET_ROUTEINFO_BY_TOPIC,
+        Duration::from_millis(400),
+    );
+    namesrv.inject(
+        RequestCode::GET_ROUTEINFO_BY_TOPIC,
+        ResponseCode::SYSTEM_ERROR,
+        1,
+    );
+    let instance =
+        ClientInstance::new(config(&cluster.namesrv_addr(), "flight")).expect("instance");
     let lookups = (0..50).map(|_| {
         let instance = instance.clone();
         tokio::spawn(async move { instance.update_topic_route("T").await })
@@ -72,16 +98,21 @@ async fn concurrent_route_lookups_share_one_request_and_its_failure() {
         assert_eq!(
             err.to_string(),
             format!(
-                "route lookup for topic T failed: {} answered SYSTEM_ERROR(1): name server on fire",
-                server.addr()
+                "route lookup for topic T failed: {} answered SYSTEM_ERROR(1): [testkit] injected {:?}",
+                cluster.namesrv_addr(),
+                ResponseCode::SYSTEM_ERROR
             )
         );
         assert_eq!(err.kind(), ErrorKind::Broker(ResponseCode::SYSTEM_ERROR));
     }
-    assert_eq!(
-        received(&server, RequestCode::GET_ROUTEINFO_BY_TOPIC).len(),
-        1
-    );
+    assert_eq!(namesrv.requests(RequestCode::GET_ROUTEINFO_BY_TOPIC), 1);
+    // The failure was not remembered: the next lookup asks again and succeeds.
+    namesrv.set_latency(RequestCode::GET_ROUTEINFO_BY_TOPIC, Duration::ZERO);
+    instance
+        .update_topic_route("T")
+        .await
+        .expect("route after the fault");
+    assert_eq!(namesrv.requests(RequestCode::GET_ROUTEINFO_BY_TOPIC), 2);
     instance.shutdown().await;
-    server.shutdown().await;
+    cluster.shutdown().await;
 }

@@ -1,5 +1,5 @@
-//! A producer and a consumer that record what a client instance asks of them. Shared by
-//! client-core's tests and the workspace integration tests (`tests/tests/client_core.rs`).
+//! A producer and a consumer that record what a client instance asks of them: doubles of
+//! client-core's `ProducerInner` and `ConsumerInner` traits, for the instance tests.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
