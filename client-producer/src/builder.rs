@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rmq_client_core::{ClientConfig, ClientInstance};
+use rmq_protocol::compression::CompressionType;
 use rmq_protocol::{naming, validate};
 
 use crate::error::{Error, Result};
@@ -34,6 +35,7 @@ pub(crate) struct Settings {
     pub(crate) retry_another_broker_when_not_store_ok: bool,
     pub(crate) compress_threshold: usize,
     pub(crate) compress_level: u32,
+    pub(crate) compression: CompressionType,
     pub(crate) max_message_size: usize,
     pub(crate) default_topic_queue_nums: i32,
     pub(crate) latency_fault_tolerance: bool,
@@ -87,6 +89,7 @@ impl Default for ProducerBuilder {
                 retry_another_broker_when_not_store_ok: false,
                 compress_threshold: DEFAULT_COMPRESS_THRESHOLD,
                 compress_level: DEFAULT_COMPRESS_LEVEL,
+                compression: CompressionType::Zlib,
                 max_message_size: validate::DEFAULT_MAX_MESSAGE_SIZE,
                 default_topic_queue_nums: 4,
                 latency_fault_tolerance: false,
@@ -159,8 +162,8 @@ impl ProducerBuilder {
         self
     }
 
-    /// Bodies of at least this many bytes are zlib-compressed (never in batches). Default
-    /// 4 KiB (4096).
+    /// Bodies of at least this many bytes are compressed with [`compression`](Self::compression)
+    /// (never in batches). Default 4 KiB (4096).
     pub fn compress_threshold(mut self, bytes: usize) -> Self {
         self.settings.compress_threshold = bytes;
         self
@@ -169,6 +172,14 @@ impl ProducerBuilder {
     /// The zlib level, 0..=9. Default 5, as Java.
     pub fn compress_level(mut self, level: u32) -> Self {
         self.settings.compress_level = level;
+        self
+    }
+
+    /// The algorithm for bodies over the threshold (Java 5.x
+    /// `rocketmq.message.compressType`), named by the 5.x sysflag type bits. Default zlib, as
+    /// Java, which every consumer reads; LZ4 and zstd need consumers of 4.9.4 or later.
+    pub fn compression(mut self, kind: CompressionType) -> Self {
+        self.settings.compression = kind;
         self
     }
 

@@ -87,10 +87,12 @@ pub(crate) fn prepare(settings: &Settings, msg: &Message) -> Result<Outgoing> {
     let mut sys_flag = 0;
     let mut body = msg.body().clone();
     if body.len() >= settings.compress_threshold {
-        // Java: tryToCompressMessage; a failure sends the body as is.
-        if let Ok(z) = compression::compress_zlib(&body, settings.compress_level) {
+        // Java: tryToCompressMessage; a failure sends the body as is. The 5.x type bits say
+        // which algorithm (MessageSysFlag: COMPRESSION_{LZ4,ZSTD,ZLIB}_TYPE).
+        let kind = settings.compression;
+        if let Ok(z) = compression::compress(kind, &body, settings.compress_level) {
             body = Bytes::from(z);
-            sys_flag |= sysflag::COMPRESSED | sysflag::COMPRESSION_ZLIB;
+            sys_flag |= sysflag::COMPRESSED | kind.sys_flag_bits();
         }
     }
     if properties.get(property::TRANSACTION_PREPARED) == Some("true") {
@@ -274,6 +276,24 @@ mod tests {
         let back = compression::decompress_zlib(&big.body, 1 << 20).expect("inflate");
         assert_eq!(back, vec![b'a'; 4096]);
         assert_eq!(big.size, 4096);
+    }
+
+    #[test]
+    fn lz4_and_zstd_set_their_5x_type_bits_and_decompress_back() {
+        for (kind, bits) in [
+            (compression::CompressionType::Lz4, 0x101),
+            (compression::CompressionType::Zstd, 0x201),
+        ] {
+            let mut s = settings();
+            s.compression = kind;
+            let body: Vec<u8> = (0..8192u32).map(|i| (i % 7) as u8).collect();
+            let out = prepare(&s, &Message::new("T", body.clone())).expect("ok");
+            assert_eq!(out.sys_flag, bits, "{kind:?}");
+            let read = compression::CompressionType::from_sys_flag(out.sys_flag).expect("type");
+            assert_eq!(read, kind);
+            let back = compression::decompress(kind, &out.body, 1 << 20).expect("decompress");
+            assert_eq!(back, body, "{kind:?}");
+        }
     }
 
     #[test]

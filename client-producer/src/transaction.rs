@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use rmq_client_core::inner::BoxFuture;
 use rmq_client_core::ClientConfig;
+use rmq_protocol::compression::CompressionType;
 use rmq_protocol::header::EndTransactionRequestHeader;
 use rmq_protocol::message::property;
 use rmq_protocol::{ids, Message, StoredMessage};
@@ -137,6 +138,8 @@ impl TransactionProducerBuilder {
         retries(u32);
         /// See [`ProducerBuilder::compress_threshold`].
         compress_threshold(usize);
+        /// See [`ProducerBuilder::compression`].
+        compression(CompressionType);
         /// See [`ProducerBuilder::max_message_size`].
         max_message_size(usize);
         /// See [`ProducerBuilder::latency_fault_tolerance`].
