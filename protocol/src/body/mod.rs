@@ -73,7 +73,7 @@ pub trait JsonBody: Serialize + DeserializeOwned {
     /// The body as standard JSON bytes.
     ///
     /// # Errors
-    /// [`Error::Json`] if serialization fails (not expected for these types).
+    /// [`Error::Json`](crate::Error::Json) if serialization fails (not expected for these types).
     fn to_json(&self) -> Result<Vec<u8>> {
         writer::to_vec(self)
     }
