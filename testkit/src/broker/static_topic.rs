@@ -4,7 +4,8 @@
 //!
 //! A mapping replaces the stored one only with an epoch not older and the same scope; logic
 //! queues the new mapping leaves out are kept from the old one (refused at an equal epoch),
-//! and `force` replaces it whatever its epoch. The route does not carry mappings here.
+//! and `force` replaces it whatever its epoch. The broker registers the mapping's info (without
+//! the hosted queues) with the name server, whose route for the topic carries it by broker name.
 
 use rmq_protocol::body::{JsonBody, TopicConfig, TopicQueueMappingDetail};
 use rmq_protocol::header::CreateStaticTopicRequestHeader;
@@ -44,7 +45,7 @@ pub(crate) fn create(broker: &Broker, request: &Command) -> Result<Command, Comm
         return Err(reply::error(ResponseCode::SYSTEM_ERROR, "too many topics"));
     }
     let force = h.force.unwrap_or(false);
-    broker
+    let stored = broker
         .metadata()
         .with_admin5(|s| {
             let old = s.mappings.get(&detail.topic);
@@ -52,11 +53,28 @@ pub(crate) fn create(broker: &Broker, request: &Command) -> Result<Command, Comm
                 return Err("too many static topics".to_owned());
             }
             let new = merge(old, detail, force)?;
-            s.mappings.insert(new.topic.clone(), new);
-            Ok(())
+            s.mappings.insert(new.topic.clone(), new.clone());
+            Ok(new)
         })
         .map_err(|e| reply::error(ResponseCode::SYSTEM_ERROR, e))?;
+    broker
+        .namesrv
+        .register_mapping(&stored.topic, &broker.config().name, mapping_info(&stored));
     Ok(reply::ok())
+}
+
+/// What a broker registers of a mapping (Java `TopicQueueMappingInfo`: the detail without its
+/// hosted queues).
+fn mapping_info(detail: &TopicQueueMappingDetail) -> serde_json::Value {
+    serde_json::json!({
+        "topic": detail.topic,
+        "scope": detail.scope,
+        "totalQueues": detail.total_queues,
+        "bname": detail.bname,
+        "epoch": detail.epoch,
+        "dirty": detail.dirty,
+        "currIdMap": detail.curr_id_map,
+    })
 }
 
 /// The mapping to store in place of `old` (Java's messages on refusal).

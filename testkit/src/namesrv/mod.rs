@@ -38,6 +38,9 @@ pub(crate) struct Namesrv {
     config: Mutex<BTreeMap<String, String>>,
     /// The controller on the same address, when the cluster runs in controller mode.
     controller: Mutex<Option<crate::controller::Controller>>,
+    /// Static-topic mapping infos by topic and broker name, as brokers register them (Java
+    /// `RouteInfoManager.topicQueueMappingInfoTable`); a route carries its topic's.
+    mappings: Mutex<BTreeMap<String, BTreeMap<String, serde_json::Value>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -58,6 +61,20 @@ impl Namesrv {
             kv: Mutex::new(BTreeMap::new()),
             config: Mutex::new(config.into_iter().map(|(k, v)| (k.into(), v)).collect()),
             controller: Mutex::new(None),
+            mappings: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Registers broker `bname`'s static-topic mapping info of `topic` (refused past
+    /// [`MAX_KV`] topics).
+    pub(crate) fn register_mapping(&self, topic: &str, bname: &str, info: serde_json::Value) {
+        let mut mappings = lock(&self.mappings);
+        if mappings.len() >= MAX_KV && !mappings.contains_key(topic) {
+            return;
+        }
+        let by_broker = mappings.entry(topic.to_owned()).or_default();
+        if by_broker.len() < MAX_KV || by_broker.contains_key(bname) {
+            by_broker.insert(bname.to_owned(), info);
         }
     }
 
@@ -105,6 +122,7 @@ impl Namesrv {
                 match reply::header::<DeleteTopicFromNamesrvRequestHeader>(request) {
                     Ok(h) => {
                         self.routes().delete_topic(&h.topic);
+                        lock(&self.mappings).remove(&h.topic);
                         reply::ok()
                     }
                     Err(answer) => answer,
@@ -155,6 +173,9 @@ impl Namesrv {
                     .get(ORDER_TOPIC_CONFIG)
                     .and_then(|ns| ns.get(&h.topic))
                     .cloned();
+                route.topic_queue_mapping_by_broker = lock(&self.mappings)
+                    .get(&h.topic)
+                    .map(|by_broker| serde_json::json!(by_broker));
                 reply::json(&route)
             }
             // Java: DefaultRequestProcessor#getRouteInfoByTopic with FAQUrl.suggestTodo.
