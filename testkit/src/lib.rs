@@ -34,6 +34,12 @@
 //!   requests of `rmq-admin`.
 //! - 5.x: heartbeat V2 (fingerprints, `withoutSub`), LITE_PULL_MESSAGE, and server-side load
 //!   balancing (QUERY_ASSIGNMENT, SET_MESSAGE_REQUEST_MODE).
+//! - 5.x admin (as Java 5.3.3): ACL 2.0 users and ACLs, batch topic and group creation, single
+//!   topic and group configs, consumer topics and subscriptions, group read bans (kept, not
+//!   enforced on pulls), HA status, static topics (the mapping in GET_TOPIC_CONFIG and the
+//!   route), cold-data flow control, the read-ahead mode and the RocksDB check; with
+//!   [`MockClusterBuilder::controller`], a controller on the name server's address and the
+//!   brokers' epoch caches (brokers never switch roles).
 //! - Optional slaves ([`MockClusterBuilder::slaves`]) share their master's messages.
 //! - Any other code is answered REQUEST_CODE_NOT_SUPPORTED, as Java does, never left hanging.
 //! - Storage is in memory, bounded per broker ([`MockClusterBuilder::store_budget`]); the
