@@ -198,7 +198,7 @@ impl Controller {
         };
         let body = serde_json::json!({
             "brokerMemberGroup": members,
-            "syncStateSets": group.broker_addrs.keys().collect::<Vec<_>>(),
+            "syncStateSet": group.broker_addrs.keys().collect::<Vec<_>>(),
         });
         let remark = format!(
             "The old master 0 is still alive, not need to elect new master for broker {}",
