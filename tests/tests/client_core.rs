@@ -3,13 +3,10 @@
 //! after shutdown), the broker asking our client for its running info, and offline-broker
 //! clean-up when a broker of a private two-broker cluster dies.
 
-#[path = "../../client-core/tests/support/fakes.rs"]
-mod fakes;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use fakes::{FakeConsumer, FakeProducer};
+use doubles::{FakeConsumer, FakeProducer};
 use rmq_client_core::{ClientConfig, ClientInstance, TaskSchedule};
 use rmq_protocol::body::TopicConfig;
 use rmq_tests::{eventually, names};
@@ -103,7 +100,6 @@ async fn broker_lists_our_groups_after_heartbeat_and_forgets_them_after_shutdown
         .register_consumer(Arc::new(FakeConsumer {
             group: cg.clone(),
             topic: topic.clone(),
-            ..Default::default()
         }))
         .expect("consumer");
     instance.start().await.expect("start");
@@ -227,4 +223,124 @@ async fn a_stopped_broker_is_removed_from_routes_and_the_broker_table() {
     );
     instance.shutdown().await;
     drop(cluster);
+}
+
+/// Doubles of client-core's inner producer and consumer traits: the instance is tested alone,
+/// without the producer and consumer crates built on it.
+mod doubles {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::sync::{Arc, Mutex};
+
+    use rmq_client_core::inner::BoxFuture;
+    use rmq_client_core::{ConsumerInner, ProducerInner, PublishInfo};
+    use rmq_protocol::body::{
+        ConsumeDirectlyOutcome, ConsumeFromWhere, ConsumeMessageDirectlyResult, ConsumeType,
+        ConsumerRunningInfo, MessageModel, MessageQueue, SubscriptionData,
+    };
+    use rmq_protocol::header::CheckTransactionStateRequestHeader;
+    use rmq_protocol::message::StoredMessage;
+
+    /// A producer of `topics` that records its publish-info updates (topic, queue count).
+    #[derive(Default)]
+    pub struct FakeProducer {
+        /// The producer group.
+        pub group: String,
+        /// The topics it publishes to.
+        pub topics: Vec<String>,
+        /// Every publish-info update: topic and queue count.
+        pub publish_updates: Mutex<Vec<(String, usize)>>,
+    }
+
+    impl ProducerInner for FakeProducer {
+        fn group(&self) -> &str {
+            &self.group
+        }
+        fn publish_topics(&self) -> Vec<String> {
+            self.topics.clone()
+        }
+        fn is_publish_topic_need_update(&self, _topic: &str) -> bool {
+            false
+        }
+        fn update_topic_publish_info(&self, topic: &str, info: Arc<PublishInfo>) {
+            self.publish_updates
+                .lock()
+                .expect("lock")
+                .push((topic.to_owned(), info.queues.len()));
+        }
+        fn check_transaction_state(
+            &self,
+            _broker_addr: String,
+            _message: StoredMessage,
+            _header: CheckTransactionStateRequestHeader,
+        ) -> BoxFuture<'_, ()> {
+            Box::pin(async {})
+        }
+    }
+
+    /// A passive clustering consumer of every tag of `topic` that does nothing on its own.
+    pub struct FakeConsumer {
+        /// The consumer group.
+        pub group: String,
+        /// The topic it subscribes to.
+        pub topic: String,
+    }
+
+    impl ConsumerInner for FakeConsumer {
+        fn group(&self) -> &str {
+            &self.group
+        }
+        fn message_model(&self) -> MessageModel {
+            MessageModel::Clustering
+        }
+        fn consume_type(&self) -> ConsumeType {
+            ConsumeType::Passively
+        }
+        fn consume_from_where(&self) -> ConsumeFromWhere {
+            ConsumeFromWhere::ConsumeFromLastOffset
+        }
+        fn subscriptions(&self) -> Vec<SubscriptionData> {
+            vec![SubscriptionData::from_tag_expression(&self.topic, "*", 1)]
+        }
+        fn update_topic_subscribe_info(&self, _topic: &str, _queues: &BTreeSet<MessageQueue>) {}
+        fn is_subscribe_topic_need_update(&self, _topic: &str) -> bool {
+            false
+        }
+        fn do_rebalance(&self) -> BoxFuture<'_, ()> {
+            Box::pin(async {})
+        }
+        fn persist_consumer_offset(&self) -> BoxFuture<'_, ()> {
+            Box::pin(async {})
+        }
+        fn running_info(&self) -> ConsumerRunningInfo {
+            ConsumerRunningInfo {
+                subscription_set: self.subscriptions(),
+                ..Default::default()
+            }
+        }
+        fn reset_offset(
+            &self,
+            _topic: &str,
+            _offsets: BTreeMap<MessageQueue, i64>,
+        ) -> BoxFuture<'_, ()> {
+            Box::pin(async {})
+        }
+        fn consumer_status(&self, _topic: &str) -> BTreeMap<MessageQueue, i64> {
+            BTreeMap::new()
+        }
+        fn consume_message_directly(
+            &self,
+            _message: StoredMessage,
+            _broker_name: Option<String>,
+        ) -> BoxFuture<'_, ConsumeMessageDirectlyResult> {
+            Box::pin(async {
+                ConsumeMessageDirectlyResult {
+                    auto_commit: true,
+                    consume_result: Some(ConsumeDirectlyOutcome::Success),
+                    order: false,
+                    remark: None,
+                    spent_time_mills: 0,
+                }
+            })
+        }
+    }
 }
