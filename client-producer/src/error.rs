@@ -48,6 +48,17 @@ pub enum Error {
     /// The producer was shut down.
     #[error("the producer is shut down")]
     Shutdown,
+    /// A message with a delivery time was refused before sending: the broker's version (from
+    /// its heartbeat answers) predates timer messages, so it would deliver at once.
+    #[error("broker {broker_name} ({addr}) runs {}, older than V5_0_0: it does not support delivery time", version.name().unwrap_or_else(|| version.0.to_string()))]
+    DeliveryTimeUnsupported {
+        /// The broker name.
+        broker_name: String,
+        /// The master address the message would have gone to.
+        addr: String,
+        /// The version the broker reported.
+        version: rmq_protocol::version::Version,
+    },
 }
 
 /// One attempt of a send: which broker and queue, when, how long, and how it failed.
@@ -153,6 +164,8 @@ pub enum ErrorKind {
     Shutdown,
     /// Malformed data on the wire.
     Protocol,
+    /// The broker does not support what was asked (a delivery time on a 4.x broker).
+    Unsupported,
     /// Anything else.
     Other,
 }
@@ -187,6 +200,7 @@ impl Error {
                 .map_or(ErrorKind::RouteNotFound, |a| core_kind(&a.error)),
             Error::Client(e) => core_kind(e),
             Error::Shutdown => ErrorKind::Shutdown,
+            Error::DeliveryTimeUnsupported { .. } => ErrorKind::Unsupported,
         }
     }
 

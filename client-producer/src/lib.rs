@@ -59,6 +59,7 @@ mod receipt;
 mod request;
 mod selector;
 mod send;
+mod timer;
 mod transaction;
 
 pub use builder::{
@@ -74,6 +75,7 @@ pub use rmq_client_core::api::SendStatus;
 pub use rmq_client_core::{ClientConfig, ClientInstance};
 pub use rmq_protocol::{Message, MessageQueue, StoredMessage};
 pub use selector::{java_string_hash, QueueSelector, SelectByHash, SelectRandom, SelectRoundRobin};
+pub use timer::TIMER_MIN_VERSION;
 pub use transaction::{
     TransactionChecker, TransactionProducer, TransactionProducerBuilder, TransactionReceipt,
     TransactionState,

@@ -295,6 +295,7 @@ impl Shared {
                 last_broker = Some(queue.broker_name);
                 continue;
             };
+            self.check_timer_support(&out.properties, &queue.broker_name, &addr)?;
             let remaining = budget.remaining().unwrap_or(remaining);
             let timeout = attempt_timeout(remaining, total - attempt, other_brokers);
             let header = self.header(out, &queue);
@@ -399,6 +400,7 @@ impl Shared {
             };
             return Err(fail(None, error));
         };
+        self.check_timer_support(&out.properties, &queue.broker_name, &addr)?;
         let remaining = budget.remaining().unwrap_or(Duration::from_millis(1));
         let header = self.header(out, &queue);
         let sent = self
