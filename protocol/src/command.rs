@@ -314,8 +314,9 @@ impl ExtFields {
             // case, almost never collide, and then no string is compared at all.
             let mut filter = 0u64;
             let mut collision = false;
+            let text = self.text.as_bytes();
             for span in &self.spans {
-                let key = self.key_of(span).as_bytes();
+                let key = text.get(span.key.0..span.key.1).unwrap_or_default();
                 let mix = key.len()
                     ^ usize::from(key.first().copied().unwrap_or(0))
                     ^ (usize::from(key.last().copied().unwrap_or(0)) << 3);

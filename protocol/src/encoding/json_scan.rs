@@ -240,9 +240,20 @@ impl<'a> Scanner<'a> {
     fn language(&mut self, scratch: &mut String) -> Option<LanguageCode> {
         match self.peek()? {
             b'"' => {
-                scratch.clear();
-                self.string_into(scratch)?;
-                Some(LanguageCode::from_name(scratch).unwrap_or(LanguageCode::OTHER))
+                // A name without escapes (always, in practice) is read in place.
+                let start = self.pos + 1;
+                let name = match find_json_stop(&self.src[start..]) {
+                    Some(len) if self.src[start + len] == b'"' => {
+                        self.pos = start + len + 1;
+                        self.text.get(start..start + len)?
+                    }
+                    _ => {
+                        scratch.clear();
+                        self.string_into(scratch)?;
+                        scratch.as_str()
+                    }
+                };
+                Some(LanguageCode::from_name(name).unwrap_or(LanguageCode::OTHER))
             }
             b'n' => {
                 self.literal(b"null")?;

@@ -1,7 +1,7 @@
 //! Byte scans shared by the JSON header encoder and decoder, eight bytes at a time.
 //!
 //! Each answers whether (or where) a byte of a class occurs; the word tests are the classic
-//! "has a zero byte" tricks, exact for existence, then a byte loop finds the position.
+//! "has a zero byte" tricks: exact for existence, and the lowest flagged byte is the first hit.
 
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -38,11 +38,11 @@ fn is_json_stop(b: u8) -> bool {
 pub(crate) fn find_json_stop(bytes: &[u8]) -> Option<usize> {
     let mut tail = 0;
     for (at, x) in words(bytes) {
-        if has_byte(x, b'"') | has_byte(x, b'\\') | has_below(x, 0x20) != 0 {
-            return bytes[at..at + 8]
-                .iter()
-                .position(|&b| is_json_stop(b))
-                .map(|i| at + i);
+        let hits = has_byte(x, b'"') | has_byte(x, b'\\') | has_below(x, 0x20);
+        if hits != 0 {
+            // False positives only sit above a true hit (a borrow moves upward), so the
+            // lowest flagged byte is the first stop byte.
+            return Some(at + (hits.trailing_zeros() / 8) as usize);
         }
         tail = at + 8;
     }
