@@ -85,7 +85,19 @@ async fn pull(
         max_msg_bytes: None,
         broker_name: None,
     };
-    let response = api.pull_message(broker, &header, T).await.expect("pull");
+    // A broker restarted a moment ago may still be in the client's reconnect backoff (marked
+    // unavailable after the refused connects while it was down): retry until it is probed again.
+    let until = Instant::now() + Duration::from_secs(20);
+    let response = loop {
+        match api.pull_message(broker, &header, T).await {
+            Ok(r) => break r,
+            Err(e) if Instant::now() < until => {
+                let _ = e;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("pull from {broker}: {e}"),
+        }
+    };
     if response.body.is_empty() {
         return Vec::new();
     }
