@@ -55,6 +55,7 @@ mod fault;
 mod inner;
 mod message;
 mod producer;
+mod recall;
 mod receipt;
 mod request;
 mod selector;

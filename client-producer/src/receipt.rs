@@ -17,6 +17,7 @@ pub struct SendReceipt {
     pub(crate) transaction_id: Option<String>,
     pub(crate) region_id: String,
     pub(crate) trace_on: bool,
+    pub(crate) recall_handle: Option<String>,
 }
 
 impl SendReceipt {
@@ -60,5 +61,12 @@ impl SendReceipt {
     /// Whether the broker has message tracing on.
     pub fn trace_on(&self) -> bool {
         self.trace_on
+    }
+
+    /// The handle that recalls this message before its delivery time
+    /// ([`Producer::recall`](crate::Producer::recall)): only a 5.x broker's answer to a
+    /// message with a delivery time carries one.
+    pub fn recall_handle(&self) -> Option<&str> {
+        self.recall_handle.as_deref()
     }
 }

@@ -302,7 +302,7 @@ impl Shared {
             let sent = self
                 .instance
                 .api()
-                .send_message(
+                .send_message_with_recall_handle(
                     &addr,
                     &queue.broker_name,
                     Self::code(out),
@@ -313,9 +313,10 @@ impl Shared {
                 .await;
             let elapsed = t0.elapsed();
             match sent {
-                Ok(response) => {
+                Ok((response, recall_handle)) => {
                     self.fault.record(&queue.broker_name, elapsed, false);
-                    let receipt = self.receipt(out, &queue, response);
+                    let mut receipt = self.receipt(out, &queue, response);
+                    receipt.recall_handle = recall_handle;
                     if receipt.status != SendStatus::Ok
                         && self.settings.retry_another_broker_when_not_store_ok
                     {
@@ -432,6 +433,7 @@ impl Shared {
             transaction_id: r.transaction_id,
             region_id: r.region_id,
             trace_on: r.trace_on,
+            recall_handle: None,
         }
     }
 }

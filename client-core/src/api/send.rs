@@ -1,5 +1,6 @@
 //! SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) and
-//! SEND_REPLY_MESSAGE(_V2) (324/325): one request, one [`SendResponse`].
+//! SEND_REPLY_MESSAGE(_V2) (324/325): one request, one [`SendResponse`]; and the 5.x
+//! RECALL_MESSAGE (370) of a timer message by the handle its send response carried.
 //!
 //! Picking the queue, retrying and compressing are the producer's job; this module only maps the
 //! header to the code's wire form and the answer to a status.
@@ -8,7 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rmq_protocol::header::{
-    SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+    RecallMessageRequestHeader, RecallMessageResponseHeader, SendMessageRequestHeader,
+    SendMessageRequestHeaderV2, SendMessageResponseHeader, RECALL_HANDLE_FIELD,
 };
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 
@@ -87,9 +89,52 @@ impl ClientApi {
         body: Bytes,
         timeout: Duration,
     ) -> Result<SendResponse> {
+        self.send_message_with_recall_handle(addr, broker_name, code, header, body, timeout)
+            .await
+            .map(|(response, _)| response)
+    }
+
+    /// As [`send_message`](Self::send_message), also returning the recall handle a 5.x broker
+    /// puts into the response of a message with a delivery time (ext field `recallHandle`).
+    ///
+    /// # Errors
+    /// As [`send_message`](Self::send_message).
+    pub async fn send_message_with_recall_handle(
+        &self,
+        addr: &str,
+        broker_name: &str,
+        code: RequestCode,
+        header: SendMessageRequestHeader,
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<(SendResponse, Option<String>)> {
         let cmd = self.send_command(broker_name, code, header, body);
         let response = self.call(addr, cmd, timeout).await?;
-        send_response(addr, &response)
+        let handle = response
+            .ext_fields
+            .get(RECALL_HANDLE_FIELD)
+            .filter(|h| !h.is_empty())
+            .map(str::to_owned);
+        Ok((send_response(addr, &response)?, handle))
+    }
+
+    /// RECALL_MESSAGE (370, 5.x): withdraws a timer message not yet delivered, by the handle
+    /// its send response carried; answers the message's unique id (Java
+    /// `MQClientAPIImpl#recallMessage`).
+    ///
+    /// # Errors
+    /// [`Error::Broker`] for any code but success (an unknown handle, a message already
+    /// delivered, `REQUEST_CODE_NOT_SUPPORTED` from a 4.x broker); transport errors.
+    pub async fn recall_message(
+        &self,
+        addr: &str,
+        header: &RecallMessageRequestHeader,
+        timeout: Duration,
+    ) -> Result<String> {
+        let cmd = self.request_with(RequestCode::RECALL_MESSAGE, header);
+        let response = self.call_ok(addr, cmd, timeout).await?;
+        let header: RecallMessageResponseHeader = response.decode_header()?;
+        Ok(header.msg_id)
     }
 
     /// As [`send_message`](Self::send_message), oneway: nothing is awaited but the write.

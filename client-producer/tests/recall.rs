@@ -1,0 +1,170 @@
+//! RECALL_MESSAGE (370) with the handle of a timer message's send receipt. The testkit does not
+//! serve RECALL_MESSAGE (it answers REQUEST_CODE_NOT_SUPPORTED, as a 4.x broker does), so the
+//! request shape is checked on a scripted `MockServer` answering as a 5.3.3 broker.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use rmq_client_producer::{ErrorKind, Message, Producer};
+use rmq_protocol::body::{BrokerData, JsonBody, QueueData, TopicRouteData};
+use rmq_protocol::header::{RecallMessageResponseHeader, SendMessageResponseHeader};
+use rmq_protocol::version::Version;
+use rmq_protocol::{Command, RequestCode, ResponseCode};
+use rmq_remoting::testing::{MockServer, Reply};
+use rmq_testkit::MockCluster;
+
+/// base64url("v1 T broker-a 1700000000000 ID1"), as a 5.3.3 broker builds it.
+const HANDLE: &str = "djEgVCBicm9rZXItYSAxNzAwMDAwMDAwMDAwIElEMQ==";
+
+fn route(addr: &str) -> TopicRouteData {
+    TopicRouteData {
+        broker_datas: vec![BrokerData {
+            broker_addrs: [(0, addr.to_owned())].into(),
+            broker_name: "broker-a".into(),
+            cluster: "c".into(),
+            ..BrokerData::default()
+        }],
+        queue_datas: vec![QueueData {
+            broker_name: "broker-a".into(),
+            perm: 6,
+            read_queue_nums: 1,
+            write_queue_nums: 1,
+            topic_sys_flag: 0,
+        }],
+        ..TopicRouteData::default()
+    }
+}
+
+/// Name server and 5.3.3 `broker-a` in one: timer sends get [`HANDLE`], recalls answer `ID1`.
+async fn broker_5x() -> MockServer {
+    let me: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let own = me.clone();
+    let server = MockServer::start(move |req: &Command| {
+        let ok = Command::response(ResponseCode::SUCCESS, None);
+        let mut response = match req.request_code() {
+            RequestCode::GET_ROUTEINFO_BY_TOPIC => {
+                let body = route(own.get().map_or("", String::as_str))
+                    .to_json()
+                    .expect("route");
+                ok.with_body(body)
+            }
+            RequestCode::SEND_MESSAGE_V2 => {
+                let header = SendMessageResponseHeader {
+                    msg_id: "7F00000100002A9F0000000000000001".into(),
+                    queue_id: 0,
+                    queue_offset: 1,
+                    ..SendMessageResponseHeader::default()
+                };
+                let timed = req
+                    .ext_fields
+                    .get("i")
+                    .is_some_and(|p| p.contains("TIMER_DELIVER_MS"));
+                let response = ok.with_header(&header);
+                if timed {
+                    response.with_ext("recallHandle", HANDLE)
+                } else {
+                    response
+                }
+            }
+            RequestCode::RECALL_MESSAGE => ok.with_header(&RecallMessageResponseHeader {
+                msg_id: "ID1".into(),
+            }),
+            _ => ok,
+        };
+        response.version = Version::V5_3_3.0;
+        Reply::Respond(response)
+    })
+    .await
+    .expect("mock broker");
+    let _ = me.set(server.addr());
+    server
+}
+
+/// A timer message's receipt carries the broker's handle (a plain one's does not), and
+/// `recall` sends RECALL_MESSAGE to the handle's broker with group, topic, handle and broker
+/// name, returning the recalled id.
+#[tokio::test]
+async fn recall_sends_the_receipt_handle_to_its_broker_and_returns_the_id() {
+    let server = broker_5x().await;
+    let producer = Producer::builder()
+        .namesrv(server.addr())
+        .group("recall_pg")
+        .build()
+        .await
+        .expect("producer");
+    let plain = producer
+        .send(&Message::new("T", "now"))
+        .await
+        .expect("sent");
+    assert_eq!(plain.recall_handle(), None);
+    let at = SystemTime::now() + Duration::from_secs(60);
+    let timed = producer
+        .send(&Message::new("T", "later").with_delivery_time(at))
+        .await
+        .expect("sent");
+    let handle = timed.recall_handle().expect("a handle").to_owned();
+    assert_eq!(handle, HANDLE);
+    let id = producer.recall("T", &handle).await.expect("recalled");
+    assert_eq!(id, "ID1");
+    let recalls: Vec<Command> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.request_code() == RequestCode::RECALL_MESSAGE)
+        .collect();
+    assert_eq!(recalls.len(), 1);
+    let ext = &recalls[0].ext_fields;
+    assert_eq!(ext.get("producerGroup"), Some("recall_pg"));
+    assert_eq!(ext.get("topic"), Some("T"));
+    assert_eq!(ext.get("recallHandle"), Some(HANDLE));
+    assert_eq!(ext.get("bname"), Some("broker-a"));
+    producer.shutdown().await;
+}
+
+/// A handle that does not decode is refused before any request.
+#[tokio::test]
+async fn a_malformed_handle_is_refused_before_sending() {
+    let server = broker_5x().await;
+    let producer = Producer::builder()
+        .namesrv(server.addr())
+        .group("recall_pg_bad")
+        .build()
+        .await
+        .expect("producer");
+    let err = producer
+        .recall("T", "not a handle")
+        .await
+        .expect_err("refused");
+    assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
+    assert!(err.to_string().contains("recallHandle"), "{err}");
+    assert!(!server
+        .requests()
+        .iter()
+        .any(|r| r.request_code() == RequestCode::RECALL_MESSAGE));
+    producer.shutdown().await;
+}
+
+/// The testkit, like a 4.x broker, does not serve RECALL_MESSAGE: the broker's code comes back.
+#[tokio::test]
+async fn a_broker_without_recall_answers_request_code_not_supported() {
+    let cluster = MockCluster::builder()
+        .brokers(1)
+        .start()
+        .await
+        .expect("cluster");
+    cluster.create_topic("T", 1);
+    let producer = Producer::builder()
+        .namesrv(cluster.namesrv_addr())
+        .group("recall_pg_testkit")
+        .build()
+        .await
+        .expect("producer");
+    let handle = "djEgVCBicm9rZXItYSAxNzAwMDAwMDAwMDAwIElEMQ";
+    let err = producer.recall("T", handle).await.expect_err("not served");
+    assert_eq!(
+        err.kind(),
+        ErrorKind::Broker(ResponseCode::REQUEST_CODE_NOT_SUPPORTED),
+        "{err}"
+    );
+    producer.shutdown().await;
+    cluster.shutdown().await;
+}
