@@ -25,6 +25,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => break,
             msgs = consumer.poll(Duration::from_secs(1)) => {
+                // Err: the consumer was shut down; Ok(empty): nothing yet.
+                let msgs = msgs?;
                 for m in &msgs {
                     println!("{} {}", m.msg_id(), String::from_utf8_lossy(m.body()));
                 }

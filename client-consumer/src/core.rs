@@ -116,6 +116,15 @@ impl Core {
         matches!(self.sink.get(), Some(Sink::Orderly(_)))
     }
 
+    /// The owned queues of user topics: the table without the group's `%RETRY%` queues.
+    pub(crate) fn user_queues(&self) -> Vec<MessageQueue> {
+        self.table()
+            .keys()
+            .filter(|q| !naming::is_retry_topic(&q.topic))
+            .cloned()
+            .collect()
+    }
+
     pub(crate) fn table(
         &self,
     ) -> std::sync::MutexGuard<'_, BTreeMap<MessageQueue, Arc<ProcessQueue>>> {
@@ -294,7 +303,12 @@ impl Core {
             broker_name.unwrap_or_default(),
             stored.queue_id,
         );
-        let msg = ReceivedMessage::new(stored, queue, self.group());
+        let msg = ReceivedMessage::new(
+            stored,
+            queue,
+            self.group(),
+            self.instance.config().namespace(),
+        );
         let started = Instant::now();
         let mut result = ConsumeMessageDirectlyResult {
             auto_commit: true,

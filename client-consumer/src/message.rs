@@ -1,6 +1,7 @@
 //! [`ReceivedMessage`]: a message as a consumer hands it to the application. Cheap to clone (an
 //! `Arc`); the retried message's original topic is already restored, as Java's
-//! `resetRetryAndNamespace` does.
+//! `resetRetryAndNamespace` does, and a namespaced consumer sees its topics without the
+//! `ns%` prefix.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -35,19 +36,30 @@ impl std::fmt::Debug for ReceivedMessage {
 
 impl ReceivedMessage {
     /// Wraps a pulled record from `queue`. When `group`'s retry topic delivered it, the topic is
-    /// set back to the original one (the `RETRY_TOPIC` property).
-    pub fn new(mut stored: StoredMessage, queue: MessageQueue, group: &str) -> Self {
+    /// set back to the original one (the `RETRY_TOPIC` property); with a `namespace`, the
+    /// topic loses its `ns%` prefix (Java `resetRetryAndNamespace` with
+    /// `NamespaceUtil.withoutNamespace`). `group` is the group as sent to the broker (wrapped).
+    pub(crate) fn new(
+        mut stored: StoredMessage,
+        queue: MessageQueue,
+        group: &str,
+        namespace: Option<&str>,
+    ) -> Self {
         if let Some(original) = stored.property(property::RETRY_TOPIC) {
             if stored.topic == naming::retry_topic(group) {
                 stored.topic = original.to_owned();
             }
+        }
+        if namespace.is_some_and(|ns| !ns.is_empty()) {
+            stored.topic = naming::without_namespace_in(&stored.topic, namespace);
         }
         ReceivedMessage {
             inner: Arc::new(Inner { stored, queue }),
         }
     }
 
-    /// The message's topic (the original topic for a retried message).
+    /// The message's topic: the original topic for a retried message, without the consumer's
+    /// namespace.
     pub fn topic(&self) -> &str {
         &self.inner.stored.topic
     }
@@ -67,9 +79,30 @@ impl ReceivedMessage {
         self.inner.stored.keys()
     }
 
-    /// Any property.
+    /// Any property by name, system ones included (`TAGS`, `KEYS`, `UNIQ_KEY`...), as Java's
+    /// `getProperty`. For what the producer set, prefer [`user_property`](Self::user_property).
     pub fn property(&self, name: &str) -> Option<&str> {
         self.inner.stored.property(name)
+    }
+
+    /// A property the producer set (`Message::put_user_property`). System property names
+    /// (Java `MessageConst.STRING_HASH_SET`: `TAGS`, `KEYS`, `MIN_OFFSET`...) are never user
+    /// properties, so asking for one gives `None`; use [`property`](Self::property) for them.
+    pub fn user_property(&self, name: &str) -> Option<&str> {
+        if property::is_system(name) {
+            return None;
+        }
+        self.inner.stored.property(name)
+    }
+
+    /// Every user property as `(name, value)`, in the order the producer set them; system
+    /// properties are left out (see [`user_property`](Self::user_property)).
+    pub fn user_properties(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.inner
+            .stored
+            .properties
+            .iter()
+            .filter(|(name, _)| !property::is_system(name))
     }
 
     /// The id users see: the producer's unique key, else the broker's offset id.
@@ -92,24 +125,14 @@ impl ReceivedMessage {
         self.inner.stored.queue_offset
     }
 
-    /// When the producer created it.
+    /// When the producer created it; `None` when the record carries no valid time.
     pub fn born_time(&self) -> Option<SystemTime> {
         self.inner.stored.born_time()
     }
 
-    /// When the broker stored it.
+    /// When the broker stored it; `None` when the record carries no valid time.
     pub fn store_time(&self) -> Option<SystemTime> {
         self.inner.stored.store_time()
-    }
-
-    /// Born timestamp, ms since the epoch.
-    pub fn born_timestamp(&self) -> i64 {
-        self.inner.stored.born_timestamp
-    }
-
-    /// Store timestamp, ms since the epoch.
-    pub fn store_timestamp(&self) -> i64 {
-        self.inner.stored.store_timestamp
     }
 
     /// The record as the broker returned it (topic restored).
@@ -146,9 +169,62 @@ mod tests {
             ..StoredMessage::default()
         };
         stored.properties.insert(property::RETRY_TOPIC, "T");
-        let m = ReceivedMessage::new(stored.clone(), MessageQueue::new("%RETRY%g", "b", 0), "g");
+        let q = MessageQueue::new("%RETRY%g", "b", 0);
+        let m = ReceivedMessage::new(stored.clone(), q.clone(), "g", None);
         assert_eq!(m.topic(), "T");
-        let other = ReceivedMessage::new(stored, MessageQueue::new("%RETRY%g", "b", 0), "h");
+        let other = ReceivedMessage::new(stored, q, "h", None);
         assert_eq!(other.topic(), "%RETRY%g");
+    }
+
+    #[test]
+    fn namespaced_topics_lose_the_namespace() {
+        let q = MessageQueue::new("ns%T", "b", 0);
+        let plain = StoredMessage {
+            topic: "ns%T".into(),
+            ..StoredMessage::default()
+        };
+        let m = ReceivedMessage::new(plain.clone(), q.clone(), "ns%g", Some("ns"));
+        assert_eq!(m.topic(), "T");
+        // Another namespace's topic is left as it is.
+        let m = ReceivedMessage::new(plain.clone(), q.clone(), "other%g", Some("other"));
+        assert_eq!(m.topic(), "ns%T");
+        // No namespace configured: nothing is stripped.
+        assert_eq!(
+            ReceivedMessage::new(plain, q.clone(), "g", None).topic(),
+            "ns%T"
+        );
+        // A retried message: the retry topic of the wrapped group restores the wrapped topic.
+        let mut retried = StoredMessage {
+            topic: "%RETRY%ns%g".into(),
+            ..StoredMessage::default()
+        };
+        retried.properties.insert(property::RETRY_TOPIC, "ns%T");
+        let m = ReceivedMessage::new(retried, q.clone(), "ns%g", Some("ns"));
+        assert_eq!(m.topic(), "T");
+        // A DLQ topic keeps its prefix, loses the namespace (as Java's withoutNamespace).
+        let dlq = StoredMessage {
+            topic: "%DLQ%ns%g".into(),
+            ..StoredMessage::default()
+        };
+        assert_eq!(
+            ReceivedMessage::new(dlq, q, "ns%g", Some("ns")).topic(),
+            "%DLQ%g"
+        );
+    }
+
+    #[test]
+    fn user_properties_leave_out_system_ones() {
+        let mut stored = StoredMessage::default();
+        stored.properties.insert(property::TAGS, "A");
+        stored.properties.insert("order", "42");
+        stored.properties.insert(property::MIN_OFFSET, "0");
+        stored.properties.insert("region", "eu");
+        let m = ReceivedMessage::new(stored, MessageQueue::new("T", "b", 0), "g", None);
+        assert_eq!(m.user_property("order"), Some("42"));
+        assert_eq!(m.user_property(property::TAGS), None);
+        assert_eq!(m.property(property::TAGS), Some("A"));
+        assert_eq!(m.user_property("missing"), None);
+        let all: Vec<_> = m.user_properties().collect();
+        assert_eq!(all, vec![("order", "42"), ("region", "eu")]);
     }
 }

@@ -395,7 +395,7 @@ mod tests {
             body: Bytes::from(vec![0u8; len]),
             ..StoredMessage::default()
         };
-        ReceivedMessage::new(stored, MessageQueue::new("T", "b", 0), "g")
+        ReceivedMessage::new(stored, MessageQueue::new("T", "b", 0), "g", None)
     }
 
     #[test]

@@ -4,6 +4,11 @@
 //!
 //! Offsets: what a poll returned counts as consumed at the next poll (auto commit) or at
 //! [`commit`](PullConsumer::commit), never earlier, so a crash between the two redelivers it.
+//! [`commit_queue`](PullConsumer::commit_queue) sets one queue's offset explicitly.
+//!
+//! Results: [`poll`](PullConsumer::poll) answers `Ok(vec![])` when nothing came within the
+//! timeout and [`Error::State`] (kind [`ErrorKind::Shutdown`](crate::ErrorKind::Shutdown))
+//! once the consumer is shut down; [`stream`](PullConsumer::stream) ends then.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
@@ -32,7 +37,7 @@ use crate::message::ReceivedMessage;
 ///     .subscribe("Orders", Filter::all())
 ///     .build()
 ///     .await?;
-/// let msgs = consumer.poll(Duration::from_secs(1)).await;
+/// let msgs = consumer.poll(Duration::from_secs(1)).await?;
 /// consumer.commit().await;
 /// consumer.shutdown().await;
 /// # Ok(()) }
@@ -147,14 +152,34 @@ impl PullConsumer {
         Ok(())
     }
 
-    /// The queues this consumer currently pulls.
+    /// The queues of user topics this consumer currently pulls (never the group's internal
+    /// `%RETRY%` queues).
     pub fn assigned_queues(&self) -> Vec<MessageQueue> {
-        self.core.table().keys().cloned().collect()
+        self.core.user_queues()
     }
 
-    /// Waits up to `timeout` for messages; empty when none came. Under auto commit, what the
-    /// previous polls returned counts as consumed now.
-    pub async fn poll(&self, timeout: Duration) -> Vec<ReceivedMessage> {
+    /// The error [`poll`](Self::poll) answers after shutdown.
+    fn shut_down(&self) -> Error {
+        Error::State {
+            group: self.group().to_owned(),
+            state: "shut down",
+        }
+    }
+
+    /// Waits up to `timeout` for messages. Under auto commit, what the previous polls
+    /// returned counts as consumed now.
+    ///
+    /// `Ok` with an empty vector means nothing came within `timeout` (poll again); a
+    /// non-empty vector holds the messages of one queue.
+    ///
+    /// # Errors
+    /// [`Error::State`] (kind [`ErrorKind::Shutdown`](crate::ErrorKind::Shutdown)) once the
+    /// consumer is shut down, including when shutdown happens during the wait: no message
+    /// comes any more.
+    pub async fn poll(&self, timeout: Duration) -> Result<Vec<ReceivedMessage>> {
+        if self.is_shut_down() {
+            return Err(self.shut_down());
+        }
         if self.core.opts.auto_commit {
             self.resolve_polled();
         }
@@ -162,8 +187,9 @@ impl PullConsumer {
         let mut rx = self.rx.lock().await;
         loop {
             let batch = tokio::select! {
-                () = tokio::time::sleep_until(deadline) => return Vec::new(),
-                b = rx.recv() => match b { Some(b) => b, None => return Vec::new() },
+                () = self.core.pull_token.cancelled() => return Err(self.shut_down()),
+                () = tokio::time::sleep_until(deadline) => return Ok(Vec::new()),
+                b = rx.recv() => match b { Some(b) => b, None => return Err(self.shut_down()) },
             };
             let pq = &batch.pq;
             if pq.is_dropped() || pq.generation() != batch.generation {
@@ -183,21 +209,26 @@ impl PullConsumer {
             if let Ok(mut p) = self.polled.lock() {
                 p.push(batch);
             }
-            return msgs;
+            return Ok(msgs);
         }
     }
 
-    /// The messages as a stream (each item one poll's worth); ends at shutdown.
+    fn is_shut_down(&self) -> bool {
+        self.stopped.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// The messages one by one, as [`poll`](Self::poll) returns them; ends at shutdown.
     pub fn stream(&self) -> impl Stream<Item = ReceivedMessage> + '_ {
         futures::stream::unfold(Vec::new().into_iter(), move |mut buf| async move {
             loop {
                 if let Some(m) = buf.next() {
                     return Some((m, buf));
                 }
-                if self.stopped.load(std::sync::atomic::Ordering::Acquire) {
-                    return None;
-                }
-                buf = self.poll(Duration::from_millis(500)).await.into_iter();
+                buf = self
+                    .poll(Duration::from_millis(500))
+                    .await
+                    .ok()?
+                    .into_iter();
             }
         })
     }
@@ -224,6 +255,39 @@ impl PullConsumer {
         self.core.persist_all_sync().await;
     }
 
+    /// Commits `offset` as `queue`'s consumed offset (the next message to consume) and
+    /// waits for the broker's answer (or writes the local file): Java's
+    /// `commit(Map<MessageQueue, Long>, true)` for one queue. Polled messages of `queue` below
+    /// `offset` count as consumed; a later [`commit`](Self::commit) (or auto commit) still
+    /// settles everything polled, as Java's `commitSync` does after `commit(map)`.
+    ///
+    /// # Errors
+    /// [`Error::NotAssigned`] when the queue is not owned; [`Error::Config`] for a negative
+    /// offset.
+    pub async fn commit_queue(&self, queue: &MessageQueue, offset: i64) -> Result<()> {
+        if offset < 0 {
+            return Err(Error::Config(format!(
+                "commit offset {offset} of {queue} is negative"
+            )));
+        }
+        let pq = self.pq(queue)?;
+        if let Ok(mut polled) = self.polled.lock() {
+            for b in polled.iter_mut().filter(|b| b.pq.queue() == queue) {
+                let (done, left): (Vec<_>, Vec<_>) = std::mem::take(&mut b.msgs)
+                    .into_iter()
+                    .partition(|m| m.queue_offset() < offset);
+                if b.generation == b.pq.generation() {
+                    b.pq.remove(done.iter().map(ReceivedMessage::queue_offset));
+                }
+                b.msgs = left;
+            }
+            polled.retain(|b| !b.msgs.is_empty());
+        }
+        self.core.store.update(pq.queue(), offset, false);
+        self.core.store.persist(pq.queue()).await;
+        Ok(())
+    }
+
     /// The committed offset of `queue` in memory.
     pub fn committed(&self, queue: &MessageQueue) -> Option<i64> {
         self.core.store.read_memory(queue)
@@ -240,14 +304,30 @@ impl PullConsumer {
     }
 
     /// Pulls `queue` from `offset` next; cached and buffered messages of it are discarded.
+    /// Async like the other seeks, though it asks no broker.
     ///
     /// # Errors
     /// [`Error::NotAssigned`] when the queue is not owned.
-    pub fn seek(&self, queue: &MessageQueue, offset: i64) -> Result<()> {
+    pub async fn seek(&self, queue: &MessageQueue, offset: i64) -> Result<()> {
+        self.seek_now(queue, offset)
+    }
+
+    fn seek_now(&self, queue: &MessageQueue, offset: i64) -> Result<()> {
         let pq = self.pq(queue)?;
         pq.seek(offset);
         self.core.store.update(queue, offset, false);
         Ok(())
+    }
+
+    /// Seeks to the first message of `queue` stored at or after `at` (Java's
+    /// `offsetForTimestamp`, then `seek`).
+    ///
+    /// # Errors
+    /// [`Error::NotAssigned`]; the broker's.
+    pub async fn seek_to_time(&self, queue: &MessageQueue, at: SystemTime) -> Result<()> {
+        self.pq(queue)?;
+        let o = self.offset_for_timestamp(queue, at).await?;
+        self.seek_now(queue, o)
     }
 
     /// Seeks to the queue's first offset.
@@ -255,6 +335,7 @@ impl PullConsumer {
     /// # Errors
     /// [`Error::NotAssigned`]; the broker's.
     pub async fn seek_to_begin(&self, queue: &MessageQueue) -> Result<()> {
+        self.pq(queue)?;
         let addr = self.core.master_of(queue).await?;
         let t = self.core.instance.config().api_timeout();
         let o = self
@@ -263,7 +344,7 @@ impl PullConsumer {
             .api()
             .min_offset(&addr, &queue.topic, queue.queue_id, t)
             .await?;
-        self.seek(queue, o)
+        self.seek_now(queue, o)
     }
 
     /// Seeks to the queue's end (only new messages).
@@ -271,6 +352,7 @@ impl PullConsumer {
     /// # Errors
     /// [`Error::NotAssigned`]; the broker's.
     pub async fn seek_to_end(&self, queue: &MessageQueue) -> Result<()> {
+        self.pq(queue)?;
         let addr = self.core.master_of(queue).await?;
         let t = self.core.instance.config().api_timeout();
         let o = self
@@ -279,7 +361,7 @@ impl PullConsumer {
             .api()
             .max_offset(&addr, &queue.topic, queue.queue_id, t)
             .await?;
-        self.seek(queue, o)
+        self.seek_now(queue, o)
     }
 
     /// The offset of the first message of `queue` stored at or after `at`.

@@ -309,7 +309,12 @@ fn decode(
                     .insert(property::MIN_OFFSET, r.min_offset.to_string());
                 m.properties
                     .insert(property::MAX_OFFSET, r.max_offset.to_string());
-                out.push(ReceivedMessage::new(m, pq.queue().clone(), core.group()));
+                out.push(ReceivedMessage::new(
+                    m,
+                    pq.queue().clone(),
+                    core.group(),
+                    core.instance.config().namespace(),
+                ));
             }
             Err(e) => {
                 warn!(queue = %pq.queue(), error = %rmq_remoting::Error::chain(&e), "undecodable message skipped")

@@ -179,9 +179,10 @@ impl PushConsumer {
         Ok(())
     }
 
-    /// The queues this consumer currently owns.
+    /// The queues of the subscribed topics this consumer currently owns. The group's
+    /// `%RETRY%` queues, which a clustering consumer also pulls, are left out.
     pub fn assigned_queues(&self) -> Vec<MessageQueue> {
-        self.core.table().keys().cloned().collect()
+        self.core.user_queues()
     }
 
     /// Cached messages and bytes over all queues.

@@ -271,15 +271,15 @@ async fn a_lite_pull_seek_during_a_long_poll_takes_effect_at_once() {
     let mut first = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     while first.len() < 5 && Instant::now() < deadline {
-        first.extend(c.poll(Duration::from_millis(500)).await);
+        first.extend(c.poll(Duration::from_millis(500)).await.expect("poll"));
     }
     let offsets: Vec<i64> = first.iter().map(ReceivedMessage::queue_offset).collect();
     assert_eq!(offsets, [0, 1, 2, 3, 4]);
     // The pull task is now long-polling at offset 5.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let sought = Instant::now();
-    c.seek(&queue, 2).expect("seek");
-    let again = c.poll(Duration::from_secs(3)).await;
+    c.seek(&queue, 2).await.expect("seek");
+    let again = c.poll(Duration::from_secs(3)).await.expect("poll");
     let took = sought.elapsed();
     let offsets: Vec<i64> = again.iter().map(ReceivedMessage::queue_offset).collect();
     assert_eq!(offsets, [2, 3, 4], "from the new offset, in order");
@@ -311,7 +311,7 @@ async fn a_busy_broker_delays_pulls_and_is_counted() {
     let mut got = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     while got.len() < 3 && Instant::now() < deadline {
-        got.extend(c.poll(Duration::from_millis(500)).await);
+        got.extend(c.poll(Duration::from_millis(500)).await.expect("poll"));
     }
     let offsets: Vec<i64> = got.iter().map(ReceivedMessage::queue_offset).collect();
     assert_eq!(offsets, [0, 1, 2]);
@@ -454,19 +454,22 @@ async fn lite_pull_pause_and_resume_take_effect_at_once() {
     let mut first = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     while first.len() < 2 && Instant::now() < deadline {
-        first.extend(c.poll(Duration::from_millis(500)).await);
+        first.extend(c.poll(Duration::from_millis(500)).await.expect("poll"));
     }
     assert_eq!(first.len(), 2);
     tokio::time::sleep(Duration::from_millis(300)).await;
     c.pause(std::slice::from_ref(&queue));
     fake.put("P", 3);
     assert!(
-        c.poll(Duration::from_millis(500)).await.is_empty(),
+        c.poll(Duration::from_millis(500))
+            .await
+            .expect("poll")
+            .is_empty(),
         "nothing while paused"
     );
     let resumed = Instant::now();
     c.resume(std::slice::from_ref(&queue));
-    let got = c.poll(Duration::from_secs(3)).await;
+    let got = c.poll(Duration::from_secs(3)).await.expect("poll");
     let took = resumed.elapsed();
     let offsets: Vec<i64> = got.iter().map(ReceivedMessage::queue_offset).collect();
     assert_eq!(offsets, [2, 3, 4]);

@@ -43,9 +43,10 @@ async fn a_live_reset_by_time_replays_from_the_offset_at_that_time() {
         .await
         .expect("build");
     c.start(move |msgs: Vec<ReceivedMessage>| {
-        s2.lock()
-            .expect("seen")
-            .extend(msgs.iter().map(|m| (m.queue_offset(), m.store_timestamp())));
+        s2.lock().expect("seen").extend(
+            msgs.iter()
+                .map(|m| (m.queue_offset(), m.stored().store_timestamp)),
+        );
         async { ConsumeResult::Success }
     })
     .await

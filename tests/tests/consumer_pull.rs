@@ -26,7 +26,7 @@ async fn poll_until(c: &PullConsumer, want: &BTreeSet<String>) -> Vec<ReceivedMe
             ids.len(),
             want.len()
         );
-        got.extend(c.poll(Duration::from_millis(500)).await);
+        got.extend(c.poll(Duration::from_millis(500)).await.expect("poll"));
     }
 }
 
@@ -82,7 +82,7 @@ async fn lite_pull_assign_seek_pause_and_resume() {
         .map(ReceivedMessage::msg_id)
         .collect();
     assert!(!in_q0.is_empty());
-    c.seek(&q0, 0).expect("seek");
+    c.seek(&q0, 0).await.expect("seek");
     let again = poll_until(&c, &in_q0).await;
     assert!(
         again.iter().all(|m| *m.queue() == q0),
@@ -97,9 +97,14 @@ async fn lite_pull_assign_seek_pause_and_resume() {
     assert!(t >= 0);
     c.pause(&queues);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    while !c.poll(Duration::from_millis(300)).await.is_empty() {}
+    while !c
+        .poll(Duration::from_millis(300))
+        .await
+        .expect("poll")
+        .is_empty()
+    {}
     let late: BTreeSet<String> = send(&p, &topic, "B", 6).await.into_iter().collect();
-    let held = c.poll(Duration::from_secs(2)).await;
+    let held = c.poll(Duration::from_secs(2)).await.expect("poll");
     assert!(
         held.iter().all(|m| !late.contains(&m.msg_id())),
         "paused queues pulled"

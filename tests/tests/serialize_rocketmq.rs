@@ -151,7 +151,11 @@ async fn rocketmq_headers_send_and_consume() {
             "only {} of 50 consumed",
             got.len()
         );
-        for m in consumer.poll(Duration::from_millis(500)).await {
+        for m in consumer
+            .poll(Duration::from_millis(500))
+            .await
+            .expect("poll")
+        {
             polled += 1;
             got.insert(String::from_utf8_lossy(m.body()).into_owned());
         }

@@ -8,7 +8,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use clap::Parser;
 use rmq_client_consumer::{ConsumeResult, Filter, PushConsumer, ReceivedMessage};
@@ -79,11 +79,12 @@ impl Stats {
     }
 
     fn record(&self, m: &ReceivedMessage) {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
-        let b2c = (now - m.born_timestamp()).max(0) as u64;
-        let s2c = (now - m.store_timestamp()).max(0) as u64;
+        let now = SystemTime::now();
+        let age = |at: Option<SystemTime>| {
+            at.and_then(|t| now.duration_since(t).ok())
+                .map_or(0, |d| d.as_millis() as u64)
+        };
+        let (b2c, s2c) = (age(m.born_time()), age(m.store_time()));
         self.count.fetch_add(1, Relaxed);
         self.b2c_sum.fetch_add(b2c, Relaxed);
         self.s2c_sum.fetch_add(s2c, Relaxed);

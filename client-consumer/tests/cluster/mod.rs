@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use rmq_client_consumer::ClientConfig;
 use rmq_client_core::api::ClientApi;
-use rmq_client_core::TaskSchedule;
+use rmq_client_core::{ClientConfigBuilder, TaskSchedule};
 use rmq_protocol::header::SendMessageRequestHeader;
 use rmq_protocol::{LanguageCode, Properties, RequestCode, SerializeType};
 use rmq_remoting::RemotingClient;
@@ -46,6 +46,11 @@ pub fn broker(cluster: &MockCluster) -> BrokerHandle {
 /// instance name is `instance` plus the name server's port: instances are shared per client id
 /// within a process, and tests of one binary run side by side on clusters of their own.
 pub fn config(cluster: &MockCluster, instance: &str) -> ClientConfig {
+    config_builder(cluster, instance).build().expect("config")
+}
+
+/// [`config`]'s settings as a builder, for a test that adds one (a namespace...).
+pub fn config_builder(cluster: &MockCluster, instance: &str) -> ClientConfigBuilder {
     let port = cluster
         .namesrv_addr()
         .rsplit(':')
@@ -61,8 +66,6 @@ pub fn config(cluster: &MockCluster, instance: &str) -> ClientConfig {
             persist_offset_delay: Duration::from_millis(300),
             ..TaskSchedule::default()
         })
-        .build()
-        .expect("config")
 }
 
 /// Stores messages on the broker of `cluster`, one SEND_MESSAGE_V2 each.
