@@ -1,6 +1,7 @@
 //! Heartbeats (Java's `sendHeartbeatToAllBroker`) and unregistration (`unregisterClient`):
 //! every registered producer and consumer group, announced to every master broker (and to the
-//! slaves too once a consumer is registered), and withdrawn from all of them on removal.
+//! slaves too once a consumer is registered), and withdrawn from all of them on removal. Each
+//! heartbeat goes as V1 or as the 5.x V2 the broker announced (`heartbeat_v2.rs`).
 
 use rmq_protocol::body::{ConsumerData, HeartbeatData, ProducerData, EXPRESSION_TAG, MASTER_ID};
 use tracing::{debug, info, warn};
@@ -96,7 +97,9 @@ impl ClientInstance {
                 return Ok(false);
             }
             let timeout = instance.config().api_timeout();
-            let version = instance.api().heartbeat(&owned, &data, timeout).await?;
+            // A broker reached again may have restarted: give it the full subscriptions.
+            instance.forget_heartbeat_v2(&owned);
+            let version = instance.heartbeat_v2(&owned, &data, timeout).await?;
             for (broker_name, ids) in instance.brokers().snapshot() {
                 if ids.values().any(|a| *a == owned) {
                     instance
@@ -158,7 +161,7 @@ impl ClientInstance {
                 if consumers_empty && id != MASTER_ID {
                     continue;
                 }
-                match self.api().heartbeat(&addr, &data, timeout).await {
+                match self.heartbeat_v2(&addr, &data, timeout).await {
                     Ok(version) => {
                         self.brokers().set_version(&broker_name, &addr, version);
                         report.acknowledged.push((addr, version));

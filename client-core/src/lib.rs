@@ -46,6 +46,7 @@ pub mod broker;
 pub mod config;
 pub mod error;
 pub mod heartbeat;
+pub mod heartbeat_v2;
 pub mod inner;
 mod inner_send;
 mod instance;
