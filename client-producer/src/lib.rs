@@ -38,8 +38,11 @@
 //! just failed and brokers whose connect was refused (for a backoff of 1 s doubling to 10 s),
 //! or, with [`ProducerBuilder::latency_fault_tolerance`], also avoiding slow and failed brokers
 //! in proportion to what they did, for at most 30 s (Java's `MQFaultStrategy` avoided them for
-//! up to 10 minutes). Bodies of at least 4 KiB are zlib-compressed (never
-//! in batches). Message ids (`UNIQ_KEY`) are made as Java makes them.
+//! up to 10 minutes). Bodies of at least 4 KiB are compressed (never in
+//! batches): zlib by default, LZ4 or zstd with [`ProducerBuilder::compression`]. Message ids
+//! (`UNIQ_KEY`) are made as Java makes them. A message with a delivery time is refused before
+//! sending to a broker whose version predates timer messages (5.0.0); a 5.x broker's receipt
+//! carries a handle for [`Producer::recall`].
 //!
 //! # Errors
 //! [`Error`]: invalid input is refused before any network call; a failed send lists every
