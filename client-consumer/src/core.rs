@@ -116,13 +116,25 @@ impl Core {
         matches!(self.sink.get(), Some(Sink::Orderly(_)))
     }
 
-    /// The owned queues of user topics: the table without the group's `%RETRY%` queues.
+    /// The owned queues of user topics as the user names them: the table without the
+    /// group's `%RETRY%` queues, topics without the namespace.
     pub(crate) fn user_queues(&self) -> Vec<MessageQueue> {
+        let ns = self.namespace();
         self.table()
             .keys()
             .filter(|q| !naming::is_retry_topic(&q.topic))
-            .cloned()
+            .map(|q| crate::namespace::unwrap_queue(ns, q))
             .collect()
+    }
+
+    /// The namespace of the client config, if any.
+    pub(crate) fn namespace(&self) -> Option<&str> {
+        self.instance.config().namespace()
+    }
+
+    /// `queue` as the broker names it (the namespace wrapped around its topic).
+    pub(crate) fn wire_queue(&self, queue: &MessageQueue) -> MessageQueue {
+        crate::namespace::wrap_queue(self.namespace(), queue)
     }
 
     pub(crate) fn table(
@@ -303,12 +315,7 @@ impl Core {
             broker_name.unwrap_or_default(),
             stored.queue_id,
         );
-        let msg = ReceivedMessage::new(
-            stored,
-            queue,
-            self.group(),
-            self.instance.config().namespace(),
-        );
+        let msg = ReceivedMessage::new(stored, queue, self.group(), self.namespace());
         let started = Instant::now();
         let mut result = ConsumeMessageDirectlyResult {
             auto_commit: true,

@@ -40,7 +40,8 @@
 //!
 //! Layout: [`builder`](PushConsumerBuilder), `push`, `pull` (lite), `listener`, `core` (shared
 //! state and the `ConsumerInner` face), `rebalance` + [`allocate`], `process_queue`,
-//! `pull_loop`, `consume_concurrent`, `consume_orderly`, `retry`, `offset_store`, `filter`.
+//! `pull_loop`, `consume_concurrent`, `consume_orderly`, `retry`, `offset_store`, `filter`,
+//! `namespace` (queues as the user and as the broker name them).
 //!
 //! # Errors
 //! [`Error`] wraps the client instance's errors; [`Error::kind`] gives a stable cause.
@@ -58,6 +59,7 @@ mod error;
 mod filter;
 mod listener;
 mod message;
+mod namespace;
 mod offset_store;
 mod options;
 mod process_queue;

@@ -17,8 +17,12 @@ pub struct ReceivedMessage {
 }
 
 struct Inner {
+    /// The record with the broker's names (a retried one's original topic restored).
     stored: StoredMessage,
+    /// The queue as the broker names it.
     queue: MessageQueue,
+    /// What the user sees when a namespace is stripped: `(topic, queue)`.
+    unwrapped: Option<(String, MessageQueue)>,
 }
 
 impl std::fmt::Debug for ReceivedMessage {
@@ -50,18 +54,26 @@ impl ReceivedMessage {
                 stored.topic = original.to_owned();
             }
         }
-        if namespace.is_some_and(|ns| !ns.is_empty()) {
-            stored.topic = naming::without_namespace_in(&stored.topic, namespace);
-        }
+        let unwrapped = namespace.filter(|ns| !ns.is_empty()).map(|_| {
+            let topic = naming::without_namespace_in(&stored.topic, namespace);
+            (topic, crate::namespace::unwrap_queue(namespace, &queue))
+        });
         ReceivedMessage {
-            inner: Arc::new(Inner { stored, queue }),
+            inner: Arc::new(Inner {
+                stored,
+                queue,
+                unwrapped,
+            }),
         }
     }
 
     /// The message's topic: the original topic for a retried message, without the consumer's
     /// namespace.
     pub fn topic(&self) -> &str {
-        &self.inner.stored.topic
+        match &self.inner.unwrapped {
+            Some((topic, _)) => topic,
+            None => &self.inner.stored.topic,
+        }
     }
 
     /// The body (decompressed).
@@ -115,8 +127,17 @@ impl ReceivedMessage {
         self.inner.stored.reconsume_times
     }
 
-    /// The queue it was pulled from (for a retried message: a queue of `%RETRY%group`).
+    /// The queue it was pulled from (for a retried message: a queue of `%RETRY%group`),
+    /// without the consumer's namespace.
     pub fn queue(&self) -> &MessageQueue {
+        match &self.inner.unwrapped {
+            Some((_, queue)) => queue,
+            None => &self.inner.queue,
+        }
+    }
+
+    /// The queue as the broker names it (namespace included).
+    pub(crate) fn wire_queue(&self) -> &MessageQueue {
         &self.inner.queue
     }
 
@@ -135,7 +156,8 @@ impl ReceivedMessage {
         self.inner.stored.store_time()
     }
 
-    /// The record as the broker returned it (topic restored).
+    /// The record as the broker returned it: a retried message's original topic restored,
+    /// the namespace kept (`ns%Topic`; [`topic`](Self::topic) leaves it out).
     pub fn stored(&self) -> &StoredMessage {
         &self.inner.stored
     }
@@ -153,6 +175,7 @@ impl ReceivedMessage {
             inner: Arc::new(Inner {
                 stored,
                 queue: self.inner.queue.clone(),
+                unwrapped: self.inner.unwrapped.clone(),
             }),
         }
     }
@@ -185,6 +208,10 @@ mod tests {
         };
         let m = ReceivedMessage::new(plain.clone(), q.clone(), "ns%g", Some("ns"));
         assert_eq!(m.topic(), "T");
+        assert_eq!(m.queue(), &MessageQueue::new("T", "b", 0));
+        // The broker's names stay for what goes back to it (send-back's origin topic).
+        assert_eq!(m.stored().topic, "ns%T");
+        assert_eq!(m.wire_queue(), &q);
         // Another namespace's topic is left as it is.
         let m = ReceivedMessage::new(plain.clone(), q.clone(), "other%g", Some("other"));
         assert_eq!(m.topic(), "ns%T");

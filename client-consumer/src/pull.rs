@@ -6,6 +6,9 @@
 //! [`commit`](PullConsumer::commit), never earlier, so a crash between the two redelivers it.
 //! [`commit_queue`](PullConsumer::commit_queue) sets one queue's offset explicitly.
 //!
+//! Names: a consumer whose config has a namespace takes and shows topics and queues without it
+//! (`Topic`, as Java's lite pull consumer does); the broker sees `ns%Topic`.
+//!
 //! Results: [`poll`](PullConsumer::poll) answers `Ok(vec![])` when nothing came within the
 //! timeout and [`Error::State`] (kind [`ErrorKind::Shutdown`](crate::ErrorKind::Shutdown))
 //! once the consumer is shut down; [`stream`](PullConsumer::stream) ends then.
@@ -109,6 +112,7 @@ impl PullConsumer {
         if self.core.assigned.read().is_ok_and(|a| a.is_some()) {
             return Err(Error::Config("subscribe and assign cannot be mixed".into()));
         }
+        let topic = &rmq_protocol::naming::wrap_namespace(self.core.namespace(), topic);
         let sub = filter.to_subscription(topic, crate::builder::now_ms());
         if let Ok(mut s) = self.core.subs.write() {
             s.insert(topic.to_owned(), sub);
@@ -124,6 +128,8 @@ impl PullConsumer {
     /// # Errors
     /// The route lookup's.
     pub async fn fetch_queues(&self, topic: &str) -> Result<Vec<MessageQueue>> {
+        let ns = self.core.namespace();
+        let topic = &rmq_protocol::naming::wrap_namespace(ns, topic);
         self.core.instance.update_topic_route(topic).await?;
         let route = self.core.instance.routes().get(topic).ok_or_else(|| {
             rmq_client_core::Error::RouteNotFound {
@@ -132,7 +138,8 @@ impl PullConsumer {
             }
         })?;
         Ok(rmq_client_core::route::subscribe_queues(topic, &route)
-            .into_iter()
+            .iter()
+            .map(|q| crate::namespace::unwrap_queue(ns, q))
             .collect())
     }
 
@@ -146,7 +153,12 @@ impl PullConsumer {
             return Err(Error::Config("subscribe and assign cannot be mixed".into()));
         }
         if let Ok(mut a) = self.core.assigned.write() {
-            *a = Some(queues.into_iter().collect::<BTreeSet<_>>());
+            *a = Some(
+                queues
+                    .iter()
+                    .map(|q| self.core.wire_queue(q))
+                    .collect::<BTreeSet<_>>(),
+            );
         }
         crate::rebalance::rebalance(&self.core).await;
         Ok(())
@@ -272,7 +284,7 @@ impl PullConsumer {
         }
         let pq = self.pq(queue)?;
         if let Ok(mut polled) = self.polled.lock() {
-            for b in polled.iter_mut().filter(|b| b.pq.queue() == queue) {
+            for b in polled.iter_mut().filter(|b| b.pq.queue() == pq.queue()) {
                 let (done, left): (Vec<_>, Vec<_>) = std::mem::take(&mut b.msgs)
                     .into_iter()
                     .partition(|m| m.queue_offset() < offset);
@@ -290,13 +302,14 @@ impl PullConsumer {
 
     /// The committed offset of `queue` in memory.
     pub fn committed(&self, queue: &MessageQueue) -> Option<i64> {
-        self.core.store.read_memory(queue)
+        self.core.store.read_memory(&self.core.wire_queue(queue))
     }
 
+    /// The process queue of `queue` (named with or without the namespace).
     fn pq(&self, queue: &MessageQueue) -> Result<Arc<crate::process_queue::ProcessQueue>> {
         self.core
             .table()
-            .get(queue)
+            .get(&self.core.wire_queue(queue))
             .cloned()
             .ok_or_else(|| Error::NotAssigned {
                 queue: queue.clone(),
@@ -315,7 +328,7 @@ impl PullConsumer {
     fn seek_now(&self, queue: &MessageQueue, offset: i64) -> Result<()> {
         let pq = self.pq(queue)?;
         pq.seek(offset);
-        self.core.store.update(queue, offset, false);
+        self.core.store.update(pq.queue(), offset, false);
         Ok(())
     }
 
@@ -335,6 +348,7 @@ impl PullConsumer {
     /// # Errors
     /// [`Error::NotAssigned`]; the broker's.
     pub async fn seek_to_begin(&self, queue: &MessageQueue) -> Result<()> {
+        let queue = &self.core.wire_queue(queue);
         self.pq(queue)?;
         let addr = self.core.master_of(queue).await?;
         let t = self.core.instance.config().api_timeout();
@@ -352,6 +366,7 @@ impl PullConsumer {
     /// # Errors
     /// [`Error::NotAssigned`]; the broker's.
     pub async fn seek_to_end(&self, queue: &MessageQueue) -> Result<()> {
+        let queue = &self.core.wire_queue(queue);
         self.pq(queue)?;
         let addr = self.core.master_of(queue).await?;
         let t = self.core.instance.config().api_timeout();
@@ -369,6 +384,7 @@ impl PullConsumer {
     /// # Errors
     /// The broker's.
     pub async fn offset_for_timestamp(&self, queue: &MessageQueue, at: SystemTime) -> Result<i64> {
+        let queue = &self.core.wire_queue(queue);
         let addr = self.core.master_of(queue).await?;
         let ms = at
             .duration_since(UNIX_EPOCH)

@@ -313,7 +313,7 @@ fn decode(
                     m,
                     pq.queue().clone(),
                     core.group(),
-                    core.instance.config().namespace(),
+                    core.namespace(),
                 ));
             }
             Err(e) => {

@@ -198,9 +198,11 @@ impl PushConsumer {
         s
     }
 
-    /// The offset recorded in memory for `queue` (what the next persist commits).
+    /// The offset recorded in memory for `queue` (what the next persist commits). A
+    /// namespaced consumer takes the queue as [`assigned_queues`](Self::assigned_queues)
+    /// names it (with or without the namespace).
     pub fn committed_offset(&self, queue: &MessageQueue) -> Option<i64> {
-        self.core.store.read_memory(queue)
+        self.core.store.read_memory(&self.core.wire_queue(queue))
     }
 
     /// The same running info a broker gets through GET_CONSUMER_RUNNING_INFO.

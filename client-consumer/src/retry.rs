@@ -22,8 +22,8 @@ pub(crate) async fn send_back(
     orderly: bool,
 ) -> bool {
     let max = core.opts.max_reconsume(orderly);
-    let broker = &msg.queue().broker_name;
-    let addr = core.master_of(msg.queue()).await.ok();
+    let broker = &msg.wire_queue().broker_name;
+    let addr = core.master_of(msg.wire_queue()).await.ok();
     if let Some(addr) = addr {
         let r = core
             .instance
@@ -76,7 +76,8 @@ pub(crate) async fn resend(
     props.remove(property::MIN_OFFSET);
     props.remove(property::MAX_OFFSET);
     props.insert(property::ORIGIN_MESSAGE_ID, origin_id);
-    props.insert(property::RETRY_TOPIC, msg.topic());
+    // The broker's name of the topic (`ns%Topic`), as Java wraps it again before sending back.
+    props.insert(property::RETRY_TOPIC, msg.stored().topic.clone());
     props.insert(property::RECONSUME_TIME, reconsume_times.to_string());
     props.insert(property::MAX_RECONSUME_TIMES, max.to_string());
     match delay_level {

@@ -6,7 +6,7 @@ mod cluster;
 use std::time::{Duration, Instant};
 
 use cluster::{broker, Sender};
-use rmq_client_consumer::{ConsumeFrom, Error, ErrorKind, PullConsumer, ReceivedMessage};
+use rmq_client_consumer::{ConsumeFrom, Error, ErrorKind, Filter, PullConsumer, ReceivedMessage};
 use rmq_protocol::MessageQueue;
 
 const TOPIC: &str = "LiteApiTopic";
@@ -117,6 +117,48 @@ async fn commit_queue_commits_one_queue_and_seek_replays() {
     c.commit().await;
     assert_eq!(broker.committed_offset(group, TOPIC, 0), Some(5));
     assert_eq!(broker.committed_offset(group, TOPIC, 1), Some(2));
+    c.shutdown().await;
+    sender.shutdown().await;
+    cluster.shutdown().await;
+}
+
+/// A lite pull consumer with namespace `ns` takes and shows names without it: `subscribe`,
+/// `fetch_queues`, `assigned_queues`, the polled messages' topic and queue, `seek` and
+/// `commit_queue` all say `NsLite`, while the broker holds `ns%NsLite` for group `ns%g`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_namespaced_lite_consumer_names_queues_without_the_namespace() {
+    let cluster = cluster::start("ns%NsLite", 1).await;
+    let broker = broker(&cluster);
+    let sender = Sender::new(&cluster);
+    sender.send_n("ns%NsLite", 0, 3).await;
+    let config = cluster::config_builder(&cluster, "lite-ns")
+        .namespace("ns")
+        .build()
+        .expect("config");
+    let c = PullConsumer::builder()
+        .client_config(config)
+        .group("g")
+        .auto_commit(false)
+        .consume_from(ConsumeFrom::FirstOffset)
+        .build()
+        .await
+        .expect("build");
+    c.subscribe("NsLite", Filter::all())
+        .await
+        .expect("subscribe");
+    let q = MessageQueue::new("NsLite", cluster::BROKER, 0);
+    assert_eq!(c.fetch_queues("NsLite").await.expect("fetch"), vec![q.clone()]);
+    let got = poll_n(&c, 3).await;
+    assert!(got.iter().all(|m| m.topic() == "NsLite" && m.queue() == &q));
+    assert_eq!(c.assigned_queues(), vec![q.clone()]);
+
+    c.seek(&q, 1).await.expect("seek by the user's name");
+    let again = poll_n(&c, 2).await;
+    let offsets: Vec<i64> = again.iter().map(ReceivedMessage::queue_offset).collect();
+    assert_eq!(offsets, [1, 2]);
+    c.commit_queue(&q, 3).await.expect("commit");
+    assert_eq!(c.committed(&q), Some(3));
+    assert_eq!(broker.committed_offset("ns%g", "ns%NsLite", 0), Some(3));
     c.shutdown().await;
     sender.shutdown().await;
     cluster.shutdown().await;

@@ -8,7 +8,9 @@ mod cluster;
 use std::sync::{Arc, Mutex};
 
 use cluster::{until, Sender};
-use rmq_client_consumer::{ConsumeFrom, ConsumeResult, Filter, PushConsumer, ReceivedMessage};
+use rmq_client_consumer::{
+    ConsumeFrom, ConsumeResult, Filter, MessageQueue, PushConsumer, ReceivedMessage,
+};
 
 /// `assigned_queues()` lists the subscribed topic's queues and none of the `%RETRY%group`
 /// queues the consumer also pulls (running info shows those).
@@ -81,6 +83,12 @@ async fn a_namespaced_consumer_sees_topics_without_the_namespace() {
     .await;
     let m = seen.lock().expect("seen")[0].clone();
     assert_eq!(m.topic(), TOPIC);
+    assert_eq!(m.queue(), &MessageQueue::new(TOPIC, cluster::BROKER, 0));
+    assert_eq!(m.stored().topic, "ns%NsTopic", "the broker's name is kept");
+    assert_eq!(
+        c.assigned_queues(),
+        [MessageQueue::new(TOPIC, cluster::BROKER, 0)]
+    );
     assert_eq!(m.body().as_ref(), b"hello");
     assert_eq!(m.user_property("order"), Some("42"));
     assert_eq!(m.user_property("TAGS"), None, "a system property");
