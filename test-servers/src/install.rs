@@ -9,7 +9,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::{binaries_present, bin, cache_dir, install_root, BROKER_BIN, VERSION};
+use crate::{bin, binaries_present, cache_dir, install_root, BROKER_BIN, VERSION};
 
 /// How often [`install`] says it is still working when cargo prints nothing.
 pub const PROGRESS_EVERY: Duration = Duration::from_secs(30);
@@ -73,7 +73,10 @@ pub fn install(cargo: &Path) -> Result<Duration, String> {
                 last = what;
             }
         }
-        if let Some(status) = child.try_wait().map_err(|e| format!("cargo install: {e}"))? {
+        if let Some(status) = child
+            .try_wait()
+            .map_err(|e| format!("cargo install: {e}"))?
+        {
             break status;
         }
         if started.elapsed() >= next_report {

@@ -30,6 +30,8 @@ pub mod sysflag;
 pub use batch::{decode_batch, encode_batch, encode_batch_into};
 pub use decode::{decode_stored, DecodeOptions, StoredMessages};
 pub use outgoing::Message;
-pub use properties::{Iter as PropertiesIter, Properties, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR};
+pub use properties::{
+    Iter as PropertiesIter, Properties, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR,
+};
 pub use stored::{body_crc, MessageVersion, StoredMessage};
 pub use sysflag::PullSysFlag;
