@@ -85,13 +85,13 @@ pub fn fingerprint(data: &HeartbeatData) -> Result<i32> {
 
 /// How a broker answered a heartbeat.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HeartbeatAnswer {
+struct HeartbeatAnswer {
     /// The broker's version.
-    pub version: i32,
+    version: i32,
     /// Whether it announced heartbeat V2.
-    pub supports_v2: bool,
+    supports_v2: bool,
     /// Whether it asked for the full subscription data.
-    pub sub_change: bool,
+    sub_change: bool,
 }
 
 impl ClientInstance {
