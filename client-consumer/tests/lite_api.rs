@@ -147,7 +147,10 @@ async fn a_namespaced_lite_consumer_names_queues_without_the_namespace() {
         .await
         .expect("subscribe");
     let q = MessageQueue::new("NsLite", cluster::BROKER, 0);
-    assert_eq!(c.fetch_queues("NsLite").await.expect("fetch"), vec![q.clone()]);
+    assert_eq!(
+        c.fetch_queues("NsLite").await.expect("fetch"),
+        vec![q.clone()]
+    );
     let got = poll_n(&c, 3).await;
     assert!(got.iter().all(|m| m.topic() == "NsLite" && m.queue() == &q));
     assert_eq!(c.assigned_queues(), vec![q.clone()]);
