@@ -41,6 +41,43 @@ pub enum CodecError {
     Protocol(#[from] rmq_protocol::Error),
 }
 
+/// What a peer that does not speak the remoting protocol answered like, recognised from the
+/// first bytes it sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ForeignPeer {
+    /// The bytes start with `HTTP`: an HTTP server's response (a proxy or dashboard port).
+    Http,
+    /// A TLS record (`0x16 0x03`) on a plain connection: the server expects TLS.
+    Tls,
+}
+
+impl std::fmt::Display for ForeignPeer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ForeignPeer::Http => "an HTTP server",
+            ForeignPeer::Tls => "a TLS server (enable TLS in the client configuration)",
+        })
+    }
+}
+
+impl ForeignPeer {
+    /// Recognises a peer speaking another protocol from the start of what it sent; `None` when
+    /// the bytes could be a remoting frame's length prefix.
+    ///
+    /// Both signatures read as a length prefix far over any sane frame limit ("HTTP" is
+    /// 1213486164 bytes), so the reader asks only once a frame was rejected as too large.
+    pub fn recognise(bytes: &[u8]) -> Option<ForeignPeer> {
+        if bytes.starts_with(b"HTTP") {
+            Some(ForeignPeer::Http)
+        } else if bytes.starts_with(&[0x16, 0x03]) {
+            Some(ForeignPeer::Tls)
+        } else {
+            None
+        }
+    }
+}
+
 impl RemotingCodec {
     /// A codec rejecting frames over `max_frame` bytes (length prefix included).
     pub fn new(max_frame: usize) -> Self {
@@ -169,6 +206,25 @@ mod tests {
         assert!(Encoder::<Command>::encode(&mut codec, big.clone(), &mut dst).is_err());
         assert_eq!(&dst[..], b"xy");
         assert!(codec.encode_frame(&big).is_err());
+    }
+
+    #[test]
+    fn recognises_http_and_tls_but_not_a_frame() {
+        assert_eq!(
+            ForeignPeer::recognise(b"HTTP/1.1 400 Bad Request\r\n"),
+            Some(ForeignPeer::Http)
+        );
+        assert_eq!(
+            ForeignPeer::recognise(&[0x16, 0x03, 0x03, 0x00, 0x4a]),
+            Some(ForeignPeer::Tls)
+        );
+        let frame = RemotingCodec::default()
+            .encode_frame(&request())
+            .expect("encodes");
+        assert_eq!(ForeignPeer::recognise(&frame), None);
+        assert_eq!(ForeignPeer::recognise(b"\x15\x03"), None);
+        // A TLS alert record (0x15) is not a handshake; "HTTP" is matched on its own.
+        assert_eq!(ForeignPeer::recognise(b"HTTP"), Some(ForeignPeer::Http));
     }
 
     #[test]

@@ -67,6 +67,15 @@ pub enum Error {
         #[source]
         source: rmq_protocol::Error,
     },
+    /// The peer answered in another protocol (HTTP, TLS on a plain connection): the address is
+    /// not a RocketMQ name server or broker port, or needs TLS.
+    #[error("{addr} is not a RocketMQ server: it answered like {answered}")]
+    NotRocketMq {
+        /// Peer address.
+        addr: String,
+        /// What the peer's first bytes looked like.
+        answered: crate::codec::ForeignPeer,
+    },
     /// The connection's in-flight limit (count or bytes) stayed exhausted until the deadline.
     #[error("too many requests in flight to {addr}: no capacity within {after:?}")]
     TooManyRequests {
@@ -109,6 +118,8 @@ pub enum ErrorKind {
     ConnectionClosed,
     /// Encoding or decoding a frame failed.
     Codec,
+    /// The peer speaks another protocol than RocketMQ remoting.
+    NotRocketMq,
     /// The in-flight limit did not free up in time (back-pressure).
     TooManyRequests,
     /// The client is shut down.
@@ -181,6 +192,7 @@ impl Error {
             Error::Timeout { .. } => ErrorKind::Timeout,
             Error::ConnectionClosed { .. } => ErrorKind::ConnectionClosed,
             Error::Codec { .. } => ErrorKind::Codec,
+            Error::NotRocketMq { .. } => ErrorKind::NotRocketMq,
             Error::TooManyRequests { .. } => ErrorKind::TooManyRequests,
             Error::Shutdown => ErrorKind::Shutdown,
             Error::Tls { .. } => ErrorKind::Tls,
@@ -216,6 +228,7 @@ impl Error {
             | Error::Timeout { addr, .. }
             | Error::ConnectionClosed { addr, .. }
             | Error::Codec { addr, .. }
+            | Error::NotRocketMq { addr, .. }
             | Error::TooManyRequests { addr, .. } => Some(addr),
             _ => None,
         }

@@ -63,7 +63,7 @@ pub mod testing;
 mod tls;
 
 pub use client::{RemotingClient, RemotingClientBuilder};
-pub use codec::{CodecError, RemotingCodec};
+pub use codec::{CodecError, ForeignPeer, RemotingCodec};
 pub use config::{RemotingConfig, RemotingConfigBuilder};
 pub use connection::Connection;
 pub use error::{Error, ErrorKind, Result};

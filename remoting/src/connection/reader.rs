@@ -10,7 +10,7 @@ use tokio_util::codec::FramedRead;
 use tracing::debug;
 
 use super::{BoxRead, Core};
-use crate::codec::{CodecError, RemotingCodec};
+use crate::codec::{CodecError, ForeignPeer, RemotingCodec};
 use crate::error::Error;
 use crate::inbound::Inbound;
 
@@ -49,6 +49,14 @@ pub(super) async fn reader_task(
                     break Some(Error::Io { addr: core.addr.clone(), source });
                 }
                 Some(Err(CodecError::Protocol(source))) => {
+                    // A length prefix over the limit may be another protocol's first bytes.
+                    let foreign = matches!(source, rmq_protocol::Error::FrameTooLarge { .. })
+                        .then(|| ForeignPeer::recognise(frames.read_buffer()))
+                        .flatten();
+                    if let Some(answered) = foreign {
+                        tracing::warn!(%answered, "peer is not a RocketMQ server, closing connection");
+                        break Some(Error::NotRocketMq { addr: core.addr.clone(), answered });
+                    }
                     tracing::warn!(error = %source, "invalid frame, closing connection");
                     break Some(Error::Codec { addr: core.addr.clone(), source });
                 }
