@@ -127,6 +127,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let name = cli.command.name();
+    let Some(namesrv) = cli.namesrv.clone().filter(|n| !n.trim().is_empty()) else {
+        eprintln!("rmq-admin {name}: {NO_NAMESRV}");
+        return ExitCode::FAILURE;
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -138,7 +142,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, namesrv)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("rmq-admin {name}: {}", rmq_client_admin::report(&e));
@@ -147,8 +151,10 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> CliResult<()> {
-    let namesrv = cli.namesrv.clone().unwrap_or_default();
+/// What a shell user reads when neither `-n` nor `NAMESRV_ADDR` names a name server.
+const NO_NAMESRV: &str = "no name server: pass -n host:port or set NAMESRV_ADDR";
+
+async fn run(cli: Cli, namesrv: String) -> CliResult<()> {
     let admin = Admin::builder()
         .namesrv(namesrv)
         .timeout(Duration::from_millis(cli.timeout_ms.max(1)))
