@@ -62,6 +62,7 @@ mod message;
 mod static_topic;
 mod support;
 mod topic;
+mod topic_create;
 
 pub use admin::{Admin, AdminBuilder, Target, DEFAULT_ADMIN_GROUP, DEFAULT_TIMEOUT};
 pub use cluster::BrokerSummary;
@@ -70,6 +71,7 @@ pub use consumer::ResetOutcome;
 pub use error::{Error, ErrorKind, Result};
 pub use message::{PullBatch, SentMessage, DEFAULT_QUERY_MAX};
 pub use static_topic::plan_static_topic;
+pub use topic_create::{CreateTopic, DEFAULT_TOPIC_QUEUES};
 
 /// An error with its whole `source()` chain, `: `-separated (for logs and the CLI).
 pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
