@@ -80,3 +80,9 @@ mod store;
 
 pub use cluster::{BrokerHandle, MockCluster, MockClusterBuilder, NamesrvHandle};
 pub use error::{Error, Result};
+
+/// The version the testkit's nodes put in every response frame and report as `brokerVersion`:
+/// 5.3.3, since besides Java 4.9.7's behaviour they serve what 5.x clients use (timer messages,
+/// heartbeat v2, lite pull, ACL 2.0, controller mode...). Clients that gate 5.x features on the
+/// broker's version (a delivery-time send, for one) therefore use them against the testkit.
+pub const SERVER_VERSION: rmq_protocol::Version = rmq_protocol::Version::V5_3_3;

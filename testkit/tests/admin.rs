@@ -115,7 +115,16 @@ async fn broker_config_and_runtime_info() {
     )
     .await;
     let table = KvTable::from_json(&answer.body).expect("kv table").table;
-    assert_eq!(table["brokerVersionDesc"], "V4_9_7");
+    assert_eq!(table["brokerVersionDesc"], "V5_3_3");
+    assert_eq!(
+        table["brokerVersion"],
+        rmq_testkit::SERVER_VERSION.0.to_string()
+    );
+    assert_eq!(
+        answer.version,
+        rmq_testkit::SERVER_VERSION.0,
+        "frames carry it too"
+    );
 }
 
 /// Topic stats give each queue's min and max offsets; consume stats the group's lag.

@@ -168,8 +168,11 @@ fn runtime_info(broker: &Broker) -> Command {
     };
     let now = now_ms();
     let table: BTreeMap<String, String> = [
-        ("brokerVersion", rmq_protocol::CURRENT_VERSION.to_string()),
-        ("brokerVersionDesc", "V4_9_7".to_owned()),
+        ("brokerVersion", crate::SERVER_VERSION.0.to_string()),
+        (
+            "brokerVersionDesc",
+            crate::SERVER_VERSION.name().unwrap_or_default(),
+        ),
         ("bootTimestamp", broker.started_ms().to_string()),
         (
             "runtime",

@@ -352,5 +352,6 @@ fn finish(opaque: i32, serialize_type: SerializeType, mut response: Command) -> 
     response.serialize_type = serialize_type;
     response.flag |= FLAG_RESPONSE;
     response.language = LanguageCode::JAVA;
+    response.version = crate::SERVER_VERSION.0;
     response
 }
