@@ -39,6 +39,7 @@ usage: cargo xtask <command>
   cluster status             show the cluster and whether it is alive
   cluster kill-broker NAME   SIGKILL one broker
   cluster restart-broker NAME
+  help                       this text (also -h, --help, or no command)
 ";
 
 fn main() {
@@ -103,4 +104,57 @@ pub fn show(cmd: &Command) -> String {
         parts[0] = name;
     }
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::USAGE;
+
+    /// The string literals of the `Some("..")` match arms in `source`'s `fn run` body.
+    fn arms(source: &'static str) -> Vec<&'static str> {
+        let start = source.find("fn run(").expect("has fn run");
+        let body = &source[start..];
+        let body = &body[..body.find("\n}\n").expect("fn run ends")];
+        body.split("Some(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect()
+    }
+
+    /// Whether USAGE has a line documenting `command` (`  command` then a space or the end).
+    fn documented(command: &str) -> bool {
+        USAGE.lines().any(|line| {
+            line.strip_prefix("  ")
+                .and_then(|l| l.strip_prefix(command))
+                .is_some_and(|tail| tail.is_empty() || tail.starts_with(' '))
+        })
+    }
+
+    #[test]
+    fn every_command_is_in_usage() {
+        let commands = arms(include_str!("main.rs"));
+        assert!(commands.len() >= 8, "{commands:?}");
+        for command in commands {
+            assert!(documented(command), "`{command}` missing from USAGE");
+        }
+    }
+
+    #[test]
+    fn every_cluster_subcommand_is_in_usage() {
+        let subcommands = arms(include_str!("cluster.rs"));
+        assert!(subcommands.len() >= 5, "{subcommands:?}");
+        for sub in subcommands {
+            assert!(
+                documented(&format!("cluster {sub}")),
+                "`cluster {sub}` missing from USAGE"
+            );
+        }
+    }
+
+    #[test]
+    fn documented_rejects_a_missing_command() {
+        assert!(documented("tidy"));
+        assert!(!documented("tid"));
+        assert!(!documented("nosuch"));
+    }
 }

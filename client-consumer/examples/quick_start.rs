@@ -1,7 +1,7 @@
 //! Consume a topic with a push consumer until Ctrl-C.
 //!
 //! ```sh
-//! NAMESRV_ADDR=127.0.0.1:9876 cargo run -p rmq-client-consumer --example quickstart -- TopicTest
+//! NAMESRV_ADDR=127.0.0.1:9876 cargo run -p rmq-client-consumer --example quick_start -- TopicTest
 //! ```
 
 use rmq_client_consumer::{ConsumeResult, Filter, PushConsumer, ReceivedMessage};
@@ -14,7 +14,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "TopicTest".into());
     let consumer = PushConsumer::builder()
         .namesrv(namesrv)
-        .group("quickstart_consumer")
+        .group("quick_start_consumer")
         .subscribe(topic, Filter::all())
         .build()
         .await?;
