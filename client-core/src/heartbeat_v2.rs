@@ -4,11 +4,11 @@
 //! subscriptions); any change, or the broker's `IS_SUB_CHANGE`, brings the full one back. A
 //! broker that does not announce support (4.x) gets the full heartbeat every time.
 //!
-//! The per-instance state (which addresses support V2, the fingerprint each acknowledged) sits
-//! in a side table keyed by the instance and dropped with it; it owns no task.
+//! The per-instance state (which addresses support V2, the fingerprint each acknowledged) is a
+//! field of the instance, dropped with it; it owns no task.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -16,7 +16,7 @@ use rmq_protocol::body::{HeartbeatData, JsonBody};
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 
 use crate::error::{Error, Result};
-use crate::instance::{ClientInstance, Inner};
+use crate::instance::ClientInstance;
 
 /// Java `MixAll.IS_SUPPORT_HEART_BEAT_V2`: the broker's answer says it serves V2.
 pub const IS_SUPPORT_HEART_BEAT_V2: &str = "IS_SUPPORT_HEART_BEAT_V2";
@@ -34,14 +34,6 @@ pub(crate) struct V2State {
     supported: HashSet<String>,
     /// The fingerprint each address acknowledged with full subscription data.
     acknowledged: HashMap<String, i32>,
-}
-
-/// The side table: one state per live instance.
-type Table = Mutex<Vec<(Weak<Inner>, Arc<Mutex<V2State>>)>>;
-
-fn table() -> &'static Table {
-    static TABLE: OnceLock<Table> = OnceLock::new();
-    TABLE.get_or_init(Table::default)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -95,28 +87,18 @@ struct HeartbeatAnswer {
 }
 
 impl ClientInstance {
-    fn v2_state(&self) -> Arc<Mutex<V2State>> {
-        let mut states = lock(table());
-        states.retain(|(weak, _)| weak.strong_count() > 0);
-        if let Some((_, state)) = states
-            .iter()
-            .find(|(weak, _)| std::ptr::eq(weak.as_ptr(), Arc::as_ptr(&self.inner)))
-        {
-            return state.clone();
-        }
-        let state = Arc::new(Mutex::new(V2State::default()));
-        states.push((Arc::downgrade(&self.inner), state.clone()));
-        state
+    fn v2_state(&self) -> &Mutex<V2State> {
+        &self.inner.heartbeat_v2
     }
 
     /// Whether `addr` announced heartbeat V2 in its last answer.
     pub fn broker_supports_heartbeat_v2(&self, addr: &str) -> bool {
-        lock(&self.v2_state()).supported.contains(addr)
+        lock(self.v2_state()).supported.contains(addr)
     }
 
     /// Forgets the fingerprint `addr` acknowledged, so its next heartbeat is a full one.
     pub(crate) fn forget_heartbeat_v2(&self, addr: &str) {
-        lock(&self.v2_state()).acknowledged.remove(addr);
+        lock(self.v2_state()).acknowledged.remove(addr);
     }
 
     /// Sends `full` (this instance's heartbeat data) to `addr` as V1 or V2, as the broker's
@@ -133,7 +115,7 @@ impl ClientInstance {
         let print = fingerprint(full)?;
         let state = self.v2_state();
         let light = {
-            let s = lock(&state);
+            let s = lock(state);
             s.supported.contains(addr) && s.acknowledged.get(addr) == Some(&print)
         };
         let mut data = full.clone();
@@ -145,7 +127,7 @@ impl ClientInstance {
             }
         }
         let answer = self.send_heartbeat_body(addr, &data, timeout).await?;
-        let mut s = lock(&state);
+        let mut s = lock(state);
         if s.supported.len() >= MAX_ADDRS && !s.supported.contains(addr) {
             *s = V2State::default();
         }

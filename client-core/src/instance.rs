@@ -68,6 +68,8 @@ pub(crate) struct Inner {
     pub(crate) flights: crate::single_flight::Flights,
     /// Busy answers received by the instance's producers and consumers.
     pub(crate) back_pressure: crate::back_pressure::BackPressure,
+    /// Which brokers serve heartbeat V2 and the fingerprint each acknowledged.
+    pub(crate) heartbeat_v2: std::sync::Mutex<crate::heartbeat_v2::V2State>,
     /// Java's `lockHeartbeat` guards the heartbeat counter.
     pub(crate) heartbeat_lock: tokio::sync::Mutex<u64>,
     pub(crate) rebalance: Notify,
@@ -128,6 +130,7 @@ impl ClientInstance {
             namesrv_lock: Semaphore::new(1),
             flights: Default::default(),
             back_pressure: Default::default(),
+            heartbeat_v2: Default::default(),
             heartbeat_lock: tokio::sync::Mutex::new(0),
             rebalance: Notify::new(),
             stats: ConsumerStats::default(),

@@ -21,7 +21,8 @@ pub struct HeartbeatData {
     /// Consumer groups in this client.
     #[serde(rename = "consumerDataSet", default)]
     pub consumer_data_set: Vec<ConsumerData>,
-    /// 5.x heartbeat V2 fingerprint; leave `None` (a non-zero value switches a 5.x broker to V2).
+    /// 5.x heartbeat V2 fingerprint of the data (set on every heartbeat; 4.x brokers ignore it,
+    /// a 5.x broker that serves V2 compares it to decide whether `without_sub` data is enough).
     #[serde(
         rename = "heartbeatFingerprint",
         default,
