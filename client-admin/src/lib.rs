@@ -1,5 +1,5 @@
-//! The admin API of rmq (Java's `MQAdminExt`) and `rmq-admin`, a command-line tool shaped after
-//! `mqadmin`.
+//! The admin API of rmq (Java's `MQAdminExt`); `rmq-admin`, the command-line tool shaped after
+//! `mqadmin`, is in the `rmq-tools` package.
 //!
 //! # Getting started
 //! ```no_run
@@ -34,7 +34,7 @@
 //! (name-server KV and config); for 5.x clusters `auth` (ACL 2.0), `controller` (controller
 //! mode, HA status, epochs), `static_topic`, `config5` (batch creation, group bans, cold-data
 //! flow control, RocksDB checks) and `support` (REQUEST_CODE_NOT_SUPPORTED from older
-//! servers becomes [`Error::Unsupported`]). The CLI lives in `src/bin/rmq-admin/`.
+//! servers becomes [`Error::Unsupported`]). The CLI, `rmq-admin`, is in the `rmq-tools` package.
 //!
 //! # Errors
 //! [`Error`] says what failed and where (topic, group, broker or name server address) and keeps

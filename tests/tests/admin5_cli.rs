@@ -27,7 +27,7 @@ fn bin() -> &'static PathBuf {
             "build",
             "--quiet",
             "-p",
-            "rmq-client-admin",
+            "rmq-tools",
             "--bin",
             "rmq-admin",
         ]);

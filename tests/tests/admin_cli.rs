@@ -1,7 +1,7 @@
 //! The `rmq-admin` binary against the real name server and broker: each command's stdout (the
 //! mqadmin table or text), its `--json` output and its exit code, including bad input.
 //!
-//! The binary is built once per run with `cargo build -p rmq-client-admin --bin rmq-admin`
+//! The binary is built once per run with `cargo build -p rmq-tools --bin rmq-admin`
 //! into the same target dir as this test.
 
 mod admin_support;
@@ -33,7 +33,7 @@ fn bin() -> &'static PathBuf {
             "build",
             "--quiet",
             "-p",
-            "rmq-client-admin",
+            "rmq-tools",
             "--bin",
             "rmq-admin",
         ]);

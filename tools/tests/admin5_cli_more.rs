@@ -2,6 +2,8 @@
 //! what each prints and what it sends. Scripted because the CI broker serves few of these
 //! requests (see CI-BROKER.md).
 
+// The scripted cluster fixture is the admin crate's, shared rather than copied.
+#[path = "../../client-admin/tests/support/mod.rs"]
 mod support;
 
 use std::process::Output;
