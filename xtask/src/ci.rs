@@ -1,6 +1,6 @@
 //! `cargo xtask ci`: everything CI checks, in order, stopping at the first failure.
 //!
-//! fmt, clippy, unit/doc/vector tests, rustdoc, bench build, bounded fuzzing (when a nightly
+//! fmt, clippy, the library crates' dependencies (`deps`), unit/doc/vector tests, rustdoc, bench build, bounded fuzzing (when a nightly
 //! toolchain is installed), then the integration tests twice: on the embedded `rmq-testkit`
 //! cluster, and on the crates.io servers (a local cluster that is always torn down). `RMQ_FUZZ_SECS` (default 30) bounds each fuzz target.
 
@@ -15,6 +15,7 @@ type Step = (&'static str, fn() -> Result<()>);
 const STEPS: &[Step] = &[
     ("fmt", fmt),
     ("clippy", clippy),
+    ("deps", deps),
     ("test", test),
     ("doc", doc),
     ("bench-build", bench_build),
@@ -78,6 +79,11 @@ fn cargo(args: &[&str]) -> Result<()> {
 
 fn fmt() -> Result<()> {
     cargo(&["fmt", "--all", "--", "--check"])
+}
+
+/// The library crates pull no CLI-only dependency; prints their dependency counts.
+fn deps() -> Result<()> {
+    crate::deps::run(&[])
 }
 
 fn clippy() -> Result<()> {

@@ -7,6 +7,7 @@ mod bench;
 mod ci;
 mod cluster;
 mod demo;
+mod deps;
 mod fuzz;
 mod it;
 mod tidy;
@@ -29,6 +30,8 @@ usage: cargo xtask <command>
                              cluster (--real: on the crates.io servers)
   demo [--real]              produce and consume end to end on an embedded rmq-testkit cluster
                              (NAMESRV_ADDR: that cluster; --real: the crates.io servers)
+  deps                       each library crate's normal dependency count; fails if one pulls
+                             clap, indicatif, chrono or tracing-subscriber
   bench [ARGS..]             cargo bench --workspace [ARGS..], then the producer sink one-shot
   bench compare [OPTIONS]    our bench tools vs Java's (JAVA_BENCH_PRODUCER/_CONSUMER), A B A B on one
                              broker (default: embedded testkit); report in <target>/bench-report/
@@ -56,6 +59,7 @@ fn run(args: &[String]) -> Result<()> {
         Some("ci") => ci::run(rest),
         Some("it") => it::run(rest),
         Some("demo") => demo::run(rest),
+        Some("deps") => deps::run(rest),
         Some("bench") => bench::run(rest),
         Some("fuzz") => fuzz::run(rest),
         Some("tidy") => tidy::run(rest),
