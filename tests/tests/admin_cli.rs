@@ -29,14 +29,7 @@ fn bin() -> &'static PathBuf {
             .to_path_buf();
         let target_dir = profile_dir.parent().expect("target dir").to_path_buf();
         let mut build = Command::new(cargo);
-        build.args([
-            "build",
-            "--quiet",
-            "-p",
-            "rmq-tools",
-            "--bin",
-            "rmq-admin",
-        ]);
+        build.args(["build", "--quiet", "-p", "rmq-tools", "--bin", "rmq-admin"]);
         build.env("CARGO_TARGET_DIR", &target_dir);
         if profile_dir.file_name().is_some_and(|p| p == "release") {
             build.arg("--release");
