@@ -1,7 +1,7 @@
 //! Consume a topic with a push consumer until Ctrl-C.
 //!
 //! ```sh
-//! NAMESRV_ADDR=127.0.0.1:9876 cargo run -p rmq-client-consumer --example quick_start -- TopicTest
+//! NAMESRV_ADDR=127.0.0.1:9876 cargo run -p rmq-client-consumer --example push_quick_start -- TopicTest
 //! ```
 
 use rmq_client_consumer::{ConsumeResult, Filter, PushConsumer, ReceivedMessage};
