@@ -172,30 +172,7 @@ async fn push_consumer_resumes_within_3s_after_a_broker_restart() {
     let embedded = cluster(1, &topic);
     let namesrv = embedded.cluster().namesrv_addr();
     let p = producer(&namesrv, "fault_restart").await;
-    let seen = Arc::new(Mutex::new(BTreeMap::<String, Instant>::new()));
-    let c = PushConsumer::builder()
-        .client_config(config(&namesrv, &names::name("c", "fault_restart")))
-        .group(names::group("fault_restart_c"))
-        .subscribe(&topic, Filter::all())
-        .build()
-        .await
-        .expect("consumer");
-    let sink = seen.clone();
-    c.start(move |msgs: Vec<ReceivedMessage>| {
-        let sink = sink.clone();
-        async move {
-            let mut seen = sink.lock().expect("seen");
-            for m in msgs {
-                seen.insert(
-                    String::from_utf8_lossy(m.body()).into_owned(),
-                    Instant::now(),
-                );
-            }
-            ConsumeResult::Success
-        }
-    })
-    .await
-    .expect("start");
+    let (c, seen) = timed_consumer(&namesrv, "fault_restart", &topic).await;
     p.send(&Message::new(&topic, "before")).await.expect("send");
     assert!(
         wait_for(&seen, "before", Duration::from_secs(20)).await,
@@ -237,30 +214,7 @@ async fn cached_routes_keep_working_while_the_name_server_is_down_60s() {
     let embedded = cluster(1, &topic);
     let namesrv = embedded.cluster().namesrv_addr();
     let p = producer(&namesrv, "fault_namesrv").await;
-    let seen = Arc::new(Mutex::new(BTreeMap::<String, Instant>::new()));
-    let c = PushConsumer::builder()
-        .client_config(config(&namesrv, &names::name("c", "fault_namesrv")))
-        .group(names::group("fault_namesrv_c"))
-        .subscribe(&topic, Filter::all())
-        .build()
-        .await
-        .expect("consumer");
-    let sink = seen.clone();
-    c.start(move |msgs: Vec<ReceivedMessage>| {
-        let sink = sink.clone();
-        async move {
-            let mut seen = sink.lock().expect("seen");
-            for m in msgs {
-                seen.insert(
-                    String::from_utf8_lossy(m.body()).into_owned(),
-                    Instant::now(),
-                );
-            }
-            ConsumeResult::Success
-        }
-    })
-    .await
-    .expect("start");
+    let (c, seen) = timed_consumer(&namesrv, "fault_namesrv", &topic).await;
     p.send(&Message::new(&topic, "warm")).await.expect("send");
     assert!(wait_for(&seen, "warm", Duration::from_secs(20)).await);
     embedded.cluster().namesrv().kill();
@@ -529,6 +483,39 @@ async fn two_hundred_start_shutdown_cycles_leave_nothing_behind() {
         // the rounds, far past this.
         assert!(a <= b + 8, "threads leaked: {b} -> {a}");
     }
+}
+
+/// A push consumer of `topic` that records when each body was consumed.
+async fn timed_consumer(
+    namesrv: &str,
+    case: &str,
+    topic: &str,
+) -> (PushConsumer, Arc<Mutex<BTreeMap<String, Instant>>>) {
+    let seen = Arc::new(Mutex::new(BTreeMap::<String, Instant>::new()));
+    let c = PushConsumer::builder()
+        .client_config(config(namesrv, &names::name("c", case)))
+        .group(names::group(&format!("{case}_c")))
+        .subscribe(topic, Filter::all())
+        .build()
+        .await
+        .expect("consumer");
+    let sink = seen.clone();
+    c.start(move |msgs: Vec<ReceivedMessage>| {
+        let sink = sink.clone();
+        async move {
+            let mut seen = sink.lock().expect("seen");
+            for m in msgs {
+                seen.insert(
+                    String::from_utf8_lossy(m.body()).into_owned(),
+                    Instant::now(),
+                );
+            }
+            ConsumeResult::Success
+        }
+    })
+    .await
+    .expect("start");
+    (c, seen)
 }
 
 async fn wait_for(
