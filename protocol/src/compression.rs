@@ -1,4 +1,4 @@
-//! Message body compression: zlib on the way out, zlib / LZ4 frame / zstd on the way in.
+//! Message body compression: zlib, LZ4 frames and zstd frames, both ways.
 //!
 //! Every decompressor stops at an output limit, so a small "zip bomb" body cannot make the
 //! client allocate without bound. Choosing *when* to compress (body size, batches) is the
@@ -134,19 +134,19 @@ fn deflate_into(deflater: &mut Compress, data: &[u8], out: &mut Vec<u8>) -> Resu
 /// Compresses a body with `kind`, as a Java 5.x producer's `CompressorFactory` does: zlib at
 /// `level` (see [`compress_zlib`]); LZ4 as lz4-java's `LZ4FrameOutputStream` (frame header
 /// `04 22 4d 18 60 70 73`: independent 4 MiB blocks, no checksums, so the same header bytes);
-/// zstd as a frame of raw (stored) blocks.
+/// zstd at `level` as Java's `ZstdCompressor` (zstd-jni's `ZstdOutputStream`) does.
 ///
-/// The zstd output is a valid frame every zstd decoder reads (zstd-jni included), but it is
-/// not smaller than the body: this crate carries a zstd decoder only. `level` is ignored for
-/// LZ4 and zstd, whose readers do not need it.
+/// `level` is ignored for LZ4, whose Java writer has none. For zstd, 0 means zstd's default
+/// (3) and Java's default [`DEFAULT_LEVEL`] (5) is a valid zstd level as it is.
 ///
 /// # Errors
-/// [`Error::Compression`] for a zlib level above 9, or if the LZ4 encoder fails.
+/// [`Error::Compression`] for a zlib level above 9 or a zstd level above 22, or if the LZ4 or
+/// zstd encoder fails.
 pub fn compress(kind: CompressionType, data: &[u8], level: u32) -> Result<Vec<u8>> {
     match kind {
         CompressionType::Zlib => compress_zlib(data, level),
         CompressionType::Lz4 => compress_lz4(data),
-        CompressionType::Zstd => Ok(zstd_stored_frame(data)),
+        CompressionType::Zstd => compress_zstd(data, level),
     }
 }
 
@@ -163,29 +163,51 @@ fn compress_lz4(data: &[u8]) -> Result<Vec<u8>> {
     encoder.finish().map_err(compression_error)
 }
 
-/// A zstd frame (RFC 8878) holding `data` in raw blocks of at most 128 KiB.
+/// The highest zstd level (`ZSTD_maxCLevel()`).
+const ZSTD_MAX_LEVEL: u32 = 22;
+
+/// A zstd frame (RFC 8878) of `data` at `level`, from the reference C library.
 ///
 /// ```text
-/// 28 b5 2f fd | e0 (single segment, 8-byte content size) | size LE u64 | blocks
-/// block header: 3 bytes LE = size << 3 | type 0 (raw) << 1 | last
+/// 28 b5 2f fd | frame header (content size) | compressed blocks     (no checksum)
 /// ```
-fn zstd_stored_frame(data: &[u8]) -> Vec<u8> {
-    const MAX_BLOCK: usize = 128 << 10;
-    let mut out = Vec::with_capacity(data.len() + 16 + 3 * (data.len() / MAX_BLOCK + 1));
-    out.extend_from_slice(&[0x28, 0xb5, 0x2f, 0xfd, 0xe0]);
-    out.extend_from_slice(&(data.len() as u64).to_le_bytes());
-    let mut chunks = data.chunks(MAX_BLOCK).peekable();
-    if chunks.peek().is_none() {
-        out.extend_from_slice(&[1, 0, 0]);
+/// Java's `ZstdOutputStream` leaves the content size out; every zstd reader accepts both.
+fn compress_zstd(data: &[u8], level: u32) -> Result<Vec<u8>> {
+    if level > ZSTD_MAX_LEVEL {
+        return Err(Error::Compression(format!(
+            "zstd level {level} is not in 0..={ZSTD_MAX_LEVEL}"
+        )));
     }
-    while let Some(chunk) = chunks.next() {
-        let last = u32::from(chunks.peek().is_none());
-        // A chunk is at most 128 KiB, so the size fits the header's 21 bits.
-        let header = (chunk.len() as u32) << 3 | last;
-        out.extend_from_slice(&header.to_le_bytes()[..3]);
-        out.extend_from_slice(chunk);
-    }
-    out
+    // Checked above: at most 22.
+    let level = level as i32;
+    // A zstd context costs about as much to set up as compressing a 4 KiB body, so each
+    // thread keeps one and sets the level per call; a re-entrant call (impossible today)
+    // gets a fresh one instead of panicking.
+    ZSTD_CONTEXT.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut slot) => {
+            let compressor = match slot.as_mut() {
+                Some(compressor) => {
+                    compressor
+                        .set_compression_level(level)
+                        .map_err(zstd_error)?;
+                    compressor
+                }
+                None => slot.insert(zstd::bulk::Compressor::new(level).map_err(zstd_error)?),
+            };
+            compressor.compress(data).map_err(zstd_error)
+        }
+        Err(_) => zstd::bulk::compress(data, level).map_err(zstd_error),
+    })
+}
+
+thread_local! {
+    /// A zstd compression context, reused across calls on this thread.
+    static ZSTD_CONTEXT: RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { RefCell::new(None) };
+}
+
+fn zstd_error(e: std::io::Error) -> Error {
+    Error::Compression(format!("zstd: {e}"))
 }
 
 /// Decompresses a body with `kind`, refusing to produce more than `max_len` bytes.
@@ -369,6 +391,49 @@ mod tests {
                 assert_eq!(out, data, "{kind:?}");
             }
         }
+    }
+
+    #[test]
+    fn zstd_compresses_and_another_implementation_reads_it() {
+        // JSON-like records: the kind of body a producer compresses.
+        let body: Vec<u8> = (0..200u32)
+            .flat_map(|i| {
+                format!(
+                    "{{\"order\":{i},\"state\":\"PAID\",\"user\":\"u{}\"}},",
+                    i % 7
+                )
+                .into_bytes()
+            })
+            .collect();
+        for level in [0, 1, DEFAULT_LEVEL, 22] {
+            let packed = compress(CompressionType::Zstd, &body, level).expect("compress");
+            assert_eq!(packed[..4], [0x28, 0xb5, 0x2f, 0xfd], "zstd magic");
+            assert!(
+                packed.len() * 4 < body.len(),
+                "level {level}: {} of {} bytes",
+                packed.len(),
+                body.len()
+            );
+            // The C library wrote it; ruzstd (pure Rust) decodes it.
+            let out = decompress(CompressionType::Zstd, &packed, body.len()).expect("decompress");
+            assert_eq!(out, body, "level {level}");
+        }
+    }
+
+    #[test]
+    fn zstd_refuses_a_level_above_22_and_a_reused_context_keeps_no_state() {
+        assert!(compress(CompressionType::Zstd, b"x", 23).is_err());
+        let a = b"a body compressed twice, with another one in between".repeat(50);
+        let first = compress(CompressionType::Zstd, &a, 19).expect("a");
+        let other = compress(CompressionType::Zstd, &[9u8; 7000], 1).expect("b");
+        assert_eq!(
+            compress(CompressionType::Zstd, &a, 19).expect("a again"),
+            first
+        );
+        assert_eq!(
+            decompress(CompressionType::Zstd, &other, 7000).expect("b"),
+            [9u8; 7000]
+        );
     }
 
     #[test]
