@@ -39,6 +39,7 @@ pub mod ids;
 pub mod message;
 pub mod naming;
 pub mod perm;
+pub mod trace;
 pub mod validate;
 pub mod version;
 
