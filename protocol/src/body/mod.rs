@@ -30,6 +30,7 @@ mod consumer;
 mod controller;
 mod fastjson;
 mod heartbeat;
+mod pop;
 mod queue;
 mod route;
 mod static_topic;
@@ -58,6 +59,10 @@ pub use fastjson::{from_fastjson, to_fastjson_queue_keys, to_standard_json};
 pub use heartbeat::{
     java_string_hash, ConsumeFromWhere, ConsumeType, ConsumerData, HeartbeatData, MessageModel,
     ProducerData, SubscriptionData, EXPRESSION_SQL92, EXPRESSION_TAG, SUBSCRIBE_ALL,
+};
+pub use pop::{
+    BatchAck, BatchAckMessageRequestBody, MessageQueueAssignment, MessageRequestMode,
+    QueryAssignmentRequestBody, QueryAssignmentResponseBody, SetMessageRequestModeRequestBody,
 };
 pub use queue::{mq_map, MessageQueue};
 pub use route::{
