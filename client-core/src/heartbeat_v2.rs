@@ -4,11 +4,9 @@
 //! subscriptions); any change, or the broker's `IS_SUB_CHANGE`, brings the full one back. A
 //! broker that does not announce support (4.x) gets the full heartbeat every time.
 //!
-//! The per-instance state (which addresses support V2, the fingerprint each acknowledged) is a
-//! field of the instance, dropped with it; it owns no task.
+//! The per-instance state (which addresses support V2, the fingerprint each acknowledged) is
+//! `heartbeat_v2_state.rs`, a field of the instance, dropped with it; it owns no task.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -22,23 +20,6 @@ use crate::instance::ClientInstance;
 pub const IS_SUPPORT_HEART_BEAT_V2: &str = "IS_SUPPORT_HEART_BEAT_V2";
 /// Java `MixAll.IS_SUB_CHANGE`: the broker wants the full subscription data next time.
 pub const IS_SUB_CHANGE: &str = "IS_SUB_CHANGE";
-
-/// Bound on remembered broker addresses per instance; past it the table starts over (every
-/// broker then gets one full heartbeat again), which is always safe.
-const MAX_ADDRS: usize = 4096;
-
-/// What one instance knows about its brokers' V2 support.
-#[derive(Debug, Default)]
-pub(crate) struct V2State {
-    /// Addresses whose last answer announced V2.
-    supported: HashSet<String>,
-    /// The fingerprint each address acknowledged with full subscription data.
-    acknowledged: HashMap<String, i32>,
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 /// The stable 32-bit FNV-1a hash.
 fn fnv1a(bytes: &[u8]) -> u32 {
@@ -87,18 +68,14 @@ struct HeartbeatAnswer {
 }
 
 impl ClientInstance {
-    fn v2_state(&self) -> &Mutex<V2State> {
-        &self.inner.heartbeat_v2
-    }
-
     /// Whether `addr` announced heartbeat V2 in its last answer.
     pub fn broker_supports_heartbeat_v2(&self, addr: &str) -> bool {
-        lock(self.v2_state()).supported.contains(addr)
+        self.inner.heartbeat_v2.supports(addr)
     }
 
     /// Forgets the fingerprint `addr` acknowledged, so its next heartbeat is a full one.
     pub(crate) fn forget_heartbeat_v2(&self, addr: &str) {
-        lock(self.v2_state()).acknowledged.remove(addr);
+        self.inner.heartbeat_v2.forget(addr);
     }
 
     /// Sends `full` (this instance's heartbeat data) to `addr` as V1 or V2, as the broker's
@@ -113,11 +90,7 @@ impl ClientInstance {
         timeout: Duration,
     ) -> Result<i32> {
         let print = fingerprint(full)?;
-        let state = self.v2_state();
-        let light = {
-            let s = lock(state);
-            s.supported.contains(addr) && s.acknowledged.get(addr) == Some(&print)
-        };
+        let light = self.inner.heartbeat_v2.is_acknowledged(addr, print);
         let mut data = full.clone();
         data.heartbeat_fingerprint = Some(print);
         if light {
@@ -127,20 +100,9 @@ impl ClientInstance {
             }
         }
         let answer = self.send_heartbeat_body(addr, &data, timeout).await?;
-        let mut s = lock(state);
-        if s.supported.len() >= MAX_ADDRS && !s.supported.contains(addr) {
-            *s = V2State::default();
-        }
-        if answer.supports_v2 {
-            s.supported.insert(addr.to_owned());
-        } else {
-            s.supported.remove(addr);
-        }
-        if answer.supports_v2 && !answer.sub_change {
-            s.acknowledged.insert(addr.to_owned(), print);
-        } else {
-            s.acknowledged.remove(addr);
-        }
+        self.inner
+            .heartbeat_v2
+            .record(addr, print, answer.supports_v2, answer.sub_change);
         Ok(answer.version)
     }
 

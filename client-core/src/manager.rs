@@ -1,9 +1,10 @@
 //! Instances shared per client id (Java's `MQClientManager`), refusing to share one between
-//! configs that conflict instead of silently merging them.
+//! configs that conflict instead of silently merging them. An instance that has shut down is
+//! forgotten at the next lookup or count (the manager sits above the instance: the instance
+//! never calls back into it).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{LazyLock, Mutex};
+use std::sync::{LazyLock, Mutex, MutexGuard};
 
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
@@ -12,10 +13,24 @@ use crate::state::ServiceState;
 
 static INSTANCES: LazyLock<Mutex<HashMap<String, ClientInstance>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
-static NEXT_INDEX: AtomicUsize = AtomicUsize::new(0);
 
-pub(crate) fn next_index() -> usize {
-    NEXT_INDEX.fetch_add(1, Ordering::Relaxed)
+/// The registry with every shut-down instance dropped.
+fn live() -> Result<MutexGuard<'static, HashMap<String, ClientInstance>>> {
+    let mut map = INSTANCES
+        .lock()
+        .map_err(|_| Error::Config("instance registry poisoned".into()))?;
+    map.retain(|_, instance| instance.state() != ServiceState::ShutdownAlready);
+    Ok(map)
+}
+
+impl ClientInstance {
+    /// The shared instance for `config`'s client id (created when there is none).
+    ///
+    /// # Errors
+    /// [`Error::Conflict`] when a live instance with that id has a conflicting config.
+    pub fn shared(config: ClientConfig) -> Result<ClientInstance> {
+        get_or_create(config)
+    }
 }
 
 /// The instance for `config`'s client id: the running one when its config is compatible, or a
@@ -26,32 +41,19 @@ pub(crate) fn next_index() -> usize {
 /// id has a conflicting config.
 pub fn get_or_create(config: ClientConfig) -> Result<ClientInstance> {
     let client_id = config.client_id();
-    let mut map = INSTANCES
-        .lock()
-        .map_err(|_| Error::Config("instance registry poisoned".into()))?;
+    let mut map = live()?;
     if let Some(existing) = map.get(&client_id) {
-        if existing.state() != ServiceState::ShutdownAlready {
-            if let Some(diff) = existing.config().conflicts_with(&config) {
-                return Err(Error::Conflict { client_id, diff });
-            }
-            return Ok(existing.clone());
+        if let Some(diff) = existing.config().conflicts_with(&config) {
+            return Err(Error::Conflict { client_id, diff });
         }
+        return Ok(existing.clone());
     }
     let instance = ClientInstance::new(config)?;
     map.insert(client_id, instance.clone());
     Ok(instance)
 }
 
-/// Forgets the instance of `client_id` (called by its shutdown).
-pub(crate) fn remove(client_id: &str, instance: &ClientInstance) {
-    if let Ok(mut map) = INSTANCES.lock() {
-        if map.get(client_id).is_some_and(|i| i.ptr_eq(instance)) {
-            map.remove(client_id);
-        }
-    }
-}
-
-/// Number of instances the manager holds.
+/// Number of live (not shut down) instances the manager holds.
 pub fn instance_count() -> usize {
-    INSTANCES.lock().map(|m| m.len()).unwrap_or(0)
+    live().map(|m| m.len()).unwrap_or(0)
 }

@@ -8,15 +8,16 @@
 
 use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::error::{Error, Result};
 
 /// What every caller of one flight receives: whether the route changed, or the shared error.
 pub(crate) type Outcome = std::result::Result<bool, Arc<Error>>;
-use crate::instance::ClientInstance;
 
 type Flight = Shared<BoxFuture<'static, Outcome>>;
 
@@ -39,43 +40,48 @@ impl Flights {
             flights.remove(key);
         }
     }
-}
 
-impl ClientInstance {
-    /// Joins the flight for `key`, starting it with `lookup` when none is in progress, and
-    /// waits for its outcome. The error is the flight's: every waiter sees the same cause.
-    pub(crate) async fn single_flight<F, Fut>(&self, key: String, lookup: F) -> Outcome
+    /// Joins the flight for `key`, starting `work` (built by `start`, called only when no
+    /// flight is in progress) as a task of `tracker` otherwise, and waits for its outcome. The
+    /// error is the flight's: every waiter sees the same cause. `token` cancels the flight
+    /// (the instance shutting down); `client_id` names the instance in an abnormal ending.
+    pub(crate) async fn join<F, Fut>(
+        self: &Arc<Self>,
+        key: String,
+        start: F,
+        tracker: &TaskTracker,
+        token: &CancellationToken,
+        client_id: &str,
+    ) -> Outcome
     where
-        F: FnOnce(ClientInstance) -> Fut,
+        F: FnOnce() -> Fut,
         Fut: Future<Output = Result<bool>> + Send + 'static,
     {
         let flight = {
-            let mut flights = self.inner.flights.lock();
+            let mut flights = self.lock();
             match flights.get(&key) {
                 Some((_, flight)) => flight.clone(),
                 None => {
                     let id = self
-                        .inner
-                        .flights
                         .next_id
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let work = lookup(self.clone());
-                    let weak = Arc::downgrade(&self.inner);
-                    let token = self.inner.token.clone();
+                    let work = start();
+                    let weak: Weak<Flights> = Arc::downgrade(self);
+                    let token = token.clone();
                     let task_key = key.clone();
-                    let handle = self.inner.tracker.spawn(async move {
+                    let handle = tracker.spawn(async move {
                         let outcome = tokio::select! {
                             r = work => r.map_err(Arc::new),
                             () = token.cancelled() => Err(Arc::new(Error::Remoting(
                                 rmq_remoting::Error::Shutdown,
                             ))),
                         };
-                        if let Some(inner) = weak.upgrade() {
-                            inner.flights.finish(&task_key, id);
+                        if let Some(flights) = weak.upgrade() {
+                            flights.finish(&task_key, id);
                         }
                         outcome
                     });
-                    let client_id = self.client_id().to_owned();
+                    let client_id = client_id.to_owned();
                     let flight: Flight = async move {
                         // The task only ends early by panicking or by the runtime shutting
                         // down; either way the instance cannot go on.
