@@ -38,10 +38,17 @@
 //! waits for running listeners up to the drain timeout (10 s by default), commits offsets,
 //! unlocks orderly queues and unregisters. Every task is tracked and stopped by shutdown.
 //!
-//! Layout: [`builder`](PushConsumerBuilder), `push`, `pull` (lite), `listener`, `core` (shared
-//! state and the `ConsumerInner` face), `rebalance` + [`allocate`], `process_queue`,
-//! `pull_loop`, `consume_concurrent`, `consume_orderly`, `retry`, `offset_store`, `filter`,
-//! `namespace` (queues as the user and as the broker name them).
+//! # Layout
+//! The crate is in layers; a module uses only its own layer and the layers below it.
+//! - the root files, at the bottom: `options`, `message` ([`ReceivedMessage`]), `filter`,
+//!   `listener`, [`allocate`], `namespace` (queues as the user and as the broker name them),
+//!   `error`;
+//! - `state/`: `core` (one consumer's shared state and the sink its messages go to),
+//!   `process_queue`, `offset_store`;
+//! - `dispatch/`: `deliver` (an engine's one way in), `concurrent`, `orderly`, `retry`
+//!   (sending failed messages back);
+//! - `engine/`: `pull/` (rebalance, the pull tasks, the face the client instance calls);
+//! - `consumer/`: the builders, [`PushConsumer`], [`PullConsumer`] (lite).
 //!
 //! # Errors
 //! [`Error`] wraps the client instance's errors; [`Error::kind`] gives a stable cause.
@@ -51,36 +58,29 @@
 #![deny(missing_docs, missing_debug_implementations)]
 
 pub mod allocate;
-mod builder;
-mod consume_concurrent;
-mod consume_orderly;
-mod core;
+mod consumer;
+mod dispatch;
+mod engine;
 mod error;
 mod filter;
 mod listener;
 mod message;
 mod namespace;
-mod offset_store;
 mod options;
-mod process_queue;
-mod pull;
-mod pull_loop;
-mod push;
-mod rebalance;
-mod retry;
+mod state;
 
 pub use allocate::{
     AllocateStrategy, Averagely, AveragelyByCircle, ByConfig, ByMachineRoom, ConsistentHash,
 };
-pub use builder::{PullConsumerBuilder, PushConsumerBuilder};
+pub use consumer::builder::{PullConsumerBuilder, PushConsumerBuilder};
+pub use consumer::lite_pull::PullConsumer;
+pub use consumer::push::{CacheStats, PushConsumer};
 pub use error::{Error, ErrorKind, Result};
 pub use filter::Filter;
 pub use listener::{ConsumeResult, MessageListener, OrderlyListener, OrderlyResult};
 pub use message::ReceivedMessage;
 pub use options::ConsumeFrom;
-pub use process_queue::ProcessQueue;
-pub use pull::PullConsumer;
-pub use push::{CacheStats, PushConsumer};
 pub use rmq_client_core::ClientConfig;
 pub use rmq_protocol::body::MessageModel;
 pub use rmq_protocol::MessageQueue;
+pub use state::process_queue::ProcessQueue;

@@ -8,8 +8,8 @@ use rmq_protocol::message::{property, Message};
 use rmq_protocol::naming;
 use tracing::{debug, warn};
 
-use crate::core::Core;
 use crate::message::ReceivedMessage;
+use crate::state::core::Core;
 
 /// Java's send-back timeout.
 const SEND_BACK_TIMEOUT: Duration = Duration::from_secs(5);

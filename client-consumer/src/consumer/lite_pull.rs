@@ -22,11 +22,12 @@ use rmq_protocol::MessageQueue;
 use tokio::sync::mpsc;
 use tracing::info;
 
-use crate::builder::{PullConsumerBuilder, Settings};
-use crate::core::{Core, LiteBatch, Registered, Sink};
+use super::builder::{PullConsumerBuilder, Settings};
+use crate::engine::pull::{self, Registered};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::message::ReceivedMessage;
+use crate::state::core::{Core, LiteBatch, Sink};
 
 /// A lite pull consumer: a cheap `Clone` handle; every method takes `&self`.
 ///
@@ -52,15 +53,6 @@ pub struct PullConsumer {
     /// Polled, not yet committed: resolved at the next poll (auto commit) or commit.
     polled: Arc<Mutex<Vec<LiteBatch>>>,
     stopped: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl std::fmt::Debug for LiteBatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiteBatch")
-            .field("queue", self.pq.queue())
-            .field("msgs", &self.msgs.len())
-            .finish()
-    }
 }
 
 impl PullConsumer {
@@ -113,7 +105,7 @@ impl PullConsumer {
             return Err(Error::Config("subscribe and assign cannot be mixed".into()));
         }
         let topic = &rmq_protocol::naming::wrap_namespace(self.core.namespace(), topic);
-        let sub = filter.to_subscription(topic, crate::builder::now_ms());
+        let sub = filter.to_subscription(topic, super::builder::now_ms());
         if let Ok(mut s) = self.core.subs.write() {
             s.insert(topic.to_owned(), sub);
         }
@@ -160,7 +152,7 @@ impl PullConsumer {
                     .collect::<BTreeSet<_>>(),
             );
         }
-        crate::rebalance::rebalance(&self.core).await;
+        pull::rebalance(&self.core).await;
         Ok(())
     }
 
@@ -306,7 +298,7 @@ impl PullConsumer {
     }
 
     /// The process queue of `queue` (named with or without the namespace).
-    fn pq(&self, queue: &MessageQueue) -> Result<Arc<crate::process_queue::ProcessQueue>> {
+    fn pq(&self, queue: &MessageQueue) -> Result<Arc<crate::state::process_queue::ProcessQueue>> {
         self.core
             .table()
             .get(&self.core.wire_queue(queue))

@@ -10,11 +10,11 @@ use rmq_protocol::body::{ConsumeType, MessageModel};
 use rmq_protocol::naming;
 
 use crate::allocate::AllocateStrategy;
-use crate::core::Core;
 use crate::error::{Error, Result};
 use crate::filter::Filter;
-use crate::offset_store::{local::LocalFile, Backend, OffsetStore};
 use crate::options::{ConsumeFrom, Options};
+use crate::state::core::Core;
+use crate::state::offset_store::{local::LocalFile, Backend, OffsetStore};
 
 /// What both builders collect.
 #[derive(Debug)]

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 use tracing::{debug, warn, Instrument};
 
-use crate::core::{Core, Sink};
 use crate::listener::OrderlyResult;
 use crate::message::ReceivedMessage;
-use crate::process_queue::ProcessQueue;
+use crate::state::core::{Core, Sink};
+use crate::state::process_queue::ProcessQueue;
 
 /// Wait before checking again a queue whose broker lock lapsed.
 const RELOCK_DELAY: Duration = Duration::from_millis(100);
@@ -120,7 +120,7 @@ async fn give_up_on(core: &Core, batch: &[ReceivedMessage], max: i32) -> bool {
         return false;
     }
     for m in batch {
-        if !crate::retry::resend(core, m, m.reconsume_times(), None, max).await {
+        if !super::retry::resend(core, m, m.reconsume_times(), None, max).await {
             return false;
         }
     }

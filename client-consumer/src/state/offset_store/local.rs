@@ -91,7 +91,7 @@ impl LocalFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::offset_store::{Backend, OffsetStore};
+    use crate::state::offset_store::{Backend, OffsetStore};
 
     #[test]
     fn local_file_round_trips_and_survives_a_corrupt_file() {

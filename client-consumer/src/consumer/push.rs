@@ -8,10 +8,11 @@ use rmq_protocol::body::{ConsumerRunningInfo, MessageModel};
 use rmq_protocol::MessageQueue;
 use tracing::{info, warn};
 
-use crate::builder::{PushConsumerBuilder, Settings};
-use crate::core::{Core, Registered, Sink};
+use super::builder::{PushConsumerBuilder, Settings};
+use crate::engine::pull::{self, Registered};
 use crate::error::{Error, Result};
 use crate::listener::{MessageListener, OrderlyListener};
+use crate::state::core::{Core, Sink};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Phase {
@@ -233,7 +234,7 @@ async fn shutdown_core(core: &Arc<Core>, was: Phase) {
         core.persist_all_sync().await;
         if core.is_orderly() && core.is_clustering() {
             let qs: Vec<MessageQueue> = core.table().keys().cloned().collect();
-            crate::rebalance::unlock(core, &qs, false).await;
+            pull::unlock(core, &qs, false).await;
         }
         core.instance.unregister_consumer(core.group()).await;
     }

@@ -1,6 +1,7 @@
 //! The state one consumer shares between its tasks: subscriptions, the queues of each topic,
-//! the process queues, the offset store and the task tracker; and the [`ConsumerInner`] face the
-//! client instance sees.
+//! the process queues, the offset store, the task tracker and the [`Sink`] pulled messages go
+//! to. Dispatch and the engines receive it as an `Arc<Core>`; it calls none of them (the face
+//! the client instance sees, which rebalances, is the engine's `Registered`).
 //!
 //! Locks here are `std::sync` ones, never held across an `.await`.
 
@@ -8,11 +9,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use futures::future::BoxFuture;
-use rmq_client_core::{ClientInstance, ConsumerInner};
+use rmq_client_core::ClientInstance;
 use rmq_protocol::body::{
-    running_info_keys, ConsumeFromWhere, ConsumeMessageDirectlyResult, ConsumeType,
-    ConsumerRunningInfo, MessageModel, SubscriptionData,
+    running_info_keys, ConsumeMessageDirectlyResult, ConsumeType, ConsumerRunningInfo,
+    MessageModel, SubscriptionData,
 };
 use rmq_protocol::{naming, MessageQueue, StoredMessage};
 use tokio::sync::{mpsc, Semaphore};
@@ -22,9 +22,9 @@ use tracing::warn;
 
 use crate::listener::{MessageListener, OrderlyListener};
 use crate::message::ReceivedMessage;
-use crate::offset_store::OffsetStore;
 use crate::options::{ConsumeFrom, Options};
-use crate::process_queue::ProcessQueue;
+use crate::state::offset_store::OffsetStore;
+use crate::state::process_queue::ProcessQueue;
 
 /// Where pulled messages go.
 pub(crate) enum Sink {
@@ -41,6 +41,15 @@ pub(crate) struct LiteBatch {
     pub(crate) pq: Arc<ProcessQueue>,
     pub(crate) generation: u64,
     pub(crate) msgs: Vec<ReceivedMessage>,
+}
+
+impl std::fmt::Debug for LiteBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiteBatch")
+            .field("queue", self.pq.queue())
+            .field("msgs", &self.msgs.len())
+            .finish()
+    }
 }
 
 /// One consumer's shared state.
@@ -183,7 +192,7 @@ impl Core {
 
     /// The master of `queue`'s broker.
     pub(crate) async fn master_of(&self, queue: &MessageQueue) -> crate::Result<String> {
-        crate::offset_store::remote::master(&self.instance, queue)
+        crate::state::offset_store::remote::master(&self.instance, queue)
             .await
             .ok_or_else(|| {
                 rmq_client_core::Error::BrokerNotFound {
@@ -385,87 +394,5 @@ impl Core {
         }
         tracing::info!(group = %self.group(), %topic, queues = offsets.len(), "offsets reset");
         self.instance.rebalance_immediately();
-    }
-}
-
-/// The consumer as the client instance sees it.
-pub(crate) struct Registered(pub(crate) Arc<Core>);
-
-impl ConsumerInner for Registered {
-    fn group(&self) -> &str {
-        self.0.group()
-    }
-
-    fn message_model(&self) -> MessageModel {
-        self.0.opts.model
-    }
-
-    fn consume_type(&self) -> ConsumeType {
-        self.0.consume_type
-    }
-
-    fn consume_from_where(&self) -> ConsumeFromWhere {
-        self.0.opts.consume_from.to_wire()
-    }
-
-    fn subscriptions(&self) -> Vec<SubscriptionData> {
-        self.0.subscriptions()
-    }
-
-    fn update_topic_subscribe_info(&self, topic: &str, queues: &BTreeSet<MessageQueue>) {
-        let subscribed = self.0.subs.read().is_ok_and(|s| s.contains_key(topic))
-            || self.0.assigned.read().is_ok_and(|a| {
-                a.as_ref()
-                    .is_some_and(|a| a.iter().any(|q| q.topic == topic))
-            });
-        if subscribed {
-            if let Ok(mut t) = self.0.topic_queues.write() {
-                t.insert(topic.to_owned(), queues.clone());
-            }
-        }
-    }
-
-    fn is_subscribe_topic_need_update(&self, topic: &str) -> bool {
-        self.0.subs.read().is_ok_and(|s| s.contains_key(topic)) && self.0.queues_of(topic).is_none()
-    }
-
-    fn do_rebalance(&self) -> BoxFuture<'_, ()> {
-        Box::pin(crate::rebalance::rebalance(&self.0))
-    }
-
-    fn persist_consumer_offset(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async move {
-            let queues: BTreeSet<MessageQueue> = {
-                let t = self.0.table();
-                for pq in t.values() {
-                    if self.0.consume_type == ConsumeType::Passively {
-                        self.0.commit_progress(pq, pq.commit_offset());
-                    }
-                }
-                t.keys().cloned().collect()
-            };
-            self.0.store.persist_all(&queues).await;
-        })
-    }
-
-    fn running_info(&self) -> ConsumerRunningInfo {
-        self.0.running_info()
-    }
-
-    fn reset_offset(&self, topic: &str, offsets: BTreeMap<MessageQueue, i64>) -> BoxFuture<'_, ()> {
-        let topic = topic.to_owned();
-        Box::pin(async move { self.0.reset_offset(&topic, offsets).await })
-    }
-
-    fn consumer_status(&self, topic: &str) -> BTreeMap<MessageQueue, i64> {
-        self.0.store.table_of(topic)
-    }
-
-    fn consume_message_directly(
-        &self,
-        message: StoredMessage,
-        broker_name: Option<String>,
-    ) -> BoxFuture<'_, ConsumeMessageDirectlyResult> {
-        Box::pin(self.0.consume_directly(message, broker_name))
     }
 }

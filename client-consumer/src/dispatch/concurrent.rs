@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use futures::FutureExt;
 use tracing::{debug, warn, Instrument};
 
-use crate::core::{Core, Sink};
 use crate::listener::ConsumeResult;
 use crate::message::ReceivedMessage;
-use crate::process_queue::ProcessQueue;
+use crate::state::core::{Core, Sink};
+use crate::state::process_queue::ProcessQueue;
 
 /// Java's delay before consuming again messages that could not be sent back.
 const CONSUME_AGAIN_DELAY: Duration = Duration::from_secs(5);
@@ -146,7 +146,7 @@ async fn hand_back(
     let mut done = Vec::new();
     let mut again = Vec::new();
     for m in batch {
-        if crate::retry::send_back(core, m, level, false).await {
+        if super::retry::send_back(core, m, level, false).await {
             done.push(m.queue_offset());
         } else {
             again.push(m.with_reconsume_times(m.reconsume_times() + 1));

@@ -14,8 +14,8 @@ use rmq_protocol::body::{ConsumeType, LockBatchRequestBody, MASTER_ID};
 use rmq_protocol::MessageQueue;
 use tracing::{debug, info, warn};
 
-use crate::core::Core;
-use crate::process_queue::ProcessQueue;
+use crate::state::core::Core;
+use crate::state::process_queue::ProcessQueue;
 
 /// Rebalances every subscribed topic (nothing in lite pull assign mode). When the owned
 /// queues changed, heartbeats every broker at once (Java's `messageQueueChanged`), so brokers
@@ -151,7 +151,7 @@ async fn update_table(core: &Arc<Core>, topic: &str, mine: BTreeSet<MessageQueue
             table.insert(q.clone(), pq.clone());
         }
         info!(group = %core.group(), queue = %q, offset, "queue assigned");
-        crate::pull_loop::spawn(core, pq);
+        super::pull_loop::spawn(core, pq);
         changed = true;
     }
     if changed && core.consume_type == ConsumeType::Passively {

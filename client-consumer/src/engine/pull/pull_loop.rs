@@ -15,10 +15,11 @@ use rmq_protocol::header::PullMessageRequestHeader;
 use rmq_protocol::message::{property, DecodeOptions, PullSysFlag, StoredMessages};
 use tracing::{debug, info, warn, Instrument};
 
-use crate::core::{Core, LiteBatch, Sink};
+use crate::dispatch;
 use crate::filter;
 use crate::message::ReceivedMessage;
-use crate::process_queue::ProcessQueue;
+use crate::state::core::Core;
+use crate::state::process_queue::ProcessQueue;
 
 /// Back-off when the cache is over a threshold (Java: 50 ms).
 const FLOW_CONTROL_DELAY: Duration = Duration::from_millis(50);
@@ -165,7 +166,7 @@ async fn pull_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
                 if !pq.advance(generation, response.next_begin_offset) {
                     continue;
                 }
-                if !msgs.is_empty() && !dispatch(&core, &pq, generation, msgs).await {
+                if !msgs.is_empty() && !dispatch::deliver(&core, &pq, generation, msgs).await {
                     break;
                 }
                 if !core.opts.pull_interval.is_zero()
@@ -322,34 +323,4 @@ fn decode(
         }
     }
     out
-}
-
-/// Hands pulled messages on. Returns false when the consumer stopped meanwhile.
-async fn dispatch(
-    core: &Arc<Core>,
-    pq: &Arc<ProcessQueue>,
-    generation: u64,
-    msgs: Vec<ReceivedMessage>,
-) -> bool {
-    let start_orderly = pq.put(&msgs);
-    match core.sink.get() {
-        Some(Sink::Concurrent(_)) => crate::consume_concurrent::submit(core, pq, msgs),
-        Some(Sink::Orderly(_)) if start_orderly => {
-            crate::consume_orderly::spawn(core, pq.clone());
-        }
-        Some(Sink::Orderly(_)) => {}
-        Some(Sink::Lite(tx)) => {
-            let batch = LiteBatch {
-                pq: pq.clone(),
-                generation,
-                msgs,
-            };
-            tokio::select! {
-                () = core.pull_token.cancelled() => return false,
-                r = tx.send(batch) => return r.is_ok(),
-            }
-        }
-        None => {}
-    }
-    true
 }

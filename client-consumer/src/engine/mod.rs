@@ -1,0 +1,7 @@
+//! Engines: the ways a consumer fetches messages. Each engine decides which queues the
+//! consumer serves, fetches their messages and hands them to dispatch
+//! ([`crate::dispatch::deliver`]); it may use dispatch and the state, never a consumer.
+//!
+//! - [`pull`]: rebalance (which queues are ours) and one long-polling pull task per queue.
+
+pub(crate) mod pull;
