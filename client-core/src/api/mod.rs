@@ -19,7 +19,8 @@
 //!
 //! Layout: one private file per request family, all adding methods to [`ClientApi`]: `namesrv`
 //! (routes and name-server admin), `send`, `pull`, `offset`, `client` (heartbeat, locks,
-//! send-back), `transaction`, `query`, `admin` and `admin_stats`; `properties` reads and writes
+//! send-back), `transaction`, `query`, `admin`, `admin_stats`, `pop` (POP consumption) and
+//! `assignment` (broker-side load balancing); `properties` reads and writes
 //! the Java properties text of config bodies, `bodies` holds JSON bodies not yet in
 //! `rmq-protocol`.
 
@@ -37,10 +38,12 @@ use crate::error::{Error, Result};
 mod admin;
 mod admin5;
 mod admin_stats;
+mod assignment;
 mod bodies;
 mod client;
 mod namesrv;
 mod offset;
+mod pop;
 mod properties;
 mod pull;
 mod query;
@@ -48,6 +51,7 @@ mod send;
 mod transaction;
 
 pub use bodies::{CheckClientRequestBody, SubscriptionGroupWrapper, TopicConfigSerializeWrapper};
+pub use pop::{batch_acks, PopRecord, PopResponse, PopStatus};
 pub use properties::{format_properties, parse_properties};
 pub use pull::{PullResponse, PullStatus};
 pub use send::{SendResponse, SendStatus, DEFAULT_REGION};
