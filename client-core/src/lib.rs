@@ -64,6 +64,7 @@ mod single_flight;
 pub mod state;
 pub mod stats;
 pub mod tasks;
+pub mod trace;
 
 pub use api::ClientApi;
 pub use back_pressure::BackPressureSnapshot;
