@@ -217,6 +217,39 @@ impl ClientConfig {
         }
     }
 
+    /// The config a producer, consumer or admin builder runs with, in one order for every
+    /// builder: name servers given to the builder (`namesrv(..)`, when not blank) replace those
+    /// of its `config`; without them the `config` is used as it is; without a config, a
+    /// default one whose name servers come from [`NAMESRV_ADDR_ENV`]. To keep the environment
+    /// out, give a config built with [`ClientConfigBuilder::read_env`]`(false)`.
+    ///
+    /// ```
+    /// use rmq_client_core::ClientConfig;
+    /// let config = ClientConfig::builder().namesrv("10.0.0.1:9876").read_env(false).build()?;
+    /// let explicit = ClientConfig::resolve(Some("127.0.0.1:9876"), Some(config.clone()))?;
+    /// assert_eq!(explicit.namesrv_addrs(), ["127.0.0.1:9876"]);
+    /// let from_config = ClientConfig::resolve(None, Some(config))?;
+    /// assert_eq!(from_config.namesrv_addrs(), ["10.0.0.1:9876"]);
+    /// # Ok::<(), rmq_client_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a malformed address, or when no name server is found anywhere.
+    pub fn resolve(namesrv: Option<&str>, config: Option<ClientConfig>) -> Result<ClientConfig> {
+        let namesrv = namesrv.filter(|n| !split_addrs(n).is_empty());
+        match (namesrv, config) {
+            (Some(addrs), Some(mut config)) => {
+                let addrs = split_addrs(addrs);
+                addrs.iter().try_for_each(|a| validate_addr(a))?;
+                config.namesrv_addrs = addrs;
+                Ok(config)
+            }
+            (None, Some(config)) => Ok(config),
+            (Some(addrs), None) => ClientConfig::builder().namesrv(addrs).build(),
+            (None, None) => ClientConfig::builder().build(),
+        }
+    }
+
     /// What differs between `self` and `other` in ways that make them unable to share one
     /// instance, or `None` when they can.
     pub fn conflicts_with(&self, other: &ClientConfig) -> Option<String> {
@@ -573,6 +606,33 @@ mod tests {
             .build()
             .expect("valid");
         assert_eq!(config.instance_name(), DEFAULT_INSTANCE_NAME);
+    }
+
+    #[test]
+    fn resolve_prefers_explicit_name_servers_then_the_config() {
+        let config = ClientConfig::builder()
+            .namesrv("10.0.0.1:9876")
+            .read_env(false)
+            .namespace("ns")
+            .build()
+            .expect("valid");
+        let explicit = ClientConfig::resolve(Some("127.0.0.1:1;127.0.0.1:2"), Some(config.clone()))
+            .expect("valid");
+        assert_eq!(explicit.namesrv_addrs(), ["127.0.0.1:1", "127.0.0.1:2"]);
+        assert_eq!(
+            explicit.namespace(),
+            Some("ns"),
+            "the rest of the config stays"
+        );
+        let blank = ClientConfig::resolve(Some(" ; "), Some(config.clone())).expect("valid");
+        assert_eq!(
+            blank.namesrv_addrs(),
+            ["10.0.0.1:9876"],
+            "blank is not given"
+        );
+        assert!(ClientConfig::resolve(Some("nope"), Some(config)).is_err());
+        let alone = ClientConfig::resolve(Some("127.0.0.1:3"), None).expect("valid");
+        assert_eq!(alone.namesrv_addrs(), ["127.0.0.1:3"]);
     }
 
     #[test]

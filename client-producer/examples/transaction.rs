@@ -3,7 +3,7 @@
 //!
 //! `cargo run -p rmq-client-producer --example transaction -- 127.0.0.1:9876 TopicTx`
 
-use rmq_client_producer::{Message, StoredMessage, TransactionProducer, TransactionState};
+use rmq_client_producer::{Message, TransactionProducer, TransactionState};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -14,7 +14,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .namesrv(namesrv)
         .group("transaction_producer")
         // Asked by the broker about half messages whose outcome it does not know.
-        .checker(|msg: StoredMessage| async move {
+        .checker(|msg| async move {
             println!("broker asks about {}", msg.msg_id());
             TransactionState::Commit
         })

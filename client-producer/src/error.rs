@@ -170,6 +170,19 @@ pub enum ErrorKind {
     Other,
 }
 
+/// The broker codes after which Java 4.9.7 tries again (`DefaultMQProducer.retryResponseCodes`).
+pub(crate) fn is_retry_code(code: ResponseCode) -> bool {
+    matches!(
+        code,
+        ResponseCode::TOPIC_NOT_EXIST
+            | ResponseCode::SERVICE_NOT_AVAILABLE
+            | ResponseCode::SYSTEM_ERROR
+            | ResponseCode::NO_PERMISSION
+            | ResponseCode::NO_BUYER_ID
+            | ResponseCode::NOT_IN_CURRENT_UNIT
+    )
+}
+
 fn core_kind(e: &rmq_client_core::Error) -> ErrorKind {
     use rmq_client_core::ErrorKind as K;
     match e.kind() {
@@ -226,9 +239,7 @@ impl Error {
     pub fn is_retriable(&self) -> bool {
         match self.kind() {
             ErrorKind::Timeout | ErrorKind::Connection | ErrorKind::RouteNotFound => true,
-            ErrorKind::Broker(code) => {
-                crate::send::is_retry_code(code) || code == ResponseCode::SYSTEM_BUSY
-            }
+            ErrorKind::Broker(code) => is_retry_code(code) || code == ResponseCode::SYSTEM_BUSY,
             _ => false,
         }
     }

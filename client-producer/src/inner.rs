@@ -15,7 +15,7 @@ use rmq_protocol::message::property;
 use rmq_protocol::{naming, StoredMessage};
 use tracing::{debug, warn};
 
-use crate::transaction::{TransactionChecker, TransactionState};
+use crate::checker::TransactionChecker;
 
 /// What the instance keeps of a producer.
 pub(crate) struct Registered {
@@ -123,17 +123,5 @@ impl ProducerInner for Registered {
         header: CheckTransactionStateRequestHeader,
     ) -> BoxFuture<'_, ()> {
         Box::pin(self.check(broker_addr, message, header))
-    }
-}
-
-impl TransactionState {
-    /// The `commitOrRollback` value of END_TRANSACTION.
-    pub(crate) fn wire_code(self) -> i32 {
-        use rmq_protocol::header::{TRANSACTION_COMMIT, TRANSACTION_ROLLBACK, TRANSACTION_UNKNOWN};
-        match self {
-            TransactionState::Commit => TRANSACTION_COMMIT,
-            TransactionState::Rollback => TRANSACTION_ROLLBACK,
-            TransactionState::Unknown => TRANSACTION_UNKNOWN,
-        }
     }
 }

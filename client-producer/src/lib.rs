@@ -52,7 +52,9 @@
 //! None.
 #![deny(missing_docs, missing_debug_implementations)]
 
+mod budget;
 mod builder;
+mod checker;
 mod error;
 mod fault;
 mod inner;
@@ -63,13 +65,13 @@ mod receipt;
 mod request;
 mod selector;
 mod send;
+mod settings;
+mod shared;
 mod timer;
 mod transaction;
 
-pub use builder::{
-    ProducerBuilder, DEFAULT_COMPRESS_LEVEL, DEFAULT_COMPRESS_THRESHOLD,
-    DEFAULT_MAX_INFLIGHT_ASYNC, DEFAULT_MAX_INFLIGHT_ASYNC_BYTES, DEFAULT_SEND_TIMEOUT,
-};
+pub use builder::{ProducerBuilder, TransactionProducerBuilder};
+pub use checker::{TransactionChecker, TransactionState};
 pub use error::{Attempt, Error, ErrorKind, Result};
 pub use fault::not_available_duration;
 pub use producer::{Producer, SendFuture};
@@ -79,8 +81,9 @@ pub use rmq_client_core::api::SendStatus;
 pub use rmq_client_core::{ClientConfig, ClientInstance};
 pub use rmq_protocol::{Message, MessageQueue, StoredMessage};
 pub use selector::{java_string_hash, QueueSelector, SelectByHash, SelectRandom, SelectRoundRobin};
-pub use timer::TIMER_MIN_VERSION;
-pub use transaction::{
-    TransactionChecker, TransactionProducer, TransactionProducerBuilder, TransactionReceipt,
-    TransactionState,
+pub use settings::{
+    DEFAULT_COMPRESS_LEVEL, DEFAULT_COMPRESS_THRESHOLD, DEFAULT_MAX_INFLIGHT_ASYNC,
+    DEFAULT_MAX_INFLIGHT_ASYNC_BYTES, DEFAULT_SEND_TIMEOUT,
 };
+pub use timer::TIMER_MIN_VERSION;
+pub use transaction::{TransactionProducer, TransactionReceipt};

@@ -8,8 +8,8 @@ use bytes::Bytes;
 use rmq_protocol::message::{property, sysflag, Properties};
 use rmq_protocol::{compression, ids, naming, validate, Message};
 
-use crate::builder::Settings;
 use crate::error::{Error, Result};
+use crate::settings::Settings;
 
 /// Properties are stored with an i16 length on the broker.
 pub(crate) const MAX_PROPERTIES_LEN: usize = i16::MAX as usize;
@@ -228,10 +228,9 @@ pub(crate) fn prepare_batch(settings: &Settings, msgs: &[Message]) -> Result<Out
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::builder::ProducerBuilder;
 
     fn settings() -> Settings {
-        ProducerBuilder::default().settings_for_tests()
+        Settings::default()
     }
 
     #[test]

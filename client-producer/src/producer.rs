@@ -1,32 +1,23 @@
-//! [`Producer`]: the cheap `Clone` handle, its lifecycle (start in `build()`, `shutdown()`), and
-//! the send methods. The attempt loop is in `send.rs`, message preparation in `message.rs`.
-//!
-//! Async sends run on tasks this producer tracks; their number and bytes are bounded by two
-//! semaphores that callers wait on within their send deadline.
+//! [`Producer`]: the cheap `Clone` handle and its send methods, plus [`SendFuture`], the
+//! receipt of an async send. The handle's state and lifecycle are in `shared.rs`, the attempt
+//! loop in `send.rs`, message preparation in `message.rs`; the builders (`builder.rs`) sit
+//! above this file.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use rmq_client_core::{ClientInstance, PublishInfo};
-use rmq_protocol::body::TopicRouteData;
-use rmq_protocol::{naming, Message, MessageQueue};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use rmq_protocol::{Message, MessageQueue};
 use tokio::task::JoinHandle;
-use tokio_util::task::TaskTracker;
-use tracing::{debug, info};
 
-use crate::builder::{ProducerBuilder, Settings};
+use crate::budget::Budget;
 use crate::error::{Error, Result};
-use crate::fault::FaultStrategy;
-use crate::inner::Registered;
 use crate::message;
 use crate::receipt::SendReceipt;
 use crate::selector::QueueSelector;
-use crate::send::{Budget, Route};
-use crate::transaction::TransactionChecker;
+use crate::send::Route;
+use crate::shared::Shared;
 
 /// A RocketMQ producer: a cheap `Clone` handle; every method takes `&self`. Create one per
 /// group and share it.
@@ -48,99 +39,13 @@ pub struct Producer {
     pub(crate) shared: Arc<Shared>,
 }
 
-pub(crate) struct Shared {
-    pub(crate) settings: Settings,
-    pub(crate) instance: ClientInstance,
-    pub(crate) registered: Arc<Registered>,
-    pub(crate) fault: FaultStrategy,
-    inflight: Arc<Semaphore>,
-    inflight_bytes: Arc<Semaphore>,
-    pub(crate) tracker: TaskTracker,
-    closed: AtomicBool,
-}
-
 impl std::fmt::Debug for Producer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Producer")
             .field("group", &self.shared.settings.group)
             .field("client_id", &self.shared.instance.client_id())
-            .field("closed", &self.shared.closed.load(Ordering::Relaxed))
+            .field("closed", &self.shared.is_closed())
             .finish_non_exhaustive()
-    }
-}
-
-impl Shared {
-    pub(crate) fn ensure_open(&self) -> Result<()> {
-        if self.closed.load(Ordering::Acquire) {
-            Err(Error::Shutdown)
-        } else {
-            Ok(())
-        }
-    }
-
-    pub(crate) fn registered_group(&self) -> &str {
-        rmq_client_core::ProducerInner::group(&*self.registered)
-    }
-
-    /// Waits (within `budget`) for room for one async send of `size` bytes.
-    pub(crate) async fn acquire_inflight(
-        &self,
-        size: usize,
-        budget: &Budget,
-    ) -> Result<(OwnedSemaphorePermit, OwnedSemaphorePermit)> {
-        // A message larger than the byte bound takes the whole bound rather than never fitting.
-        let bytes = size.clamp(1, self.settings.max_inflight_async_bytes) as u32;
-        let wait = async {
-            let count = self.inflight.clone().acquire_owned().await;
-            let bytes = self.inflight_bytes.clone().acquire_many_owned(bytes).await;
-            (count, bytes)
-        };
-        match tokio::time::timeout_at(budget.tokio_deadline(), wait).await {
-            Ok((Ok(count), Ok(bytes))) => Ok((count, bytes)),
-            Ok(_) => Err(Error::Shutdown),
-            Err(_) => Err(Error::Timeout {
-                what: "waiting for async in-flight capacity".into(),
-                after: budget.elapsed(),
-            }),
-        }
-    }
-
-    async fn close(&self) {
-        if self.closed.swap(true, Ordering::AcqRel) {
-            return;
-        }
-        self.inflight.close();
-        self.inflight_bytes.close();
-        self.tracker.close();
-        let deadline = self.instance.config().shutdown_timeout();
-        if tokio::time::timeout(deadline, self.tracker.wait())
-            .await
-            .is_err()
-        {
-            tracing::warn!(group = %self.settings.group, "async sends did not finish before shutdown");
-        }
-        self.instance
-            .unregister_producer(self.registered_group())
-            .await;
-        self.instance.release_if_idle().await;
-        info!(group = %self.settings.group, "producer shut down");
-    }
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        if self.closed.load(Ordering::Acquire) {
-            return;
-        }
-        let Ok(handle) = tokio::runtime::Handle::try_current() else {
-            return;
-        };
-        let instance = self.instance.clone();
-        let group = self.registered_group().to_owned();
-        handle.spawn(async move {
-            instance.unregister_producer(&group).await;
-            instance.release_if_idle().await;
-        });
     }
 }
 
@@ -172,70 +77,13 @@ impl<T> Future for SendFuture<T> {
 }
 
 impl Producer {
-    /// A builder with Java's defaults.
-    pub fn builder() -> ProducerBuilder {
-        ProducerBuilder::default()
-    }
-
-    /// A producer of group `DEFAULT_PRODUCER` with default settings: the one-call shortcut.
-    ///
-    /// # Errors
-    /// As [`ProducerBuilder::build`].
-    pub async fn connect(namesrv: impl Into<String>) -> Result<Producer> {
-        Producer::builder().namesrv(namesrv).build().await
-    }
-
-    pub(crate) async fn start(
-        settings: Settings,
-        instance: ClientInstance,
-        checker: Option<Arc<dyn TransactionChecker>>,
-    ) -> Result<Producer> {
-        instance.start().await?;
-        let registered = Arc::new(Registered::new(
-            settings.wire_group(),
-            settings.namespace.clone(),
-            checker,
-            instance.api().clone(),
-            settings.send_timeout,
-        ));
-        // Java keeps the auto-create topic in the publish table, so its route (and with it
-        // every broker) is known and heartbeated even before the first send.
-        let tbw = naming::AUTO_CREATE_TOPIC_KEY_TOPIC;
-        let empty = PublishInfo::from_route(tbw, Arc::new(TopicRouteData::default()), false);
-        registered.insert_publish_info(tbw, Arc::new(empty));
-        if let Err(e) = instance.register_producer(registered.clone()) {
-            instance.release_if_idle().await;
-            return Err(e.into());
-        }
-        if let Err(e) = instance.update_topic_route(tbw).await {
-            debug!(error = %rmq_remoting::Error::chain(&e), "no route for the auto-create topic yet");
-        }
-        if let Err(e) = instance.send_heartbeat_now().await {
-            debug!(error = %rmq_remoting::Error::chain(&e), "first heartbeat failed; the periodic one retries");
-        }
-        let shared = Shared {
-            inflight: Arc::new(Semaphore::new(settings.max_inflight_async)),
-            inflight_bytes: Arc::new(Semaphore::new(settings.max_inflight_async_bytes)),
-            fault: FaultStrategy::new(settings.latency_fault_tolerance),
-            settings,
-            instance,
-            registered,
-            tracker: TaskTracker::new(),
-            closed: AtomicBool::new(false),
-        };
-        info!(group = %shared.settings.group, client_id = %shared.instance.client_id(), "producer started");
-        Ok(Producer {
-            shared: Arc::new(shared),
-        })
-    }
-
     /// The producer group, as configured (without namespace).
     pub fn group(&self) -> &str {
         &self.shared.settings.group
     }
 
     /// The client instance this producer is registered in.
-    pub fn instance(&self) -> &ClientInstance {
+    pub fn instance(&self) -> &rmq_client_core::ClientInstance {
         &self.shared.instance
     }
 
@@ -275,8 +123,45 @@ impl Producer {
             .await
     }
 
+    /// The queues of `topic` a message can be sent to (Java's `fetchPublishMessageQueues`):
+    /// the writable queues of brokers with a master, topic named as the user names it (without
+    /// namespace). These are the queues a [`QueueSelector`] is handed, in the same order, so
+    /// a selector can be written and tested against them; [`send_to`](Self::send_to) takes
+    /// any of them.
+    ///
+    /// ```no_run
+    /// # async fn demo(producer: rmq_client_producer::Producer) -> rmq_client_producer::Result<()> {
+    /// let queues = producer.publish_queues("Orders").await?;
+    /// for q in &queues {
+    ///     println!("{}[{}]", q.broker_name, q.queue_id);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidMessage`] for a malformed topic name; [`Error::Client`] for a topic
+    /// without route, or without a writable queue; [`Error::Timeout`] when the name server did
+    /// not answer within the send timeout; [`Error::Shutdown`].
+    ///
+    /// # Cancel safety
+    /// Cancel safe: it only reads (a route it fetched is kept for later sends).
+    pub async fn publish_queues(&self, topic: &str) -> Result<Vec<MessageQueue>> {
+        self.shared.ensure_open()?;
+        rmq_protocol::validate::check_topic(topic).map_err(message::invalid)?;
+        let budget = Budget::new(self.shared.settings.send_timeout);
+        let wire =
+            rmq_protocol::naming::wrap_namespace(self.shared.settings.namespace.as_deref(), topic);
+        let info = self.shared.publish_info(&wire, &budget).await?;
+        Ok(info
+            .queues
+            .iter()
+            .map(|q| MessageQueue::new(topic, &q.broker_name, q.queue_id))
+            .collect())
+    }
+
     /// Sends `msg` to the queue `selector` picks among the topic's writable queues, once:
-    /// ordered messages with equal keys land in one queue, in send order.
+    /// ordered messages with equal keys land in one queue, in send order. The selector sees
+    /// the queues [`publish_queues`](Self::publish_queues) lists.
     ///
     /// # Errors
     /// As [`send`](Self::send); a selector that picks nothing is [`Error::InvalidMessage`].
@@ -328,9 +213,40 @@ impl Producer {
         self.shared.send_outgoing_oneway(&out, budget).await
     }
 
-    /// Starts sending `msg` on a task of this producer and returns a future of its receipt.
-    /// Awaiting this call waits for in-flight room (count and bytes, see the builder); the
-    /// send itself uses `async_retries` and the same deadline, counted from this call.
+    /// Sends `msg` in the background, many in flight from one task: **two awaits**, on
+    /// purpose.
+    ///
+    /// 1. `send_async(&msg).await?` returns once the send is *admitted*: validated and given
+    ///    room in this producer's in-flight window ([`max_inflight_async`] sends and
+    ///    [`max_inflight_async_bytes`] body bytes). When the window is full this await waits
+    ///    for a send to finish: that is the back-pressure that bounds memory however fast a
+    ///    loop produces. Nothing is on the wire yet if it fails or is dropped.
+    /// 2. Awaiting the returned [`SendFuture`] gives the receipt (or the send's error). The
+    ///    send runs whether or not it is awaited; drop it for fire-and-forget.
+    ///
+    /// Both share one deadline, the send timeout, counted from this call; the send uses
+    /// `async_retries`.
+    ///
+    /// ```no_run
+    /// use rmq_client_producer::{Message, Producer};
+    /// # async fn demo(producer: Producer) -> rmq_client_producer::Result<()> {
+    /// let mut receipts = Vec::new();
+    /// for i in 0..1000 {
+    ///     // Waits only when the in-flight window is full.
+    ///     let admitted = producer.send_async(&Message::new("Orders", format!("#{i}"))).await?;
+    ///     receipts.push(admitted);
+    /// }
+    /// for pending in receipts {
+    ///     let receipt = pending.await?; // the broker's answer
+    ///     println!("{}", receipt.msg_id());
+    /// }
+    /// // Or both at once, for a single message:
+    /// let receipt = producer.send_async(&Message::new("Orders", "one")).await?.await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// [`max_inflight_async`]: crate::ProducerBuilder::max_inflight_async
+    /// [`max_inflight_async_bytes`]: crate::ProducerBuilder::max_inflight_async_bytes
     ///
     /// # Errors
     /// [`Error::InvalidMessage`], [`Error::Shutdown`], or [`Error::Timeout`] when no room
@@ -364,92 +280,5 @@ impl Producer {
     /// [`Error::Shutdown`].
     pub async fn shutdown(&self) {
         self.shared.close().await;
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use super::*;
-
-    fn shared(count: usize, bytes: usize) -> Shared {
-        let config = rmq_client_core::ClientConfig::builder()
-            .namesrv("127.0.0.1:1")
-            .build()
-            .expect("config");
-        let instance = ClientInstance::new(config).expect("instance");
-        let settings = ProducerBuilder::default()
-            .max_inflight_async(count)
-            .max_inflight_async_bytes(bytes)
-            .settings_for_tests();
-        let registered = Arc::new(Registered::new(
-            "g".into(),
-            None,
-            None,
-            instance.api().clone(),
-            Duration::from_secs(1),
-        ));
-        Shared {
-            inflight: Arc::new(Semaphore::new(count)),
-            inflight_bytes: Arc::new(Semaphore::new(bytes)),
-            fault: FaultStrategy::new(false),
-            settings,
-            instance,
-            registered,
-            tracker: TaskTracker::new(),
-            closed: AtomicBool::new(false),
-        }
-    }
-
-    #[tokio::test]
-    async fn async_sends_wait_for_room_within_their_deadline() {
-        let s = shared(1, 1024);
-        let held = s
-            .acquire_inflight(10, &Budget::new(Duration::from_millis(50)))
-            .await
-            .expect("room");
-        let e = s
-            .acquire_inflight(10, &Budget::new(Duration::from_millis(50)))
-            .await
-            .expect_err("no room in time");
-        assert_eq!(e.kind(), crate::ErrorKind::Timeout, "{e}");
-        drop(held);
-        let _again = s
-            .acquire_inflight(10, &Budget::new(Duration::from_millis(50)))
-            .await
-            .expect("room again once released");
-    }
-
-    #[tokio::test]
-    async fn in_flight_bytes_are_bounded_and_huge_bodies_take_the_whole_bound() {
-        let s = shared(10, 100);
-        let a = s
-            .acquire_inflight(60, &Budget::new(Duration::from_millis(50)))
-            .await
-            .expect("60 of 100 bytes");
-        assert!(s
-            .acquire_inflight(60, &Budget::new(Duration::from_millis(30)))
-            .await
-            .is_err());
-        drop(a);
-        let whole = s
-            .acquire_inflight(5_000, &Budget::new(Duration::from_millis(50)))
-            .await
-            .expect("a body over the bound takes all of it");
-        assert_eq!(s.inflight_bytes.available_permits(), 0);
-        drop(whole);
-        assert_eq!(s.inflight_bytes.available_permits(), 100);
-    }
-
-    #[tokio::test]
-    async fn a_closed_producer_refuses_new_sends() {
-        let s = shared(1, 10);
-        assert!(s.ensure_open().is_ok());
-        s.closed.store(true, Ordering::Release);
-        assert_eq!(
-            s.ensure_open().expect_err("closed").kind(),
-            crate::ErrorKind::Shutdown
-        );
     }
 }

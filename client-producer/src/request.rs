@@ -9,10 +9,12 @@ use bytes::Bytes;
 use rmq_protocol::message::property;
 use rmq_protocol::{ids, naming, Message, StoredMessage};
 
+use crate::budget::Budget;
 use crate::error::{Error, Result};
 use crate::message::{self, REPLY_MESSAGE_FLAG};
-use crate::producer::{Producer, SendFuture, Shared};
-use crate::send::{Budget, Route};
+use crate::producer::{Producer, SendFuture};
+use crate::send::Route;
+use crate::shared::Shared;
 
 /// The reply to `request` carrying `body` (Java's `MessageUtil.createReplyMessage`): addressed
 /// to the requester's client through the cluster's reply topic. Send it with any producer.

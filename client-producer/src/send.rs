@@ -14,26 +14,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use rmq_client_core::api::{SendResponse, SendStatus};
 use rmq_client_core::PublishInfo;
 use rmq_protocol::header::SendMessageRequestHeader;
-use rmq_protocol::{naming, Message, MessageQueue, RequestCode, ResponseCode};
+use rmq_protocol::{naming, Message, MessageQueue, RequestCode};
 
-use crate::error::{Attempt, Error, Result};
+use crate::budget::Budget;
+use crate::error::{is_retry_code, Attempt, Error, Result};
 use crate::message::Outgoing;
-use crate::producer::Shared;
 use crate::receipt::SendReceipt;
 use crate::selector::QueueSelector;
-
-/// The broker codes after which Java 4.9.7 tries again (`DefaultMQProducer.retryResponseCodes`).
-pub(crate) fn is_retry_code(code: ResponseCode) -> bool {
-    matches!(
-        code,
-        ResponseCode::TOPIC_NOT_EXIST
-            | ResponseCode::SERVICE_NOT_AVAILABLE
-            | ResponseCode::SYSTEM_ERROR
-            | ResponseCode::NO_PERMISSION
-            | ResponseCode::NO_BUYER_ID
-            | ResponseCode::NOT_IN_CURRENT_UNIT
-    )
-}
+use crate::shared::Shared;
 
 /// Whether an attempt that failed with `e` may be followed by another one: transport errors,
 /// unknown broker addresses, the retry codes and back-pressure (SYSTEM_BUSY, FLOW_CONTROL,
@@ -57,38 +45,6 @@ pub(crate) fn attempt_timeout(
         return remaining;
     }
     remaining / attempts_left
-}
-
-/// One send's time budget: every wait inside the send takes what is left of it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Budget {
-    pub(crate) started: Instant,
-    pub(crate) deadline: Instant,
-}
-
-impl Budget {
-    pub(crate) fn new(timeout: Duration) -> Self {
-        let started = Instant::now();
-        Budget {
-            started,
-            deadline: started + timeout,
-        }
-    }
-
-    /// Time left, `None` once the deadline has passed.
-    pub(crate) fn remaining(&self) -> Option<Duration> {
-        self.deadline
-            .checked_duration_since(Instant::now())
-            .filter(|d| !d.is_zero())
-    }
-
-    pub(crate) fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
-
-    pub(crate) fn tokio_deadline(&self) -> tokio::time::Instant {
-        tokio::time::Instant::from_std(self.deadline)
-    }
 }
 
 /// Where a send may go.
@@ -440,6 +396,8 @@ impl Shared {
 
 #[cfg(test)]
 mod tests {
+    use rmq_protocol::ResponseCode;
+
     use super::*;
 
     #[test]
@@ -499,21 +457,5 @@ mod tests {
             three,
             "one broker: no point splitting"
         );
-    }
-
-    #[test]
-    fn budget_counts_down_from_one_deadline() {
-        let b = Budget::new(Duration::from_millis(200));
-        let left = b.remaining().expect("time left");
-        assert!(left <= Duration::from_millis(200));
-        std::thread::sleep(Duration::from_millis(60));
-        let later = b.remaining().expect("time left");
-        assert!(
-            later <= left - Duration::from_millis(50),
-            "{later:?} vs {left:?}"
-        );
-        assert!(b.elapsed() >= Duration::from_millis(60));
-        std::thread::sleep(Duration::from_millis(150));
-        assert_eq!(b.remaining(), None, "no time left after the deadline");
     }
 }

@@ -7,7 +7,7 @@ use rmq_protocol::message::{property, Properties};
 use rmq_protocol::version::Version;
 
 use crate::error::{Error, Result};
-use crate::producer::Shared;
+use crate::shared::Shared;
 
 /// The first broker version with timer messages (RocketMQ 5.0.0's `TimerMessageStore`).
 pub const TIMER_MIN_VERSION: Version = Version::V5_0_0;

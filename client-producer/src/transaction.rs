@@ -1,6 +1,6 @@
 //! Transactional messages (Java's `TransactionMQProducer`): a half message, the local
 //! transaction, then END_TRANSACTION with commit, rollback or unknown; brokers check back on
-//! unknown (or lost) outcomes through the [`TransactionChecker`] of the group.
+//! unknown (or lost) outcomes through the [`TransactionChecker`](crate::TransactionChecker) of the group.
 //!
 //! Checks are dispatched by the client instance (CHECK_TRANSACTION_STATE) to whichever producer
 //! of the group is registered, so a restarted producer with the same group answers checks of
@@ -8,59 +8,18 @@
 //! repaired by a later check.
 
 use std::future::Future;
-use std::sync::Arc;
 
-use rmq_client_core::inner::BoxFuture;
-use rmq_client_core::ClientConfig;
-use rmq_protocol::compression::CompressionType;
 use rmq_protocol::header::EndTransactionRequestHeader;
 use rmq_protocol::message::property;
-use rmq_protocol::{ids, Message, StoredMessage};
-use std::time::Duration;
+use rmq_protocol::{ids, Message};
 
-use crate::builder::ProducerBuilder;
-use crate::error::{Error, Result};
+use crate::budget::Budget;
+use crate::checker::TransactionState;
+use crate::error::Result;
 use crate::message;
 use crate::producer::Producer;
 use crate::receipt::SendReceipt;
-use crate::send::{Budget, Route};
-
-/// The outcome of a local transaction (Java's `LocalTransactionState`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TransactionState {
-    /// Deliver the message.
-    Commit,
-    /// Drop the message.
-    Rollback,
-    /// Not decided yet: the broker checks back later (about every minute on Java brokers, up
-    /// to 15 times).
-    Unknown,
-}
-
-/// Answers a broker's question about a half message whose outcome it does not know.
-///
-/// Closures `Fn(StoredMessage) -> impl Future<Output = TransactionState>` are checkers:
-/// ```
-/// use rmq_client_producer::{TransactionChecker, TransactionState};
-/// fn takes(_: impl TransactionChecker) {}
-/// takes(|msg: rmq_protocol::StoredMessage| async move {
-///     if msg.keys().any(|k| k == "paid") { TransactionState::Commit } else { TransactionState::Unknown }
-/// });
-/// ```
-pub trait TransactionChecker: Send + Sync + 'static {
-    /// The state of the local transaction of `message` (its topic without namespace).
-    fn check(&self, message: StoredMessage) -> BoxFuture<'_, TransactionState>;
-}
-
-impl<F, Fut> TransactionChecker for F
-where
-    F: Fn(StoredMessage) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = TransactionState> + Send + 'static,
-{
-    fn check(&self, message: StoredMessage) -> BoxFuture<'_, TransactionState> {
-        Box::pin(self(message))
-    }
-}
+use crate::send::Route;
 
 /// A transactional send that the broker stored as a half message, and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +49,10 @@ impl TransactionReceipt {
 /// let producer = TransactionProducer::builder()
 ///     .namesrv("127.0.0.1:9876")
 ///     .group("orders_tx")
-///     .checker(|_msg| async { TransactionState::Commit })
+///     .checker(|msg| async move {
+///         // Asked when the outcome was left unknown: look the order up.
+///         if msg.keys().any(|k| k == "o-1") { TransactionState::Commit } else { TransactionState::Rollback }
+///     })
 ///     .build()
 ///     .await?;
 /// let done = producer
@@ -107,74 +69,9 @@ pub struct TransactionProducer {
     producer: Producer,
 }
 
-/// Builds a [`TransactionProducer`]: the [`ProducerBuilder`] settings plus a required
-/// [`checker`](Self::checker).
-#[derive(Debug, Default)]
-#[must_use = "a builder does nothing until build() is awaited"]
-pub struct TransactionProducerBuilder {
-    inner: ProducerBuilder,
-}
-
-macro_rules! forward {
-    ($($(#[$doc:meta])* $name:ident($ty:ty);)*) => {$(
-        $(#[$doc])*
-        pub fn $name(self, value: $ty) -> Self {
-            TransactionProducerBuilder { inner: self.inner.$name(value) }
-        }
-    )*};
-}
-
-impl TransactionProducerBuilder {
-    forward! {
-        /// See [`ProducerBuilder::namesrv`].
-        namesrv(impl Into<String>);
-        /// See [`ProducerBuilder::config`].
-        config(ClientConfig);
-        /// See [`ProducerBuilder::group`]; a transactional group should be its own.
-        group(impl Into<String>);
-        /// See [`ProducerBuilder::send_timeout`].
-        send_timeout(Duration);
-        /// See [`ProducerBuilder::retries`].
-        retries(u32);
-        /// See [`ProducerBuilder::compress_threshold`].
-        compress_threshold(usize);
-        /// See [`ProducerBuilder::compression`].
-        compression(CompressionType);
-        /// See [`ProducerBuilder::max_message_size`].
-        max_message_size(usize);
-        /// See [`ProducerBuilder::latency_fault_tolerance`].
-        latency_fault_tolerance(bool);
-    }
-
-    /// Answers broker checks of this group's half messages. Required.
-    pub fn checker(mut self, checker: impl TransactionChecker) -> Self {
-        self.inner.checker = Some(Arc::new(checker));
-        self
-    }
-
-    /// As [`ProducerBuilder::build`].
-    ///
-    /// # Errors
-    /// [`Error::Config`] without a checker, or as [`ProducerBuilder::build`].
-    ///
-    /// # Cancel safety
-    /// As [`ProducerBuilder::build`].
-    pub async fn build(self) -> Result<TransactionProducer> {
-        if self.inner.checker.is_none() {
-            return Err(Error::Config(
-                "a transactional producer needs a checker".into(),
-            ));
-        }
-        Ok(TransactionProducer {
-            producer: self.inner.build().await?,
-        })
-    }
-}
-
 impl TransactionProducer {
-    /// A builder with Java's defaults.
-    pub fn builder() -> TransactionProducerBuilder {
-        TransactionProducerBuilder::default()
+    pub(crate) fn new(producer: Producer) -> Self {
+        TransactionProducer { producer }
     }
 
     /// The plain producer underneath (same group and instance).

@@ -45,7 +45,7 @@ fn config(namesrv: &str, instance: &str) -> ClientConfig {
 
 async fn producer(namesrv: &str, case: &str) -> Producer {
     Producer::builder()
-        .config(config(namesrv, &names::name("p", case)))
+        .client_config(config(namesrv, &names::name("p", case)))
         .group(names::group(case))
         .send_timeout(Duration::from_secs(3))
         .build()
@@ -397,7 +397,7 @@ async fn ten_thousand_async_sends_at_start_make_one_route_lookup() {
         .build()
         .expect("client config");
     let p = Producer::builder()
-        .config(quiet)
+        .client_config(quiet)
         .group(names::group("fault_burst"))
         // The burst is about route lookups; give a debug-build broker time to store 10k.
         .send_timeout(Duration::from_secs(30))

@@ -190,7 +190,7 @@ pub async fn live_clients(topic: &str, pg: &str, cg: &str) -> LiveClients {
         .build()
         .expect("config");
     let producer = Producer::builder()
-        .config(config.clone())
+        .client_config(config.clone())
         .group(pg)
         .build()
         .await
