@@ -28,8 +28,9 @@ pub enum Error {
         /// The queue.
         queue: rmq_protocol::MessageQueue,
     },
-    /// The local offset file could not be read or written.
-    #[error("offset file {path}: {source}")]
+    /// The local offset file could not be read or written; the text carries the whole cause
+    /// chain (a parse error's line and column, not only "invalid JSON").
+    #[error("offset file {path}: {}", rmq_remoting::Error::chain(source))]
     OffsetFile {
         /// The file.
         path: std::path::PathBuf,

@@ -106,6 +106,23 @@ mod tests {
         assert_eq!(f.read().expect("from .bak").get(&q), Some(&42));
     }
 
+    #[test]
+    fn unreadable_file_error_names_the_file_and_where_the_json_breaks() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = LocalFile::new(dir.path(), "ip@1", "g");
+        f.write(&BTreeMap::new()).expect("write");
+        let corrupt = b"{\"offsetTable\": [1,";
+        std::fs::write(&f.path, corrupt).expect("corrupt");
+        std::fs::write(f.path.with_extension("json.bak"), corrupt).expect("corrupt .bak");
+        let e = f.read().expect_err("both copies are corrupt");
+        let text = e.to_string();
+        assert!(text.starts_with("offset file "), "{text}");
+        assert!(text.contains("offsets.json"), "{text}");
+        assert!(text.contains("invalid JSON"), "{text}");
+        // The root cause, serde_json's position, is part of the chain.
+        assert!(text.contains("line 1 column"), "{text}");
+    }
+
     #[tokio::test]
     async fn store_only_moves_forward_unless_told_and_persists_locally() {
         let dir = tempfile::tempdir().expect("tempdir");
