@@ -2,6 +2,8 @@
 //! server-request processor and name-server selection. Dials never hold a lock other addresses
 //! wait on; closed connections leave the pool as they close and are re-dialed on next use.
 //! An address whose dial was refused is not dialed again until its backoff ends (`health.rs`).
+//! A connection the server asked to go away (`GO_AWAY`) is replaced by a new one and the
+//! request is sent once more on it (`go_away.rs`).
 
 use std::collections::HashMap;
 use std::io;
@@ -25,6 +27,7 @@ use crate::inbound::{Inbound, RequestProcessor};
 use crate::metrics::{Counters, MetricsSnapshot};
 use crate::namesrv::NameServerSelector;
 
+mod go_away;
 mod health;
 mod limit;
 
@@ -246,7 +249,9 @@ impl RemotingClient {
                 return Err(Error::Shutdown);
             }
             match slots.get(addr) {
-                Some(Slot::Ready(conn)) if !conn.is_closed() => return Ok(conn.clone()),
+                Some(Slot::Ready(conn)) if !conn.is_closed() && !conn.is_draining() => {
+                    return Ok(conn.clone())
+                }
                 Some(Slot::Dialing { dial, .. }) => dial.clone(),
                 _ => {
                     if let Some(source) = self.inner.health.check(addr, Instant::now()) {
@@ -385,7 +390,9 @@ impl RemotingClient {
     /// Sends `request` to `addr` and waits up to `timeout` (dial included) for the response.
     ///
     /// Sets the configured serialize type, runs the hooks, and returns the response whatever
-    /// its code: broker errors are the caller's to interpret.
+    /// its code: broker errors are the caller's to interpret. A `GO_AWAY` answer (or a
+    /// connection found draining) sends the request once more on a new connection to `addr`
+    /// within the same deadline; a second `GO_AWAY` is returned as the response.
     ///
     /// # Errors
     /// [`Error::Connect`], [`Error::Timeout`], [`Error::TooManyRequests`],
@@ -406,8 +413,9 @@ impl RemotingClient {
             .limit
             .acquire(addr, request.body.len(), started, deadline)
             .await?;
-        let conn = self.connection_until(addr, deadline).await?;
-        let mut response = conn.request_until(request, started, deadline).await?;
+        let mut response = self
+            .request_once_more_on_go_away(addr, &mut request, started, deadline)
+            .await?;
         if let Some(sent) = sent {
             for hook in &self.inner.hooks {
                 hook.after_response(addr, &sent, &mut response);
@@ -441,6 +449,8 @@ impl RemotingClient {
             .limit
             .acquire(addr, request.body.len(), started, deadline)
             .await?;
+        // The pool never hands out a draining connection; one that starts draining between
+        // here and the write refuses the frame, and the caller's retry takes a new one.
         let conn = self.connection_until(addr, deadline).await?;
         conn.oneway_until(request, started, deadline).await
     }

@@ -2,6 +2,10 @@
 //! and a writer task behind it. It matches responses to requests and bounds what is in flight;
 //! it does not reconnect (the [`RemotingClient`](crate::RemotingClient) pool does).
 //!
+//! A server that answers a request `GO_AWAY` (5.x, code 1500: it is shutting down) makes the
+//! connection *draining*: it takes no new request, the requests in flight get their answers,
+//! and it closes once none is left (Java: `NettyRemotingClient#invokeImpl`).
+//!
 //! ```text
 //! Connection: Clone ─ tx: mpsc::Sender<Outbound> ──► writer_task (FramedWrite, coalesces frames)
 //!                   ─ core.pending ◄──────────────── reader_task (FramedRead, routes frames)
@@ -12,7 +16,7 @@ mod reader;
 mod writer;
 
 use std::io;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -74,6 +78,9 @@ pub(crate) struct Core {
     /// Milliseconds since `epoch` of the last read, write or request start.
     last_active: AtomicU64,
     close_cause: OnceLock<Option<Arc<Error>>>,
+    /// Set by the first `GO_AWAY` answer; never cleared (the reader closes the connection
+    /// once nothing is in flight).
+    draining: AtomicBool,
     /// Weak so that the tasks alone never keep the connection open.
     reply_tx: mpsc::WeakSender<Outbound>,
 }
@@ -194,6 +201,7 @@ impl Connection {
             epoch: Instant::now(),
             last_active: AtomicU64::new(0),
             close_cause: OnceLock::new(),
+            draining: AtomicBool::new(false),
             reply_tx: tx.downgrade(),
             config,
         });
@@ -235,21 +243,24 @@ impl Connection {
     /// # Errors
     /// - [`Error::Timeout`] when no response arrived in time (the connection stays open);
     /// - [`Error::TooManyRequests`] when in-flight capacity did not free up in time;
-    /// - [`Error::ConnectionClosed`] when the connection is or becomes closed;
+    /// - [`Error::ConnectionClosed`] when the connection is or becomes closed, or is
+    ///   [draining](Connection::is_draining);
     /// - [`Error::Codec`] when the request cannot be encoded or exceeds the frame limit.
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the future removes the pending entry and releases its capacity; a
     /// response arriving later is dropped.
-    pub async fn request(&self, request: Command, timeout: Duration) -> Result<Command> {
+    pub async fn request(&self, mut request: Command, timeout: Duration) -> Result<Command> {
         let started = Instant::now();
-        self.request_until(request, started, started + timeout)
+        self.request_until(&mut request, started, started + timeout)
             .await
     }
 
+    /// [`request`](Connection::request) with a deadline; `request` is borrowed so that the
+    /// pool can send it again on another connection (it gets a fresh opaque each time).
     pub(crate) async fn request_until(
         &self,
-        mut request: Command,
+        request: &mut Command,
         started: Instant,
         deadline: Instant,
     ) -> Result<Command> {
@@ -259,7 +270,7 @@ impl Connection {
         request.opaque = next_opaque();
         request.flag &= !FLAG_RESPONSE;
         let opaque = request.opaque;
-        let frame = core.encode(&request)?;
+        let frame = core.encode(request)?;
         let permits = core.acquire(frame.len(), started, deadline).await?;
         let (guard, rx) = core
             .pending
@@ -297,7 +308,8 @@ impl Connection {
     /// frame holds its capacity until it is written.
     ///
     /// # Errors
-    /// [`Error::TooManyRequests`], [`Error::ConnectionClosed`], [`Error::Codec`].
+    /// [`Error::TooManyRequests`], [`Error::ConnectionClosed`] (also while
+    /// [draining](Connection::is_draining)), [`Error::Codec`].
     ///
     /// # Cancel safety
     /// Cancel safe: once queued the frame is written even if the future is dropped; dropped
@@ -344,6 +356,13 @@ impl Connection {
         self.handle.core.token.is_cancelled()
     }
 
+    /// Whether the server asked the client to go away (a `GO_AWAY` answer): the connection
+    /// refuses new requests and closes once the ones in flight are answered. A
+    /// [`RemotingClient`](crate::RemotingClient) dials a new connection to the address instead.
+    pub fn is_draining(&self) -> bool {
+        self.handle.core.is_draining()
+    }
+
     /// Why the connection closed, when it closed because of an error.
     pub fn close_cause(&self) -> Option<Arc<Error>> {
         self.handle.core.close_cause.get().cloned().flatten()
@@ -386,12 +405,22 @@ impl Core {
         &self.addr
     }
 
+    /// Refuses a new request on a closed or draining connection.
     fn ensure_open(&self) -> Result<()> {
-        if self.token.is_cancelled() {
+        if self.token.is_cancelled() || self.is_draining() {
             Err(self.closed_error())
         } else {
             Ok(())
         }
+    }
+
+    pub(crate) fn is_draining(&self) -> bool {
+        self.draining.load(Relaxed)
+    }
+
+    /// Marks the connection draining; `true` the first time.
+    pub(crate) fn start_draining(&self) -> bool {
+        !self.draining.swap(true, Relaxed)
     }
 
     pub(crate) fn closed_error(&self) -> Error {

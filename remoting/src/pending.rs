@@ -1,12 +1,13 @@
 //! The pending table: opaque → the oneshot that delivers the response. Entries are removed by
 //! a guard on drop, so a cancelled or timed-out request leaves nothing behind. The table does
-//! not know about deadlines; callers put their own timeout around the receiver.
+//! not know about deadlines; callers put their own timeout around the receiver. It tells one
+//! listener (the reader of a draining connection) when it becomes empty.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use rmq_protocol::Command;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
 
 /// Requests awaiting a response on one connection.
 ///
@@ -15,6 +16,8 @@ use tokio::sync::oneshot;
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
     state: Mutex<State>,
+    /// Signalled (one stored permit) whenever a removal leaves the table empty.
+    emptied: Notify,
 }
 
 #[derive(Debug, Default)]
@@ -59,7 +62,7 @@ impl Pending {
 
     /// Hands `response` to its waiter; `false` when nobody waits (a late or unknown reply).
     pub(crate) fn complete(&self, response: Command) -> bool {
-        let waiter = self.lock().waiters.remove(&response.opaque);
+        let waiter = self.remove(response.opaque);
         match waiter {
             Some(tx) => tx.send(response).is_ok(),
             None => false,
@@ -78,6 +81,29 @@ impl Pending {
         drop(waiters);
     }
 
+    /// Removes `opaque`'s entry, signalling [`emptied`](Pending::emptied) if it was the last.
+    fn remove(&self, opaque: i32) -> Option<oneshot::Sender<Command>> {
+        let (waiter, now_empty) = {
+            let mut state = self.lock();
+            let waiter = state.waiters.remove(&opaque);
+            (waiter, state.waiters.is_empty())
+        };
+        if waiter.is_some() && now_empty {
+            self.emptied.notify_one();
+        }
+        waiter
+    }
+
+    /// Resolves after a removal left the table empty, possibly one that happened before the
+    /// call (the signal is stored): re-check [`is_empty`](Pending::is_empty) after it. Meant
+    /// for a single listener.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: a signal not consumed stays stored for the next call.
+    pub(crate) async fn emptied(&self) {
+        self.emptied.notified().await;
+    }
+
     /// Number of requests awaiting a response.
     pub(crate) fn len(&self) -> usize {
         self.lock().waiters.len()
@@ -91,7 +117,7 @@ impl Pending {
 
 impl Drop for PendingGuard {
     fn drop(&mut self) {
-        self.pending.lock().waiters.remove(&self.opaque);
+        self.pending.remove(self.opaque);
     }
 }
 
@@ -99,6 +125,7 @@ impl Drop for PendingGuard {
 mod tests {
     use super::*;
     use rmq_protocol::{RequestCode, ResponseCode};
+    use std::time::Duration;
 
     fn response(opaque: i32) -> Command {
         let mut req = Command::request(RequestCode::HEART_BEAT);
@@ -136,5 +163,24 @@ mod tests {
         assert!(rx1.await.is_err());
         assert!(rx2.await.is_err());
         assert!(pending.insert(3).is_none());
+    }
+
+    #[tokio::test]
+    async fn emptied_signals_once_the_last_entry_leaves_by_reply_or_by_guard() {
+        let pending = Arc::new(Pending::default());
+        let (g1, _rx1) = pending.insert(1).expect("open");
+        let (_g2, _rx2) = pending.insert(2).expect("open");
+        drop(g1);
+        let early = tokio::time::timeout(Duration::from_millis(50), pending.emptied()).await;
+        assert!(early.is_err(), "one entry is still waiting");
+        assert!(pending.complete(response(2)));
+        tokio::time::timeout(Duration::from_secs(5), pending.emptied())
+            .await
+            .expect("the last reply empties the table");
+        let (g3, _rx3) = pending.insert(3).expect("open");
+        drop(g3);
+        tokio::time::timeout(Duration::from_secs(5), pending.emptied())
+            .await
+            .expect("a dropped guard empties it too");
     }
 }

@@ -1,11 +1,12 @@
 //! The reader task: reads frames, routes responses to the pending table by the response bit and
-//! server requests to the inbound dispatcher, and closes idle connections. It never awaits user
-//! code.
+//! server requests to the inbound dispatcher, and closes idle connections and drained ones (a
+//! `GO_AWAY` answer marks the connection draining). It never awaits user code.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use futures::StreamExt;
+use rmq_protocol::ResponseCode;
 use tokio_util::codec::FramedRead;
 use tracing::debug;
 
@@ -14,8 +15,8 @@ use crate::codec::{CodecError, ForeignPeer, RemotingCodec};
 use crate::error::Error;
 use crate::inbound::Inbound;
 
-/// Runs until the peer closes, a frame is invalid, the connection idles out or is cancelled;
-/// then fails every pending request at once.
+/// Runs until the peer closes, a frame is invalid, the connection idles out, drains or is
+/// cancelled; then fails every pending request at once.
 pub(super) async fn reader_task(
     core: Arc<Core>,
     mut frames: FramedRead<BoxRead, RemotingCodec>,
@@ -36,6 +37,11 @@ pub(super) async fn reader_task(
                     core.counters.incr(|c| &c.frames_read);
                     if cmd.is_response() {
                         let opaque = cmd.opaque;
+                        // Java: NettyRemotingClient#invokeImpl. Marked before the waiter sees
+                        // the answer, so its re-send cannot pick this connection again.
+                        if cmd.code == ResponseCode::GO_AWAY.0 && core.start_draining() {
+                            debug!(opaque, "server answered GO_AWAY; draining the connection");
+                        }
                         if !core.pending.complete(cmd) {
                             core.counters.incr(|c| &c.late_responses);
                             debug!(opaque, "dropping response with no waiting request");
@@ -65,6 +71,12 @@ pub(super) async fn reader_task(
                     break None;
                 }
             },
+            () = core.pending.emptied(), if core.is_draining() => {
+                if core.pending.is_empty() {
+                    debug!("draining connection has nothing in flight; closing it");
+                    break None;
+                }
+            }
             () = &mut sleep, if idle.is_some() => {
                 let idle = idle.unwrap_or_default();
                 let now = tokio::time::Instant::now();
