@@ -63,6 +63,7 @@ mod static_topic;
 mod support;
 mod topic;
 mod topic_create;
+mod trace;
 
 pub use admin::{Admin, AdminBuilder, Target, DEFAULT_ADMIN_GROUP, DEFAULT_TIMEOUT};
 pub use cluster::BrokerSummary;
@@ -72,6 +73,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use message::{PullBatch, SentMessage, DEFAULT_QUERY_MAX};
 pub use static_topic::plan_static_topic;
 pub use topic_create::{CreateTopic, DEFAULT_TOPIC_QUEUES};
+pub use trace::TraceView;
 
 /// An error with its whole `source()` chain, `: `-separated (for logs and the CLI).
 pub fn report(error: &(dyn std::error::Error + 'static)) -> String {

@@ -1,9 +1,12 @@
 //! Message commands: `queryMsgById`, `queryMsgByKey`, `queryMsgByUniqueKey`,
-//! `queryMsgByOffset`, `sendMessage`, `consumeMessage`, `printMsg`.
+//! `queryMsgByOffset`, `queryMsgTraceById` (printed by `trace`), `sendMessage`,
+//! `consumeMessage`, `printMsg`.
+
+mod trace;
 
 use clap::Subcommand;
 use rmq_client_admin::{Admin, DEFAULT_QUERY_MAX};
-use rmq_protocol::{Message, MessageQueue, StoredMessage};
+use rmq_protocol::{naming, Message, MessageQueue, StoredMessage};
 
 use crate::progress::Progress;
 use crate::table::{parse_bool, parse_time, print_message, MessageView};
@@ -66,6 +69,25 @@ pub enum Cmd {
         #[arg(short = 'o', long = "offset")]
         offset: i64,
     },
+    /// Query a message trace.
+    #[command(name = "queryMsgTraceById")]
+    QueryMsgTraceById {
+        /// Message id (UNIQ_KEY).
+        #[arg(short = 'i', long = "msgId")]
+        msg_id: String,
+        /// The message trace topic (default RMQ_SYS_TRACE_TOPIC).
+        #[arg(short = 't', long = "traceTopic")]
+        trace_topic: Option<String>,
+        /// Begin timestamp (ms or yyyy-MM-dd#HH:mm:ss:SSS; default 0).
+        #[arg(short = 'b', long = "beginTimestamp")]
+        begin: Option<String>,
+        /// End timestamp (ms or yyyy-MM-dd#HH:mm:ss:SSS; default no limit).
+        #[arg(short = 'e', long = "endTimestamp")]
+        end: Option<String>,
+        /// The maximum number of trace messages returned (default 64).
+        #[arg(short = 'c', long = "maxNum")]
+        max_num: Option<i32>,
+    },
     /// Send a message.
     #[command(name = "sendMessage")]
     SendMessage {
@@ -87,6 +109,9 @@ pub enum Cmd {
         /// Send to a particular queue (with -b).
         #[arg(short = 'i', long = "qid")]
         queue_id: Option<i32>,
+        /// Message trace enable (true|false, default false): also send the Pub trace record.
+        #[arg(short = 'm', long = "msgTraceEnable", value_parser = parse_bool)]
+        trace: Option<bool>,
     },
     /// Consume message.
     #[command(name = "consumeMessage")]
@@ -215,6 +240,33 @@ impl Cmd {
                 print_message(out, &m);
                 out.json(&MessageView::of(&m))
             }
+            Cmd::QueryMsgTraceById {
+                msg_id,
+                trace_topic,
+                begin,
+                end,
+                max_num,
+            } => {
+                let begin = begin
+                    .map(|b| parse_time("-b beginTimestamp", &b))
+                    .transpose()?
+                    .unwrap_or(0);
+                let end = end
+                    .map(|e| parse_time("-e endTimestamp", &e))
+                    .transpose()?
+                    .unwrap_or(i64::MAX);
+                let topic = trace_topic.unwrap_or_else(|| naming::TRACE_TOPIC.to_owned());
+                let views = admin
+                    .query_msg_trace(
+                        msg_id.trim(),
+                        topic.trim(),
+                        max_num.unwrap_or(DEFAULT_QUERY_MAX),
+                        begin,
+                        end,
+                    )
+                    .await?;
+                trace::print_traces(out, &views)
+            }
             Cmd::SendMessage {
                 topic,
                 body,
@@ -222,6 +274,7 @@ impl Cmd {
                 tags,
                 broker,
                 queue_id,
+                trace,
             } => {
                 let mut msg = Message::new(topic, body.into_bytes());
                 if let Some(k) = keys {
@@ -240,7 +293,17 @@ impl Cmd {
                     (None, None) => None,
                     _ => return Err(bad_arg("give both -b <broker> and -i <qid>, or neither")),
                 };
-                let sent = admin.send_message(msg, queue.as_ref()).await?;
+                let sent = if trace == Some(true) {
+                    let (sent, stats) = admin
+                        .send_message_traced(msg, queue.as_ref(), naming::TRACE_TOPIC)
+                        .await?;
+                    if stats.sent == 0 {
+                        eprintln!("rmq-admin sendMessage: the message trace was not sent");
+                    }
+                    sent
+                } else {
+                    admin.send_message(msg, queue.as_ref()).await?
+                };
                 out.line(format!(
                     "{:<32}  {:<4}  {:<20}    {}",
                     "#Broker Name", "#QID", "#Send Result", "#MsgId"
