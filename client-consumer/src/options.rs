@@ -59,6 +59,8 @@ pub(crate) struct Options {
     pub(crate) offset_dir: Option<PathBuf>,
     pub(crate) auto_commit: bool,
     pub(crate) post_subscription_when_pull: bool,
+    /// The trace topic when message trace is on.
+    pub(crate) trace_topic: Option<String>,
 }
 
 impl Options {
@@ -86,6 +88,7 @@ impl Options {
             offset_dir: None,
             auto_commit: true,
             post_subscription_when_pull: false,
+            trace_topic: None,
         }
     }
 
@@ -121,6 +124,10 @@ impl Options {
                 "consume concurrency {} not in 1..=1000",
                 self.concurrency
             ));
+        }
+        if let Some(topic) = &self.trace_topic {
+            rmq_protocol::validate::check_topic(topic)
+                .map_err(|e| format!("trace topic {topic:?}: {e}"))?;
         }
         if self.pull_timeout <= self.broker_suspend {
             return Err("the pull timeout must exceed the broker suspend time".into());

@@ -281,6 +281,24 @@ impl PushConsumerBuilder {
         self
     }
 
+    /// Message trace (Java's `enableMsgTrace`): SubBefore and SubAfter records of every
+    /// listener call go to the trace topic, batched in the background; a full trace queue
+    /// drops records, never delays consumption. Default off.
+    pub fn enable_trace(mut self, on: bool) -> Self {
+        self.s.opts.trace_topic = match (on, self.s.opts.trace_topic.take()) {
+            (false, _) => None,
+            (true, topic) => Some(topic.unwrap_or_else(|| naming::TRACE_TOPIC.to_owned())),
+        };
+        self
+    }
+
+    /// Message trace to `topic` instead of `RMQ_SYS_TRACE_TOPIC` (Java's
+    /// `customizedTraceTopic`); turns trace on.
+    pub fn trace_topic(mut self, topic: impl Into<String>) -> Self {
+        self.s.opts.trace_topic = Some(topic.into());
+        self
+    }
+
     /// Validates the settings and starts (or joins) the client instance. The consumer
     /// consumes nothing until [`start`](crate::PushConsumer::start).
     ///

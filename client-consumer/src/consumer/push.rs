@@ -238,6 +238,9 @@ async fn shutdown_core(core: &Arc<Core>, was: Phase) {
         }
         core.instance.unregister_consumer(core.group()).await;
     }
+    if let Some(traces) = &core.traces {
+        traces.shutdown().await;
+    }
     core.instance.release_if_idle().await;
     info!(group = %core.group(), "push consumer shut down");
 }

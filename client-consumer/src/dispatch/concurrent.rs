@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
+use rmq_client_core::trace::ConsumeOutcome;
 use tracing::{debug, warn, Instrument};
 
 use crate::listener::ConsumeResult;
@@ -69,6 +70,7 @@ async fn consume_task(
         return;
     }
     let started = Instant::now();
+    let traced = super::trace::before(&core, &batch);
     let mut run = AssertUnwindSafe(listener.consume(batch.clone())).catch_unwind();
     let result = tokio::select! {
         () = core.consume_token.cancelled() => return,
@@ -87,6 +89,7 @@ async fn consume_task(
                     batch.len() as u64,
                     started.elapsed(),
                 );
+                super::trace::after(&core, traced, ConsumeOutcome::TimedOut);
                 if !pq.is_dropped() {
                     hand_back(&core, &pq, &batch, EXPIRED_DELAY_LEVEL).await;
                 }
@@ -100,6 +103,11 @@ async fn consume_task(
             }
         },
     };
+    let outcome = match result {
+        ConsumeResult::Success => ConsumeOutcome::Success,
+        ConsumeResult::Later(_) => ConsumeOutcome::Retry,
+    };
+    super::trace::after(&core, traced, outcome);
     let n = batch.len() as u64;
     let (ok, failed) = match result {
         ConsumeResult::Success => (n, 0),

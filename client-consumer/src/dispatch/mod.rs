@@ -9,6 +9,7 @@
 pub(crate) mod concurrent;
 pub(crate) mod orderly;
 pub(crate) mod retry;
+pub(crate) mod trace;
 
 use std::sync::Arc;
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
+use rmq_client_core::trace::ConsumeOutcome;
 use tracing::{debug, warn, Instrument};
 
 use crate::listener::OrderlyResult;
@@ -60,6 +61,7 @@ async fn consume_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
             p = core.permits.acquire() => match p { Ok(p) => p, Err(_) => break },
         };
         let started = Instant::now();
+        let traced = super::trace::before(&core, &batch);
         let run = AssertUnwindSafe(listener.consume(batch.clone())).catch_unwind();
         let result = tokio::select! {
             () = core.consume_token.cancelled() => { pq.make_available_unchanged(&batch); break }
@@ -77,6 +79,12 @@ async fn consume_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
         };
         drop(_permit);
         let ok = result == OrderlyResult::Success;
+        let outcome = if ok {
+            ConsumeOutcome::Success
+        } else {
+            ConsumeOutcome::Retry
+        };
+        super::trace::after(&core, traced, outcome);
         let n = batch.len() as u64;
         core.instance.stats().record_consume(
             core.group(),

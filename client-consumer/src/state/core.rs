@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
+use rmq_client_core::trace::{TraceDispatcher, TraceRole};
 use rmq_client_core::ClientInstance;
 use rmq_protocol::body::{
     running_info_keys, ConsumeMessageDirectlyResult, ConsumeType, ConsumerRunningInfo,
@@ -71,6 +72,8 @@ pub(crate) struct Core {
     pub(crate) started_ms: i64,
     /// Lite pull in assign mode: no rebalance, these queues.
     pub(crate) assigned: RwLock<Option<BTreeSet<MessageQueue>>>,
+    /// Message trace, when on (`dispatch::trace` appends to it).
+    pub(crate) traces: Option<TraceDispatcher>,
 }
 
 impl std::fmt::Debug for Core {
@@ -95,7 +98,16 @@ impl Core {
         consume_type: ConsumeType,
         store: OffsetStore,
     ) -> Self {
+        let traces = opts.trace_topic.as_ref().and_then(|topic| {
+            let group = naming::without_namespace(&opts.group);
+            TraceDispatcher::builder(instance.clone(), group, TraceRole::Consume)
+                .topic(topic.clone())
+                .build()
+                .map_err(|e| warn!(error = %e, "message trace off: its settings are invalid"))
+                .ok()
+        });
         Core {
+            traces,
             permits: Semaphore::new(opts.concurrency),
             instance,
             opts,
