@@ -1,19 +1,43 @@
-//! `rmq-bench-producer`: the send benchmark, with the options of Java's
-//! `org.apache.rocketmq.example.benchmark.Producer`. Prints send TPS, max/average/p50/p99 RT and
-//! failure counts every interval, and a summary line at the end.
+//! `rmq-bench-producer`: the send benchmark, with the options and meanings of Java's
+//! `org.apache.rocketmq.example.benchmark.Producer` (4.9.7, plus 5.x's `-c`/`-ct`/`-cl`/`-ch`
+//! compression and `-ri` report interval). Prints Java's periodic line with p50/p99 added every
+//! report interval, and Java's `[Complete]` line at the end; latencies live in HdrHistograms,
+//! so memory stays flat however long it runs.
 //!
 //! Do not quote figures measured against the CI broker (crates.io `rocketmq-broker` 1.0.0).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use rmq_client_producer::{ErrorKind, Message, Producer, SendStatus};
+use rmq_client_producer::{ClientConfig, ClientInstance, ErrorKind, Message, Producer};
+use rmq_protocol::compression::CompressionType;
+use rmq_protocol::SerializeType;
+use rmq_tools::bench::java_args::{self, java_bool, Aliases};
+use rmq_tools::bench::latency::Latencies;
+use rmq_tools::bench::line::{producer_complete_line, producer_line, ProducerReport};
 
-/// Send benchmark (options as Java's benchmark Producer).
+/// Java's two-letter options, read as our long ones.
+const ALIASES: Aliases = &[
+    ("-ak", "--access-key"),
+    ("-sk", "--secret-key"),
+    ("-ct", "--compress-type"),
+    ("-cl", "--compress-level"),
+    ("-ch", "--compress-over"),
+    ("-ri", "--report-interval"),
+];
+
+/// How long a sender waits after a failed send, as Java's does.
+const FAILURE_PAUSE: Duration = Duration::from_secs(3);
+
+const JAVA_HELP: &str = "Java equivalent: org.apache.rocketmq.example.benchmark.Producer \
+(same letters and meanings; -ak, -sk, -ct, -cl, -ch and -ri are accepted as Java spells them). \
+On/off options take a value, as in Java: `-y true`; anything but `true` means off.";
+
+/// Send benchmark: Java's benchmark Producer for rmq.
 #[derive(Debug, Parser)]
-#[command(name = "rmq-bench-producer")]
+#[command(name = "rmq-bench-producer", after_help = JAVA_HELP)]
 struct Args {
     /// Name server address(es), `;`-separated.
     #[arg(
@@ -26,36 +50,71 @@ struct Args {
     /// Topic.
     #[arg(short = 't', long, default_value = "BenchmarkTest")]
     topic: String,
-    /// Concurrent senders.
+    /// Concurrent senders (Java: threadCount); async mode uses one, as Java does.
     #[arg(short = 'w', long, default_value_t = 64)]
     threads: usize,
-    /// Body size in bytes.
+    /// Body size in bytes (random letters and digits, as Java).
     #[arg(short = 's', long, default_value_t = 128)]
     size: usize,
-    /// Set a key on every message.
-    #[arg(short = 'k', long, default_value_t = false, action = clap::ArgAction::Set)]
+    /// Set a key (the send's epoch second, as Java) on every message.
+    #[arg(short = 'k', long, default_value = "false", value_parser = java_bool, action = clap::ArgAction::Set)]
     keys: bool,
-    /// Number of distinct tags (0: no tag).
-    #[arg(short = 'c', long, default_value_t = 0)]
-    tags: usize,
-    /// Send asynchronously.
-    #[arg(short = 'y', long, default_value_t = false, action = clap::ArgAction::Set)]
-    r#async: bool,
+    /// Number of distinct tags, `tag<millis % count>` (0: no tag).
+    #[arg(short = 'l', long, default_value_t = 0)]
+    tags: u64,
+    /// Message trace (Java: msgTraceEnable); rmq's producer does not write traces yet, so
+    /// `true` is refused rather than ignored.
+    #[arg(short = 'm', long, default_value = "false", value_parser = java_bool, action = clap::ArgAction::Set)]
+    msg_trace: bool,
+    /// Sign requests with ACL credentials (Java: aclEnable).
+    #[arg(short = 'a', long, default_value = "false", value_parser = java_bool, action = clap::ArgAction::Set)]
+    acl: bool,
+    /// ACL access key when -a is on (Java: -ak; Java's default).
+    #[arg(long, default_value = "12345678")]
+    access_key: String,
+    /// ACL secret key when -a is on (Java: -sk; Java's default).
+    #[arg(long, default_value = "rocketmq2")]
+    secret_key: String,
     /// Total messages to send (0: until --duration ends, or forever).
     #[arg(short = 'q', long, default_value_t = 0)]
     quantity: u64,
     /// Send delayed messages.
-    #[arg(short = 'd', long, default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(short = 'd', long, default_value = "false", value_parser = java_bool, action = clap::ArgAction::Set)]
     delay: bool,
-    /// Delay level when -d is set.
+    /// Delay level when -d is on.
     #[arg(short = 'e', long, default_value_t = 1)]
     delay_level: i32,
+    /// Send asynchronously (one sending task; the producer's in-flight bound is the flow
+    /// control Java's 10,000-entry queue check is).
+    #[arg(short = 'y', long, default_value = "false", value_parser = java_bool, action = clap::ArgAction::Set)]
+    r#async: bool,
+    /// Compress bodies over --compress-over bytes (Java 5.x: compressEnable). Off, as in
+    /// Java, nothing is compressed.
+    #[arg(short = 'c', long, default_value = "false", value_parser = java_bool, action = clap::ArgAction::Set)]
+    compress: bool,
+    /// ZLIB, LZ4 or ZSTD (Java 5.x: -ct).
+    #[arg(long, default_value = "ZLIB", value_parser = compression_type)]
+    compress_type: CompressionType,
+    /// Compression level (Java 5.x: -cl).
+    #[arg(long, default_value_t = 5)]
+    compress_level: u32,
+    /// Compress bodies of at least this many bytes (Java 5.x: -ch).
+    #[arg(long, default_value_t = 4096)]
+    compress_over: usize,
     /// Producer group.
     #[arg(short = 'g', long, default_value = "benchmark_producer")]
     group: String,
     /// Seconds between two reports.
-    #[arg(short = 'i', long, default_value_t = 10)]
+    #[arg(
+        short = 'i',
+        long,
+        default_value_t = 10,
+        conflicts_with = "report_interval"
+    )]
     interval: u64,
+    /// Milliseconds between two reports (Java 5.x: -ri).
+    #[arg(long)]
+    report_interval: Option<u64>,
     /// Stop after this many seconds (0: no limit).
     #[arg(long, default_value_t = 0)]
     duration: u64,
@@ -64,101 +123,113 @@ struct Args {
     timeout_ms: u64,
 }
 
-#[derive(Default)]
+impl Args {
+    /// Reads the command line, Java's two-letter options included.
+    fn parse_java(args: impl IntoIterator<Item = String>) -> Result<Args, clap::Error> {
+        Args::try_parse_from(java_args::rewrite(args, ALIASES))
+    }
+
+    fn report_every(&self) -> Duration {
+        match self.report_interval {
+            Some(ms) => Duration::from_millis(ms.max(1)),
+            None => Duration::from_secs(self.interval.max(1)),
+        }
+    }
+
+    /// Sending tasks: Java sends from one thread in async mode.
+    fn senders(&self) -> usize {
+        if self.r#async {
+            1
+        } else {
+            self.threads.max(1)
+        }
+    }
+}
+
+fn compression_type(name: &str) -> Result<CompressionType, String> {
+    match name.trim().to_ascii_uppercase().as_str() {
+        "ZLIB" => Ok(CompressionType::Zlib),
+        "LZ4" => Ok(CompressionType::Lz4),
+        "ZSTD" => Ok(CompressionType::Zstd),
+        other => Err(format!("`{other}` is not ZLIB, LZ4 or ZSTD")),
+    }
+}
+
+#[derive(Debug, Default)]
 struct Stats {
     ok: AtomicU64,
     send_failed: AtomicU64,
     response_failed: AtomicU64,
-    /// RTs (µs) of the current interval.
-    window: Mutex<Vec<u64>>,
-    /// RTs (µs) of the whole run.
-    all: Mutex<Vec<u64>>,
+    latencies: Latencies,
 }
 
 impl Stats {
-    fn record(&self, rt: Duration, outcome: Result<SendStatus, (ErrorKind, String)>) {
-        if let Err((_, why)) = &outcome {
-            // A few samples of why sends fail; the counters carry the rest.
-            if self.send_failed.load(Ordering::Relaxed)
-                + self.response_failed.load(Ordering::Relaxed)
-                < 3
-            {
-                eprintln!("send failed: {why}");
-            }
-        }
-        let outcome = outcome.map_err(|(kind, _)| kind);
+    fn record(&self, rt: Duration, outcome: Result<(), (ErrorKind, String)>) {
         match outcome {
-            Ok(_) => {
+            Ok(()) => {
                 self.ok.fetch_add(1, Ordering::Relaxed);
-                let us = rt.as_micros() as u64;
-                if let Ok(mut w) = self.window.lock() {
-                    w.push(us);
+                self.latencies.record(rt);
+            }
+            Err((kind, why)) => {
+                // A few samples of why sends fail; the counters carry the rest.
+                if self.failed() < 3 {
+                    eprintln!("send failed: {why}");
                 }
-            }
-            Err(ErrorKind::Broker(_)) => {
-                self.response_failed.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(_) => {
-                self.send_failed.fetch_add(1, Ordering::Relaxed);
+                let counter = match kind {
+                    ErrorKind::Broker(_) => &self.response_failed,
+                    _ => &self.send_failed,
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
 
-    fn take_window(&self) -> Vec<u64> {
-        let w = self
-            .window
-            .lock()
-            .map(|mut w| std::mem::take(&mut *w))
-            .unwrap_or_default();
-        if let Ok(mut all) = self.all.lock() {
-            all.extend_from_slice(&w);
+    fn failed(&self) -> u64 {
+        self.send_failed.load(Ordering::Relaxed) + self.response_failed.load(Ordering::Relaxed)
+    }
+
+    /// A report over the interval since the last one, `elapsed` long.
+    fn window_report(&self, elapsed: Duration) -> ProducerReport {
+        let latency = self.latencies.take_window();
+        ProducerReport {
+            send_tps: latency.count as f64 / elapsed.as_secs_f64().max(1e-3),
+            latency,
+            send_failed: self.send_failed.load(Ordering::Relaxed),
+            response_failed: self.response_failed.load(Ordering::Relaxed),
         }
-        w
     }
 }
 
-struct Summary {
-    count: usize,
-    max_ms: f64,
-    avg_ms: f64,
-    p50_ms: f64,
-    p99_ms: f64,
+/// Random letters and digits, as Java's `RandomStringUtils.randomAlphanumeric`; the seed only
+/// keeps bodies from being trivially compressible.
+fn body(size: usize, seed: u64) -> bytes::Bytes {
+    const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut x = seed | 1;
+    (0..size.max(1))
+        .map(|_| {
+            // xorshift64
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            ALNUM[(x % ALNUM.len() as u64) as usize]
+        })
+        .collect::<Vec<u8>>()
+        .into()
 }
 
-fn summarize(mut rts: Vec<u64>) -> Summary {
-    rts.sort_unstable();
-    let count = rts.len();
-    let pct = |p: f64| -> f64 {
-        if count == 0 {
-            return 0.0;
-        }
-        let i = ((count as f64 * p).ceil() as usize).clamp(1, count) - 1;
-        rts[i] as f64 / 1000.0
-    };
-    let sum: u64 = rts.iter().sum();
-    Summary {
-        count,
-        max_ms: rts.last().copied().unwrap_or(0) as f64 / 1000.0,
-        avg_ms: if count == 0 {
-            0.0
-        } else {
-            sum as f64 / count as f64 / 1000.0
-        },
-        p50_ms: pct(0.50),
-        p99_ms: pct(0.99),
-    }
-}
-
-fn message(args: &Args, body: &bytes::Bytes, n: u64) -> Message {
+fn message(args: &Args, body: &bytes::Bytes) -> Message {
     let mut msg = Message::new(args.topic.clone(), body.clone());
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     if args.keys {
-        msg = msg.with_keys([n.to_string()]);
-    }
-    if args.tags > 0 {
-        msg = msg.with_tag(format!("tag{}", n % args.tags as u64));
+        msg = msg.with_keys([now.as_secs().to_string()]);
     }
     if args.delay {
         msg = msg.with_delay_level(args.delay_level);
+    }
+    if args.tags > 0 {
+        msg = msg.with_tag(format!("tag{}", now.as_millis() % u128::from(args.tags)));
     }
     msg
 }
@@ -170,70 +241,98 @@ async fn worker(
     claimed: Arc<AtomicU64>,
     stop_at: Option<Instant>,
 ) {
-    let body = bytes::Bytes::from(vec![b'a'; args.size.max(1)]);
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(7, |d| d.as_nanos() as u64);
+    let body = body(args.size, seed);
+    // Async completions: the producer admits a bounded number of async sends at a time, and
+    // finished ones are reaped on every turn, so this set stays bounded too.
+    let mut completions = tokio::task::JoinSet::new();
     loop {
-        if stop_at.is_some_and(|t| Instant::now() >= t) {
-            return;
-        }
+        while completions.try_join_next().is_some() {}
+        let stop = stop_at.is_some_and(|t| Instant::now() >= t);
         let n = claimed.fetch_add(1, Ordering::Relaxed);
-        if args.quantity > 0 && n >= args.quantity {
+        if stop || (args.quantity > 0 && n >= args.quantity) {
+            // Every send counted before the summary is printed.
+            while completions.join_next().await.is_some() {}
             return;
         }
-        let msg = message(&args, &body, n);
+        let msg = message(&args, &body);
         let started = Instant::now();
+        let failure = |e: rmq_client_producer::Error| (e.kind(), e.to_string());
         if args.r#async {
             match producer.send_async(&msg).await {
                 Ok(pending) => {
                     let stats = stats.clone();
-                    tokio::spawn(async move {
-                        let outcome = pending
-                            .await
-                            .map(|r| r.status())
-                            .map_err(|e| (e.kind(), e.to_string()));
+                    completions.spawn(async move {
+                        let outcome = pending.await.map(drop).map_err(failure);
                         stats.record(started.elapsed(), outcome);
                     });
                 }
-                Err(e) => stats.record(started.elapsed(), Err((e.kind(), e.to_string()))),
+                Err(e) => stats.record(started.elapsed(), Err(failure(e))),
             }
         } else {
-            let outcome = producer
-                .send(&msg)
-                .await
-                .map(|r| r.status())
-                .map_err(|e| (e.kind(), e.to_string()));
+            let outcome = producer.send(&msg).await.map(drop).map_err(failure);
+            let failed = outcome.is_err();
             stats.record(started.elapsed(), outcome);
+            if failed {
+                // Java's sender sleeps 3 s after a failed send instead of spinning on it.
+                let pause = stop_at.map_or(FAILURE_PAUSE, |t| {
+                    t.saturating_duration_since(Instant::now())
+                        .min(FAILURE_PAUSE)
+                });
+                tokio::time::sleep(pause).await;
+            }
         }
     }
 }
 
-fn report(stats: &Stats, interval: Duration, last: &mut (u64, u64, u64)) {
-    let s = summarize(stats.take_window());
-    let ok = stats.ok.load(Ordering::Relaxed);
-    let sf = stats.send_failed.load(Ordering::Relaxed);
-    let rf = stats.response_failed.load(Ordering::Relaxed);
-    let tps = (ok - last.0) as f64 / interval.as_secs_f64();
-    println!(
-        "Send TPS: {tps:.0} Max RT(ms): {:.3} Average RT(ms): {:.3} p50 RT(ms): {:.3} p99 RT(ms): {:.3} Send Failed: {} Response Failed: {}",
-        s.max_ms, s.avg_ms, s.p50_ms, s.p99_ms, sf - last.1, rf - last.2
-    );
-    *last = (ok, sf, rf);
+async fn connect(args: &Args) -> Result<Producer, Box<dyn std::error::Error>> {
+    if args.msg_trace {
+        return Err("-m true: rmq's producer does not write message traces yet".into());
+    }
+    // Java's benchmarks switch to the ROCKETMQ header serialization; so do we.
+    let mut config = ClientConfig::builder()
+        .namesrv(&args.namesrv)
+        .serialize_type(SerializeType::RocketMq);
+    if args.acl {
+        config = config.credentials(args.access_key.clone(), args.secret_key.clone(), None);
+    }
+    let instance = ClientInstance::shared(config.build()?)?;
+    let mut builder = Producer::builder()
+        .instance(instance)
+        .group(args.group.clone())
+        .send_timeout(Duration::from_millis(args.timeout_ms));
+    // Java 4.9.7's benchmark never compresses (threshold Integer.MAX_VALUE); 5.x's -c turns it on.
+    builder = if args.compress {
+        builder
+            .compression(args.compress_type)
+            .compress_level(args.compress_level)
+            .compress_threshold(args.compress_over)
+    } else {
+        builder.compress_threshold(usize::MAX)
+    };
+    Ok(builder.build().await?)
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = Arc::new(Args::parse());
-    let producer = Producer::builder()
-        .namesrv(args.namesrv.clone())
-        .group(args.group.clone())
-        .send_timeout(Duration::from_millis(args.timeout_ms))
-        .build()
-        .await?;
+    let args = match Args::parse_java(std::env::args()) {
+        Ok(args) => Arc::new(args),
+        Err(e) => e.exit(),
+    };
+    println!(
+        "topic: {} threadCount: {} messageSize: {} keyEnable: {} tagCount: {} traceEnable: {} aclEnable: {} messageQuantity: {} delayEnable: {} delayLevel: {} asyncEnable: {} compressEnable: {}",
+        args.topic, args.senders(), args.size, args.keys, args.tags, args.msg_trace, args.acl,
+        args.quantity, args.delay, args.delay_level, args.r#async, args.compress
+    );
+    let producer = connect(&args).await?;
     let stats = Arc::new(Stats::default());
     let claimed = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let stop_at = (args.duration > 0).then(|| started + Duration::from_secs(args.duration));
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..args.threads.max(1) {
+    for _ in 0..args.senders() {
         workers.spawn(worker(
             args.clone(),
             producer.clone(),
@@ -242,32 +341,31 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             stop_at,
         ));
     }
-    let interval = Duration::from_secs(args.interval.max(1));
-    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-    let mut last = (0, 0, 0);
+    let every = args.report_every();
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let mut last_report = Instant::now();
     loop {
         tokio::select! {
-            _ = ticker.tick() => report(&stats, interval, &mut last),
+            _ = ticker.tick() => {
+                let report = stats.window_report(last_report.elapsed());
+                last_report = Instant::now();
+                let now = chrono::Local::now().format("%Y-%m-%d %H:%M:%S,%3f").to_string();
+                println!("{}", producer_line(&now, &report));
+            }
             next = workers.join_next() => if next.is_none() { break },
         }
     }
     // Async sends still running finish with the producer's shutdown.
     producer.shutdown().await;
-    let _ = stats.take_window();
-    let all = stats.all.lock().map(|a| a.clone()).unwrap_or_default();
-    let s = summarize(all);
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "[Complete] Send Total: {} Send TPS: {:.0} Max RT(ms): {:.3} Average RT(ms): {:.3} p50 RT(ms): {:.3} p99 RT(ms): {:.3} Send Failed: {} Response Failed: {}",
-        s.count,
-        s.count as f64 / secs,
-        s.max_ms,
-        s.avg_ms,
-        s.p50_ms,
-        s.p99_ms,
-        stats.send_failed.load(Ordering::Relaxed),
-        stats.response_failed.load(Ordering::Relaxed)
-    );
+    let latency = stats.latencies.total();
+    let complete = ProducerReport {
+        send_tps: latency.count as f64 / started.elapsed().as_secs_f64().max(1e-3),
+        latency,
+        send_failed: stats.send_failed.load(Ordering::Relaxed),
+        response_failed: stats.response_failed.load(Ordering::Relaxed),
+    };
+    let total = stats.ok.load(Ordering::Relaxed) + stats.failed();
+    println!("{}", producer_complete_line(total, &complete));
     Ok(())
 }
 
@@ -275,14 +373,145 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 mod tests {
     use super::*;
 
+    fn parse(args: &[&str]) -> Args {
+        let argv = std::iter::once("rmq-bench-producer")
+            .chain(args.iter().copied())
+            .map(String::from);
+        Args::parse_java(argv).expect("valid command line")
+    }
+
     #[test]
-    fn percentiles_follow_the_nearest_rank() {
-        let s = summarize((1..=100).map(|i| i * 1000).collect());
-        assert_eq!(s.count, 100);
-        assert_eq!(s.p50_ms, 50.0);
-        assert_eq!(s.p99_ms, 99.0);
-        assert_eq!(s.max_ms, 100.0);
-        assert_eq!(s.avg_ms, 50.5);
-        assert_eq!(summarize(Vec::new()).p99_ms, 0.0);
+    fn defaults_are_javas() {
+        let a = parse(&[]);
+        assert_eq!(
+            (a.topic.as_str(), a.threads, a.size),
+            ("BenchmarkTest", 64, 128)
+        );
+        assert!(!a.keys && !a.r#async && !a.delay && !a.compress && !a.acl && !a.msg_trace);
+        assert_eq!((a.tags, a.quantity, a.delay_level), (0, 0, 1));
+        assert_eq!(a.report_every(), Duration::from_secs(10));
+        assert_eq!(
+            (a.access_key.as_str(), a.secret_key.as_str()),
+            ("12345678", "rocketmq2")
+        );
+    }
+
+    #[test]
+    fn java_letters_keep_java_meanings() {
+        let a = parse(&[
+            "-t",
+            "T",
+            "-w",
+            "8",
+            "-s",
+            "1024",
+            "-k",
+            "true",
+            "-l",
+            "4",
+            "-q",
+            "1000",
+            "-d",
+            "TRUE",
+            "-e",
+            "3",
+            "-a",
+            "true",
+            "-ak",
+            "AK",
+            "-sk",
+            "SK",
+            "-c",
+            "true",
+            "-ct",
+            "zstd",
+            "-cl",
+            "3",
+            "-ch",
+            "512",
+            "-ri",
+            "2500",
+            "-n",
+            "10.0.0.1:9876",
+        ]);
+        assert_eq!((a.topic.as_str(), a.threads, a.size), ("T", 8, 1024));
+        assert!(a.keys && a.delay && a.acl && a.compress);
+        assert_eq!((a.tags, a.quantity, a.delay_level), (4, 1000, 3));
+        assert_eq!((a.access_key.as_str(), a.secret_key.as_str()), ("AK", "SK"));
+        assert_eq!(a.compress_type, CompressionType::Zstd);
+        assert_eq!((a.compress_level, a.compress_over), (3, 512));
+        assert_eq!(a.report_every(), Duration::from_millis(2500));
+        assert_eq!(a.namesrv, "10.0.0.1:9876");
+    }
+
+    #[test]
+    fn on_off_values_read_as_java_parse_boolean() {
+        let a = parse(&["-k", "yes", "-y", "1"]);
+        assert!(!a.keys && !a.r#async);
+    }
+
+    #[test]
+    fn async_mode_sends_from_one_task_as_java() {
+        assert_eq!(parse(&["-y", "true", "-w", "32"]).senders(), 1);
+        assert_eq!(parse(&["-w", "32"]).senders(), 32);
+    }
+
+    #[test]
+    fn our_long_names_and_interval_still_work() {
+        let a = parse(&[
+            "--topic",
+            "T",
+            "--threads",
+            "2",
+            "-i",
+            "1",
+            "--duration",
+            "5",
+        ]);
+        assert_eq!((a.topic.as_str(), a.threads, a.duration), ("T", 2, 5));
+        assert_eq!(a.report_every(), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_the_option_named() {
+        let argv = ["rmq-bench-producer", "-ct", "snappy"].map(String::from);
+        let err = Args::parse_java(argv).expect_err("snappy is not a codec");
+        assert!(err.to_string().contains("--compress-type"), "{err}");
+        let argv = ["rmq-bench-producer", "-i", "1", "-ri", "500"].map(String::from);
+        assert!(Args::parse_java(argv).is_err(), "two report intervals");
+    }
+
+    #[test]
+    fn help_names_the_java_equivalent() {
+        let argv = ["rmq-bench-producer", "--help"].map(String::from);
+        let help = Args::parse_java(argv).expect_err("help exits").to_string();
+        assert!(
+            help.contains("Java equivalent: org.apache.rocketmq.example.benchmark.Producer"),
+            "{help}"
+        );
+    }
+
+    #[test]
+    fn bodies_are_letters_and_digits_of_the_asked_size() {
+        let b = body(300, 42);
+        assert_eq!(b.len(), 300);
+        assert!(b.iter().all(u8::is_ascii_alphanumeric));
+        assert_ne!(body(300, 1), body(300, 2));
+    }
+
+    #[test]
+    fn failures_are_split_as_java_counts_them() {
+        let s = Stats::default();
+        s.record(Duration::from_millis(2), Ok(()));
+        let code = rmq_protocol::ResponseCode::SYSTEM_BUSY;
+        s.record(
+            Duration::ZERO,
+            Err((ErrorKind::Broker(code), "busy".into())),
+        );
+        s.record(Duration::ZERO, Err((ErrorKind::Timeout, "late".into())));
+        let r = s.window_report(Duration::from_secs(1));
+        assert_eq!((r.send_failed, r.response_failed), (1, 1));
+        assert_eq!(r.latency.count, 1);
+        assert_eq!(r.send_tps, 1.0);
     }
 }

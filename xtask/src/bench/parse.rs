@@ -3,11 +3,13 @@
 //! `Consumer`. Pure functions over text; the process handling is in `run.rs`.
 //!
 //! ```text
-//! ours      Send TPS: 812 Max RT(ms): 9.1 Average RT(ms): 1.2 p50 RT(ms): 1.0 p99 RT(ms): 4.2 Send Failed: 0 Response Failed: 0
-//! Java      Current Time: 1700000000000 Send TPS: 812 Max RT(ms): 9 Average RT(ms):   1.234 Send Failed: 0 Response Failed: 0
-//! ours      Consume TPS: 800 Average(B2C) RT(ms):   1.0 Average(S2C) RT(ms): ... MAX(B2C) RT(ms): 7 MAX(S2C) RT(ms): 7 p50(B2C): 1 p99(B2C): 3 Failed: 0
+//! ours      Current Time: 2026-12-07 11:43:48,123 Send TPS: 812 Max RT(ms): 9.125 Average RT(ms):   1.234 Send Failed: 0 Response Failed: 0 p50 RT(ms): 1.000 p99 RT(ms): 4.200
+//! Java      Current Time: 2026-12-07 11:43:48,123 Send TPS: 812 Max RT(ms): 9 Average RT(ms):   1.234 Send Failed: 0 Response Failed: 0
+//! ours      Current Time: 1700000000000 TPS: 800 FAIL: 0 AVG(B2C) RT(ms):   1.000 AVG(S2C) RT(ms): ... MAX(B2C) RT(ms): 7 MAX(S2C) RT(ms): 7 p50(B2C) RT(ms): 1 p99(B2C) RT(ms): 3
 //! Java      Current Time: 1700000000000 TPS: 800 FAIL: 0 AVG(B2C) RT(ms):   1.0 AVG(S2C) RT(ms): ... MAX(B2C) RT(ms): 7 MAX(S2C) RT(ms): 7
+//! Java 5.x  Current Time: 2026-12-07 11:43:48,123 | Consume TPS: 800 | AVG(B2C) RT(ms):   1.0 | ...
 //! ```
+//! Our lines are Java 4.9.7's with the percentiles appended (`tools/src/bench/line.rs`).
 //! Summary lines (`[Complete] ...`) and anything without a TPS figure are not samples. Java's
 //! tools print no percentiles; those stay `None`. Consumer latencies are born-to-consume (B2C).
 
@@ -28,13 +30,9 @@ pub struct Sample {
 
 /// Labels tried in order for each figure; the first present wins.
 const TPS: &[&str] = &["Consume TPS:", "Send TPS:", "TPS:"];
-const AVG: &[&str] = &[
-    "Average RT(ms):",
-    "Average(B2C) RT(ms):",
-    "AVG(B2C) RT(ms):",
-];
-const P50: &[&str] = &["p50 RT(ms):", "p50(B2C):"];
-const P99: &[&str] = &["p99 RT(ms):", "p99(B2C):"];
+const AVG: &[&str] = &["Average RT(ms):", "AVG(B2C) RT(ms):"];
+const P50: &[&str] = &["p50 RT(ms):", "p50(B2C) RT(ms):"];
+const P99: &[&str] = &["p99 RT(ms):", "p99(B2C) RT(ms):"];
 const MAX: &[&str] = &["Max RT(ms):", "MAX(B2C) RT(ms):"];
 
 /// The sample a report line holds, or `None` for any other line (banners, summaries, logs).
@@ -88,7 +86,7 @@ mod tests {
     #[test]
     fn reads_our_producer_line() {
         let s = parse_line(
-            "Send TPS: 812 Max RT(ms): 9.125 Average RT(ms): 1.250 p50 RT(ms): 1.000 p99 RT(ms): 4.200 Send Failed: 0 Response Failed: 0",
+            "Current Time: 2026-12-07 11:43:48,123 Send TPS: 812 Max RT(ms): 9.125 Average RT(ms):   1.250 Send Failed: 0 Response Failed: 0 p50 RT(ms): 1.000 p99 RT(ms): 4.200",
         )
         .expect("a sample");
         assert_eq!(
@@ -118,7 +116,7 @@ mod tests {
     #[test]
     fn reads_our_consumer_line_as_b2c() {
         let s = parse_line(
-            "Consume TPS: 900 Average(B2C) RT(ms):   2.500 Average(S2C) RT(ms):   1.000 MAX(B2C) RT(ms): 17 MAX(S2C) RT(ms): 9 p50(B2C): 2 p99(B2C): 11 Failed: 0",
+            "Current Time: 1700000000000 TPS: 900 FAIL: 0 AVG(B2C) RT(ms):   2.500 AVG(S2C) RT(ms):   1.000 MAX(B2C) RT(ms): 17 MAX(S2C) RT(ms): 9 p50(B2C) RT(ms): 2 p99(B2C) RT(ms): 11",
         )
         .expect("a sample");
         assert_eq!(s.tps, 900.0);
@@ -140,10 +138,21 @@ mod tests {
     }
 
     #[test]
+    fn reads_java5_lines_with_bars() {
+        let s = parse_line(
+            "Current Time: 2026-12-07 11:43:48,123 | Consume TPS: 700 | AVG(B2C) RT(ms):   1.500 | AVG(S2C) RT(ms):   1.000 | MAX(B2C) RT(ms): 9 | MAX(S2C) RT(ms): 8 | Consume Fail: 0",
+        )
+        .expect("a sample");
+        assert_eq!((s.tps, s.avg_ms, s.max_ms), (700.0, Some(1.5), Some(9.0)));
+    }
+
+    #[test]
     fn summaries_banners_and_garbage_are_not_samples() {
         for line in [
             "[Complete] Send Total: 10 Send TPS: 5 Max RT(ms): 1 Average RT(ms): 1 Send Failed: 0 Response Failed: 0",
-            "consumer started: topic BenchmarkTest group g",
+            "[Complete] Send Total: 10 Send TPS: 5 Max RT(ms): 1.000 Average RT(ms):   1.000 Send Failed: 0 Response Failed: 0 p50 RT(ms): 1.000 p99 RT(ms): 1.000",
+            "Consumer Started.",
+            "topic: BenchmarkTest, threadCount 20, group: g, suffix: false, filterType: null, expression: null, msgTraceEnable: false, aclEnable: false",
             "topic: BenchmarkTest threadCount: 64 messageSize: 128",
             "Send TPS: fast",
             "XTPS: 5",
