@@ -64,6 +64,13 @@ pub(crate) async fn dispatch(
         }
         RequestCode::UPDATE_AND_CREATE_ACL_CONFIG => acl::update_acl_config(b, &request),
         RequestCode::DELETE_ACL_CONFIG => acl::delete_acl_config(b, &request),
+        RequestCode::POP_MESSAGE => return Some(super::pop::pop(broker, request).await),
+        RequestCode::ACK_MESSAGE => super::pop_ack::ack(b, &request),
+        RequestCode::BATCH_ACK_MESSAGE => super::pop_ack::batch_ack(b, &request),
+        RequestCode::CHANGE_MESSAGE_INVISIBLETIME => {
+            super::pop_ack::change_invisible_time(b, &request)
+        }
+        RequestCode::RECALL_MESSAGE => super::recall::recall(b, &request, &conn),
         RequestCode::QUERY_ASSIGNMENT => super::assignment::query_assignment(b, &request),
         RequestCode::SET_MESSAGE_REQUEST_MODE => {
             super::assignment::set_message_request_mode(b, &request)

@@ -85,6 +85,8 @@ pub(crate) struct State {
     /// PULL or POP per `(topic, group)`, set by SET_MESSAGE_REQUEST_MODE (Java
     /// `MessageRequestModeManager`).
     pub request_modes: BTreeMap<(String, String), super::assignment::RequestMode>,
+    /// POP positions and checkpoints (kept over a restart, as Java keeps them in its store).
+    pub pop: super::pop_state::PopState,
 }
 
 /// Java `BrokerStatsManager.TOPIC_PUT_NUMS`.
