@@ -18,7 +18,6 @@ mod pop_ack;
 mod pop_state;
 mod pull;
 mod query;
-mod recall;
 mod relay;
 mod reply;
 mod reset;
