@@ -9,6 +9,7 @@ use rmq_protocol::message::{property, sysflag, Properties};
 use rmq_protocol::{compression, ids, naming, validate, Message};
 
 use crate::error::{Error, Result};
+use crate::id::MessageId;
 use crate::settings::Settings;
 
 /// Properties are stored with an i16 length on the broker.
@@ -28,8 +29,8 @@ pub(crate) struct Outgoing {
     pub(crate) sys_flag: i32,
     pub(crate) flag: i32,
     pub(crate) properties: Properties,
-    /// The id users see: `UNIQ_KEY`, comma-joined for a batch.
-    pub(crate) msg_id: String,
+    /// The ids users see: `UNIQ_KEY`, one per message of a batch.
+    pub(crate) msg_ids: Vec<MessageId>,
     pub(crate) batch: bool,
     /// A reply of request-reply (`MSG_TYPE=reply`): sent as SEND_REPLY_MESSAGE_V2.
     pub(crate) reply: bool,
@@ -120,7 +121,7 @@ pub(crate) fn prepare(settings: &Settings, msg: &Message) -> Result<Outgoing> {
         sys_flag,
         flag: msg.flag(),
         properties,
-        msg_id,
+        msg_ids: vec![MessageId::from(msg_id)],
         batch: false,
         reply,
         reconsume_times,
@@ -185,7 +186,7 @@ pub(crate) fn prepare_batch(settings: &Settings, msgs: &[Message]) -> Result<Out
         }
         check_properties_len(m.properties())?;
         size += m.body().len();
-        ids.push(id);
+        ids.push(MessageId::from(id));
         encoded.push(m);
     }
     let body = rmq_protocol::message::encode_batch(&encoded).map_err(invalid)?;
@@ -217,7 +218,7 @@ pub(crate) fn prepare_batch(settings: &Settings, msgs: &[Message]) -> Result<Out
         sys_flag: 0,
         flag: 0,
         properties,
-        msg_id: ids.join(","),
+        msg_ids: ids,
         batch: true,
         reply: false,
         reconsume_times: Some(0),
@@ -258,10 +259,10 @@ mod tests {
         let s = settings();
         let a = prepare(&s, &Message::new("T", "x")).expect("ok");
         let b = prepare(&s, &Message::new("T", "x")).expect("ok");
-        assert_ne!(a.msg_id, b.msg_id);
-        assert_eq!(a.properties.get("UNIQ_KEY"), Some(a.msg_id.as_str()));
+        assert_ne!(a.msg_ids, b.msg_ids);
+        assert_eq!(a.properties.get("UNIQ_KEY"), Some(a.msg_ids[0].as_str()));
         let own = prepare(&s, &Message::new("T", "x").with_unique_key("ABC")).expect("ok");
-        assert_eq!(own.msg_id, "ABC");
+        assert_eq!(own.msg_ids, ["ABC"].map(MessageId::from));
     }
 
     #[test]
@@ -334,10 +335,10 @@ mod tests {
         let out = prepare_batch(&s, &ok).expect("ok");
         assert!(out.batch);
         assert_eq!(out.sys_flag, 0);
-        assert_eq!(out.msg_id.split(',').count(), 2);
+        assert_eq!(out.msg_ids.len(), 2);
         let back = rmq_protocol::message::decode_batch(&out.body, "A").expect("decode");
         assert_eq!(back[0].body().as_ref(), big.as_slice());
-        assert_eq!(back[1].unique_key(), out.msg_id.split(',').nth(1));
+        assert_eq!(back[1].unique_key(), Some(out.msg_ids[1].as_str()));
     }
 
     #[test]

@@ -7,6 +7,7 @@ use rmq_protocol::header::{RecallHandle, RecallMessageRequestHeader};
 use rmq_protocol::{naming, validate};
 
 use crate::error::{Error, Result};
+use crate::id::MessageId;
 use crate::producer::Producer;
 
 impl Producer {
@@ -22,7 +23,7 @@ impl Producer {
     ///
     /// # Cancel safety
     /// Dropping the future stops waiting; the request may still reach the broker.
-    pub async fn recall(&self, topic: &str, handle: &str) -> Result<String> {
+    pub async fn recall(&self, topic: &str, handle: &str) -> Result<MessageId> {
         let shared = &self.shared;
         shared.ensure_open()?;
         validate::check_topic(topic).map_err(|e| Error::InvalidMessage(e.to_string()))?;
@@ -53,6 +54,6 @@ impl Producer {
             .api()
             .recall_message(&addr, &header, shared.settings.send_timeout)
             .await?;
-        Ok(id)
+        Ok(MessageId::from(id))
     }
 }

@@ -1,7 +1,10 @@
-//! [`SendReceipt`]: what a stored send reports back (Java's `SendResult`).
+//! [`SendReceipt`]: what a stored send reports back (Java's `SendResult`), one receipt shape
+//! for single messages and batches: ids are [`MessageId`]s, one per message.
 
 use rmq_client_core::api::SendStatus;
 use rmq_protocol::MessageQueue;
+
+use crate::id::{MessageId, NO_ID};
 
 /// A message (or batch) the broker stored.
 ///
@@ -10,8 +13,10 @@ use rmq_protocol::MessageQueue;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SendReceipt {
     pub(crate) status: SendStatus,
-    pub(crate) msg_id: String,
-    pub(crate) offset_msg_id: String,
+    /// One per message, never empty.
+    pub(crate) msg_ids: Vec<MessageId>,
+    /// The broker's, one per message.
+    pub(crate) offset_msg_ids: Vec<MessageId>,
     pub(crate) queue: MessageQueue,
     pub(crate) queue_offset: i64,
     pub(crate) transaction_id: Option<String>,
@@ -26,15 +31,32 @@ impl SendReceipt {
         self.status
     }
 
-    /// The id users see: the client-made `UNIQ_KEY` (comma-joined for a batch).
-    pub fn msg_id(&self) -> &str {
-        &self.msg_id
+    /// The id users see: the client-made `UNIQ_KEY`. For a batch, the first message's; see
+    /// [`msg_ids`](Self::msg_ids).
+    pub fn msg_id(&self) -> &MessageId {
+        self.msg_ids.first().unwrap_or(&NO_ID)
     }
 
-    /// The broker's offset message id (store host + commit-log offset; comma-joined for a
-    /// batch).
-    pub fn offset_msg_id(&self) -> &str {
-        &self.offset_msg_id
+    /// Every message's id, in send order: one for a single message, one per message of a
+    /// batch.
+    pub fn msg_ids(&self) -> &[MessageId] {
+        &self.msg_ids
+    }
+
+    /// Java's `SendResult.msgId`: the ids comma-joined (a single message's id as it is).
+    pub fn joined_msg_id(&self) -> String {
+        MessageId::join(&self.msg_ids)
+    }
+
+    /// The broker's offset message id (store host + commit-log offset). For a batch, the
+    /// first message's; see [`offset_msg_ids`](Self::offset_msg_ids).
+    pub fn offset_msg_id(&self) -> &MessageId {
+        self.offset_msg_ids.first().unwrap_or(&NO_ID)
+    }
+
+    /// Every message's offset id as the broker reported them, in send order.
+    pub fn offset_msg_ids(&self) -> &[MessageId] {
+        &self.offset_msg_ids
     }
 
     /// The queue it went to; the topic is the user's (without namespace).

@@ -1,7 +1,10 @@
-//! Request-reply (Java's `DefaultMQProducer.request`): the request carries a correlation id,
-//! this client's id and a TTL; a responder sends [`reply_to`]'s message back; the broker pushes
-//! it to this client (PUSH_REPLY_MESSAGE_TO_CLIENT), and the client instance hands it to the
-//! waiting call. A request that times out leaves no entry behind.
+//! Request-reply, both sides. The requester ([`Producer::request`], Java's
+//! `DefaultMQProducer.request`) sends a message carrying a correlation id, its client id and a
+//! TTL, and waits. The responder consumes the request topic with any consumer and answers each
+//! request with [`Producer::reply`] (Java's `MessageUtil.createReplyMessage` + send): the reply
+//! goes to the cluster's reply topic as SEND_REPLY_MESSAGE_V2, the broker pushes it to the
+//! requester's client (PUSH_REPLY_MESSAGE_TO_CLIENT), whose instance hands it to the waiting
+//! call. A request that times out leaves no entry behind.
 
 use std::time::Duration;
 
@@ -13,21 +16,35 @@ use crate::budget::Budget;
 use crate::error::{Error, Result};
 use crate::message::{self, REPLY_MESSAGE_FLAG};
 use crate::producer::{Producer, SendFuture};
+use crate::receipt::SendReceipt;
 use crate::send::Route;
+use crate::settings::Settings;
 use crate::shared::Shared;
 
 /// The reply to `request` carrying `body` (Java's `MessageUtil.createReplyMessage`): addressed
 /// to the requester's client through the cluster's reply topic. Send it with any producer.
 ///
+/// [`Producer::reply`] builds and sends it in one call.
+///
 /// # Errors
-/// [`Error::InvalidMessage`] when `request` is not a request (no `CLUSTER` property set by the
-/// broker).
+/// [`Error::InvalidMessage`] when `request` is not a request: no `CLUSTER` property (set by
+/// the broker), no `CORRELATION_ID` or no `REPLY_TO_CLIENT` (set by the requester).
 pub fn reply_to(request: &StoredMessage, body: impl Into<Bytes>) -> Result<Message> {
-    let cluster = request.property(property::CLUSTER).ok_or_else(|| {
-        Error::InvalidMessage(
-            "create reply message fail, requestMessage error, property[CLUSTER] is null".into(),
-        )
-    })?;
+    let missing = [
+        property::CLUSTER,
+        property::CORRELATION_ID,
+        property::MESSAGE_REPLY_TO_CLIENT,
+    ]
+    .into_iter()
+    .find(|name| request.property(name).is_none());
+    if let Some(name) = missing {
+        // Java: "create reply message fail, requestMessage error, property[CLUSTER] is null".
+        return Err(Error::InvalidMessage(format!(
+            "message {} is not a request: it has no {name} property",
+            request.msg_id()
+        )));
+    }
+    let cluster = request.property(property::CLUSTER).unwrap_or_default();
     let mut reply = Message::new(naming::reply_topic(cluster), body)
         .with_property(property::MESSAGE_TYPE, REPLY_MESSAGE_FLAG);
     for name in [
@@ -73,6 +90,55 @@ impl Shared {
 }
 
 impl Producer {
+    /// Answers `request` with `body` (the responder side of [`request`](Self::request)): builds
+    /// the reply with [`reply_to`] and sends it once routed, on the cluster's reply topic,
+    /// without this producer's namespace (the reply topic is the cluster's). Give it the
+    /// requests a consumer of the request topic receives; with `rmq-client-consumer`,
+    /// `message.stored()`:
+    ///
+    /// ```ignore
+    /// // rmq_client_consumer::PushConsumer subscribed to the request topic:
+    /// consumer
+    ///     .start(move |msgs: Vec<ReceivedMessage>| {
+    ///         let responder = responder.clone();
+    ///         async move {
+    ///             for m in &msgs {
+    ///                 if let Err(e) = responder.reply(m.stored(), "pong").await {
+    ///                     eprintln!("reply to {} failed: {e}", m.msg_id());
+    ///                 }
+    ///             }
+    ///             ConsumeResult::Success
+    ///         }
+    ///     })
+    ///     .await?;
+    /// ```
+    /// (`examples/request_reply.rs` runs it.)
+    ///
+    /// # Errors
+    /// [`Error::InvalidMessage`] when `request` is not a request (see [`reply_to`]); otherwise
+    /// as [`send`](Self::send).
+    ///
+    /// # Cancel safety
+    /// As [`send`](Self::send).
+    pub async fn reply(
+        &self,
+        request: &StoredMessage,
+        body: impl Into<Bytes>,
+    ) -> Result<SendReceipt> {
+        self.shared.ensure_open()?;
+        let budget = Budget::new(self.shared.settings.send_timeout);
+        let reply = reply_to(request, body)?;
+        let settings = Settings {
+            namespace: None,
+            ..self.shared.settings.clone()
+        };
+        let out = message::prepare(&settings, &reply)?;
+        let attempts = settings.retries + 1;
+        self.shared
+            .send_outgoing(&out, Route::Any { attempts }, budget)
+            .await
+    }
+
     /// Sends `msg` as a request and waits for its reply, all within `timeout` (which also
     /// becomes the request's TTL).
     ///
@@ -141,6 +207,10 @@ mod tests {
         assert_eq!(reply.property("CORRELATION_ID"), Some("c-1"));
         assert_eq!(reply.property("REPLY_TO_CLIENT"), Some("127.0.0.1@1#2"));
         assert_eq!(reply.property("TTL"), Some("3000"));
-        assert!(reply_to(&StoredMessage::default(), "x").is_err());
+        let e = reply_to(&StoredMessage::default(), "x").expect_err("not a request");
+        assert!(e.to_string().contains("no CLUSTER property"), "{e}");
+        request.properties.remove("REPLY_TO_CLIENT");
+        let e = reply_to(&request, "x").expect_err("no requester");
+        assert!(e.to_string().contains("no REPLY_TO_CLIENT property"), "{e}");
     }
 }

@@ -18,6 +18,7 @@ use rmq_protocol::{naming, Message, MessageQueue, RequestCode};
 
 use crate::budget::Budget;
 use crate::error::{is_retry_code, Attempt, Error, Result};
+use crate::id::MessageId;
 use crate::message::Outgoing;
 use crate::receipt::SendReceipt;
 use crate::selector::QueueSelector;
@@ -378,8 +379,8 @@ impl Shared {
     fn receipt(&self, out: &Outgoing, queue: &MessageQueue, r: SendResponse) -> SendReceipt {
         SendReceipt {
             status: r.status,
-            msg_id: out.msg_id.clone(),
-            offset_msg_id: r.offset_msg_id,
+            msg_ids: out.msg_ids.clone(),
+            offset_msg_ids: MessageId::split(&r.offset_msg_id),
             queue: MessageQueue::new(
                 naming::without_namespace_in(&out.topic, self.settings.namespace.as_deref()),
                 &queue.broker_name,

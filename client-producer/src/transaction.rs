@@ -113,7 +113,7 @@ impl TransactionProducer {
         let mut receipt = shared
             .send_outgoing(&out, Route::Any { attempts }, budget)
             .await?;
-        receipt.transaction_id = Some(out.msg_id.clone());
+        receipt.transaction_id = Some(receipt.msg_id().to_string());
         let state = if receipt.status == rmq_client_core::api::SendStatus::Ok {
             execute(receipt.clone()).await
         } else {
@@ -125,10 +125,10 @@ impl TransactionProducer {
 
     async fn end_transaction(&self, receipt: &SendReceipt, state: TransactionState) {
         let shared = &self.producer.shared;
-        let commit_log_offset = match ids::decode_offset_msg_id(receipt.offset_msg_id()) {
+        let commit_log_offset = match ids::decode_offset_msg_id(receipt.offset_msg_id().as_str()) {
             Ok(id) => id.commit_log_offset,
             Err(e) => {
-                tracing::warn!(offset_msg_id = receipt.offset_msg_id(), error = %rmq_remoting::Error::chain(&e), "cannot end a transaction: bad offset msg id; the broker will check back");
+                tracing::warn!(offset_msg_id = %receipt.offset_msg_id(), error = %rmq_remoting::Error::chain(&e), "cannot end a transaction: bad offset msg id; the broker will check back");
                 return;
             }
         };
@@ -146,7 +146,7 @@ impl TransactionProducer {
             commit_log_offset,
             commit_or_rollback: state.wire_code(),
             from_transaction_check: Some(false),
-            msg_id: receipt.msg_id().to_owned(),
+            msg_id: receipt.msg_id().to_string(),
             transaction_id: receipt.transaction_id.clone(),
             broker_name: Some(receipt.queue().broker_name.clone()),
         };

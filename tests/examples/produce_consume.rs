@@ -86,7 +86,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 m.tags().unwrap_or("-"),
                 String::from_utf8_lossy(m.body())
             );
-            missing.remove(&m.msg_id());
+            missing.remove(m.msg_id().as_str());
             if missing.is_empty() {
                 return Ok(());
             }
