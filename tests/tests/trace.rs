@@ -1,0 +1,157 @@
+//! Message trace end to end on the shared cluster (testkit, or the crates.io broker under
+//! `cargo xtask it --real`): a traced send and a traced push consumer write Pub, SubBefore and
+//! SubAfter records to `RMQ_SYS_TRACE_TOPIC`, and `Admin::query_msg_trace_by_id` reads them
+//! back for the message id, as `mqadmin queryMsgTraceById` does.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use rmq_client_admin::{Admin, TraceView};
+use rmq_client_consumer::{ConsumeFrom, ConsumeResult, Filter, PushConsumer, ReceivedMessage};
+use rmq_client_core::ClientConfig;
+use rmq_protocol::naming;
+use rmq_protocol::trace::TraceType;
+use rmq_protocol::Message;
+use rmq_tests::names;
+
+const WAIT: Duration = Duration::from_secs(60);
+
+async fn admin() -> Admin {
+    Admin::connect(rmq_tests::namesrv_addr())
+        .await
+        .expect("admin")
+}
+
+/// Creates `topic` (4 queues) and the trace topic, then waits for both routes.
+async fn topics(admin: &Admin, topic: &str) {
+    admin.create_topic(topic).queues(4).await.expect("topic");
+    admin
+        .create_topic(naming::TRACE_TOPIC)
+        .queues(4)
+        .await
+        .expect("trace topic");
+    for t in [topic, naming::TRACE_TOPIC] {
+        let known = rmq_tests::eventually(WAIT, || async { admin.topic_route(t).await.is_ok() });
+        assert!(known.await, "no route for {t}");
+    }
+}
+
+/// Waits until the trace of `msg_id` holds every kind in `kinds`; returns it.
+async fn trace_with(admin: &Admin, msg_id: &str, kinds: &[TraceType]) -> Vec<TraceView> {
+    let found = Arc::new(Mutex::new(Vec::new()));
+    let ok = rmq_tests::eventually(WAIT, || {
+        let found = found.clone();
+        async move {
+            let views = admin
+                .query_msg_trace_by_id(msg_id, naming::TRACE_TOPIC)
+                .await
+                .unwrap_or_default();
+            let complete = kinds.iter().all(|k| views.iter().any(|v| v.kind == *k));
+            *found.lock().expect("lock") = views;
+            complete
+        }
+    })
+    .await;
+    let views = found.lock().expect("lock").clone();
+    assert!(ok, "trace of {msg_id} lacks one of {kinds:?}: {views:?}");
+    views
+}
+
+/// A message sent and consumed with trace on reads back as Pub, SubBefore and SubAfter rows
+/// for its id: the producer's group and topic, then the consumer group's success.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traced_send_and_consume_read_back_as_pub_sub_before_and_sub_after() {
+    let (topic, group) = (names::topic("trace_e2e"), names::group("trace_e2e"));
+    let admin = admin().await;
+    topics(&admin, &topic).await;
+    let message = Message::new(topic.as_str(), "traced")
+        .with_tag("TagT")
+        .with_keys(["order-1"]);
+    let (sent, _) = admin
+        .send_message_traced(message, None, naming::TRACE_TOPIC)
+        .await
+        .expect("send");
+    let msg_id = sent.msg_id.clone();
+
+    let consumed = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = consumed.clone();
+    let consumer = PushConsumer::builder()
+        .client_config(
+            ClientConfig::builder()
+                .namesrv(rmq_tests::namesrv_addr())
+                .build()
+                .expect("config"),
+        )
+        .group(group.as_str())
+        .subscribe(topic.as_str(), Filter::all())
+        .consume_from(ConsumeFrom::FirstOffset)
+        .enable_trace(true)
+        .build()
+        .await
+        .expect("consumer");
+    consumer
+        .start(move |msgs: Vec<ReceivedMessage>| {
+            let seen = seen.clone();
+            async move {
+                let mut seen = seen.lock().expect("lock");
+                seen.extend(msgs.iter().map(ReceivedMessage::msg_id));
+                ConsumeResult::Success
+            }
+        })
+        .await
+        .expect("start");
+    let got = rmq_tests::eventually(WAIT, || async {
+        consumed.lock().expect("lock").contains(&msg_id)
+    });
+    assert!(got.await, "message {msg_id} not consumed");
+    // Shutting down flushes the consumer's trace records.
+    consumer.shutdown().await;
+
+    let views = trace_with(
+        &admin,
+        &msg_id,
+        &[TraceType::Pub, TraceType::SubBefore, TraceType::SubAfter],
+    )
+    .await;
+    let publish = views
+        .iter()
+        .find(|v| v.kind == TraceType::Pub)
+        .expect("Pub");
+    assert_eq!(publish.topic, topic);
+    assert_eq!(publish.tags.as_deref(), Some("TagT"));
+    assert_eq!(publish.keys.as_deref(), Some("order-1"));
+    assert_eq!(publish.offset_msg_id, sent.offset_msg_id);
+    assert!(publish.success);
+    let after = views
+        .iter()
+        .find(|v| v.kind == TraceType::SubAfter)
+        .expect("SubAfter");
+    assert_eq!(after.group, group);
+    assert!(after.success);
+    let before = views
+        .iter()
+        .find(|v| v.kind == TraceType::SubBefore)
+        .expect("SubBefore");
+    assert_eq!(before.group, group);
+    // Oldest first: the send happened before the consume.
+    let pos = |k: TraceType| views.iter().position(|v| v.kind == k).expect("kind");
+    assert!(pos(TraceType::Pub) < pos(TraceType::SubBefore), "{views:?}");
+    assert!(
+        publish.time.expect("Pub time") <= SystemTime::now(),
+        "{views:?}"
+    );
+    admin.shutdown().await;
+}
+
+/// A query for an id nobody traced finds nothing, without error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untraced_id_has_an_empty_trace() {
+    let admin = admin().await;
+    topics(&admin, &names::topic("trace_none")).await;
+    let views = admin
+        .query_msg_trace_by_id("7F0000010000000000000000000000FF", naming::TRACE_TOPIC)
+        .await
+        .expect("query");
+    assert!(views.is_empty(), "{views:?}");
+    admin.shutdown().await;
+}
