@@ -70,6 +70,7 @@ pub(crate) async fn dispatch(
         RequestCode::CHANGE_MESSAGE_INVISIBLETIME => {
             super::pop_ack::change_invisible_time(b, &request)
         }
+        RequestCode::RECALL_MESSAGE => super::recall::recall(b, &request, &conn),
         RequestCode::QUERY_ASSIGNMENT => super::assignment::query_assignment(b, &request),
         RequestCode::SET_MESSAGE_REQUEST_MODE => {
             super::assignment::set_message_request_mode(b, &request)

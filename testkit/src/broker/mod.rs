@@ -18,6 +18,7 @@ mod pop_ack;
 mod pop_state;
 mod pull;
 mod query;
+mod recall;
 mod relay;
 mod reply;
 mod reset;

@@ -215,6 +215,8 @@ pub(crate) struct Cursor {
     timer_offset: i64,
     /// Parked timer messages: (due ms, commit-log offset), earliest first.
     timers: BinaryHeap<Reverse<(i64, i64)>>,
+    /// Timer messages recalled before their time (RECALL_MESSAGE's delete markers).
+    recalled: super::recall::Recalled,
 }
 
 /// Delivers every delayed and timer message that is due.
@@ -228,6 +230,7 @@ pub(crate) fn tick(broker: &Broker, cursor: &mut Cursor) {
     }
     collect_timers(broker, cursor);
     let now = now_ms();
+    cursor.recalled.prune(now);
     let mut delivered = 0;
     while let Some(&Reverse((due, offset))) = cursor.timers.peek() {
         if due > now || delivered >= MAX_PER_TICK {
@@ -238,6 +241,9 @@ pub(crate) fn tick(broker: &Broker, cursor: &mut Cursor) {
         let Some(mut msg) = broker.store().by_commit_log_offset(offset) else {
             continue;
         };
+        if cursor.recalled.covers(&msg) {
+            continue;
+        }
         msg.properties
             .insert(TIMER_ENQUEUE_MS, msg.store_timestamp.to_string());
         msg.properties.insert(TIMER_DEQUEUE_MS, now.to_string());
@@ -292,7 +298,8 @@ fn collect_timers(broker: &Broker, cursor: &mut Cursor) {
     let max = store.max_offset(TIMER_TOPIC, 0);
     let mut offset = cursor.timer_offset.max(store.min_offset(TIMER_TOPIC, 0));
     while offset < max && cursor.timers.len() < MAX_TIMERS {
-        if let Some(msg) = store.message_in_queue(TIMER_TOPIC, 0, offset) {
+        let msg = store.message_in_queue(TIMER_TOPIC, 0, offset);
+        if let Some(msg) = msg.filter(|m| !cursor.recalled.note(m)) {
             let due = msg
                 .property(TIMER_OUT_MS)
                 .and_then(|v| v.parse().ok())

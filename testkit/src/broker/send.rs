@@ -4,6 +4,7 @@
 
 use rmq_protocol::header::{
     SendMessageRequestHeader, SendMessageRequestHeaderV2, SendMessageResponseHeader,
+    RECALL_HANDLE_FIELD,
 };
 use rmq_protocol::message::{decode_batch, property};
 use rmq_protocol::{naming, perm, Command, Properties, RequestCode, ResponseCode};
@@ -61,6 +62,10 @@ pub(crate) fn send(broker: &Broker, request: &Command, conn: &ClientConn) -> Com
         Ok(puts) => puts,
         Err(answer) => return answer,
     };
+    let recall_handle = match puts.as_slice() {
+        [put] if !batch => super::recall::handle_for(broker, request.request_code(), put),
+        _ => None,
+    };
     let stored = {
         let mut store = broker.store();
         if batch {
@@ -80,7 +85,11 @@ pub(crate) fn send(broker: &Broker, request: &Command, conn: &ClientConn) -> Com
                 .metadata()
                 .state()
                 .count(TOPIC_PUT_NUMS, header.topic.clone(), n);
-            answer(&results, queue_id)
+            let answer = answer(&results, queue_id);
+            match recall_handle {
+                Some(handle) => answer.with_ext(RECALL_HANDLE_FIELD, handle),
+                None => answer,
+            }
         }
         Ok(_) => reply::error(ResponseCode::MESSAGE_ILLEGAL, "the batch is empty"),
         Err(e) => store_error(&e),
