@@ -193,6 +193,13 @@ impl ExtFields {
         }
     }
 
+    /// Makes room for `pairs` more pairs whose keys and values take `bytes` in all, so adding
+    /// them does not reallocate.
+    pub fn reserve(&mut self, pairs: usize, bytes: usize) {
+        self.spans.reserve(pairs);
+        self.text.reserve(bytes);
+    }
+
     /// Whether the map exists on the wire: it has pairs, or was made with
     /// [`ExtFields::present`] (or decoded from `"extFields":{}`).
     pub fn is_present(&self) -> bool {

@@ -50,7 +50,9 @@ macro_rules! header {
 
         impl $crate::header::CommandHeader for $name {
             fn write(&self, ext: &mut $crate::command::ExtFields) {
-                let _ = &ext;
+                // Room for every pair first, so writing them allocates at most twice.
+                let text = 0 $( + $wire.len() + $crate::header::HeaderField::wire_len(&self.$field) )*;
+                ext.reserve(Self::FIELD_NAMES.len(), text);
                 $( $crate::header::HeaderField::put(&self.$field, $wire, ext); )*
             }
 
@@ -134,6 +136,18 @@ impl Command {
 pub trait HeaderScalar: Sized {
     /// Java's `toString()` of the value.
     fn to_wire(&self) -> String;
+
+    /// Sets `ext[name]` to [`to_wire`](Self::to_wire)'s text; implementations write it
+    /// without an intermediate `String` where they can.
+    fn put_wire(&self, name: &'static str, ext: &mut ExtFields) {
+        ext.insert_str(name, &self.to_wire());
+    }
+
+    /// About how many bytes the wire text takes (for reserving room; need not be exact).
+    fn wire_len(&self) -> usize {
+        20
+    }
+
     /// Parses the wire text; `field` names the field in errors.
     ///
     /// # Errors
@@ -145,6 +159,12 @@ pub trait HeaderScalar: Sized {
 pub trait HeaderField: Sized {
     /// Writes the field into `ext` unless it is absent.
     fn put(&self, name: &'static str, ext: &mut ExtFields);
+
+    /// About how many bytes the value takes in `ext` (0 when absent), for reserving room.
+    fn wire_len(&self) -> usize {
+        20
+    }
+
     /// Reads the field named `name` from `ext`.
     ///
     /// # Errors
@@ -157,6 +177,14 @@ impl HeaderScalar for String {
         self.clone()
     }
 
+    fn put_wire(&self, name: &'static str, ext: &mut ExtFields) {
+        ext.insert_str(name, self);
+    }
+
+    fn wire_len(&self) -> usize {
+        self.len()
+    }
+
     fn from_wire(text: &str, _field: &'static str) -> Result<Self> {
         Ok(text.to_owned())
     }
@@ -164,7 +192,15 @@ impl HeaderScalar for String {
 
 impl HeaderScalar for bool {
     fn to_wire(&self) -> String {
-        if *self { "true" } else { "false" }.to_owned()
+        java_bool(*self).to_owned()
+    }
+
+    fn put_wire(&self, name: &'static str, ext: &mut ExtFields) {
+        ext.insert_str(name, java_bool(*self));
+    }
+
+    fn wire_len(&self) -> usize {
+        5
     }
 
     fn from_wire(text: &str, _field: &'static str) -> Result<Self> {
@@ -179,6 +215,13 @@ macro_rules! integer_scalar {
                 self.to_string()
             }
 
+            fn put_wire(&self, name: &'static str, ext: &mut ExtFields) {
+                let mut buf = [0u8; 24];
+                let text = crate::encoding::json::format_int(i64::from(*self), &mut buf);
+                // Decimal digits are ASCII.
+                ext.insert_str(name, std::str::from_utf8(text).unwrap_or_default());
+            }
+
             fn from_wire(text: &str, field: &'static str) -> Result<Self> {
                 parse_java_int(text, field)
             }
@@ -186,10 +229,11 @@ macro_rules! integer_scalar {
 
         impl HeaderField for $ty {
             fn put(&self, name: &'static str, ext: &mut ExtFields) {
-                let mut buf = [0u8; 24];
-                let text = crate::encoding::json::format_int(i64::from(*self), &mut buf);
-                // Decimal digits are ASCII.
-                ext.insert_str(name, std::str::from_utf8(text).unwrap_or_default());
+                self.put_wire(name, ext);
+            }
+
+            fn wire_len(&self) -> usize {
+                HeaderScalar::wire_len(self)
             }
 
             fn take(ext: &ExtFields, name: &'static str) -> Result<Self> {
@@ -206,6 +250,10 @@ impl HeaderField for String {
         ext.insert_str(name, self);
     }
 
+    fn wire_len(&self) -> usize {
+        self.len()
+    }
+
     fn take(ext: &ExtFields, name: &'static str) -> Result<Self> {
         required(ext, name)
     }
@@ -214,7 +262,11 @@ impl HeaderField for String {
 /// A Java primitive `boolean`: always written; absent reads as `false` (Java's default).
 impl HeaderField for bool {
     fn put(&self, name: &'static str, ext: &mut ExtFields) {
-        ext.insert_str(name, if *self { "true" } else { "false" });
+        ext.insert_str(name, java_bool(*self));
+    }
+
+    fn wire_len(&self) -> usize {
+        5
     }
 
     fn take(ext: &ExtFields, name: &'static str) -> Result<Self> {
@@ -225,8 +277,12 @@ impl HeaderField for bool {
 impl<T: HeaderScalar> HeaderField for Option<T> {
     fn put(&self, name: &'static str, ext: &mut ExtFields) {
         if let Some(value) = self {
-            ext.insert(name, value.to_wire());
+            value.put_wire(name, ext);
         }
+    }
+
+    fn wire_len(&self) -> usize {
+        self.as_ref().map_or(0, HeaderScalar::wire_len)
     }
 
     fn take(ext: &ExtFields, name: &'static str) -> Result<Self> {
@@ -253,6 +309,15 @@ pub fn optional<T: HeaderScalar>(ext: &ExtFields, name: &'static str) -> Result<
     ext.get(name)
         .map(|text| T::from_wire(text, name))
         .transpose()
+}
+
+/// Java's `Boolean.toString`.
+fn java_bool(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
+    }
 }
 
 /// Java `Boolean.parseBoolean`: case-insensitive `"true"` is true, everything else false.
