@@ -36,6 +36,8 @@
 //!
 //! # Feature flags
 //! - `tls`: TLS to brokers and name servers (rustls, verifying the server by default).
+//! - `metrics`: records [`telemetry`]'s OpenTelemetry-named instruments through the `metrics`
+//!   facade (off by default; no exporter is pulled in).
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
@@ -64,6 +66,7 @@ mod single_flight;
 pub mod state;
 pub mod stats;
 pub mod tasks;
+pub mod telemetry;
 pub mod trace;
 
 pub use api::ClientApi;

@@ -1,6 +1,9 @@
 //! Per group and topic consume statistics (Java's `ConsumerStatsManager`): pull and consume
 //! throughput and response times, reported in GET_CONSUMER_RUNNING_INFO's `statusTable`.
 //!
+//! Each record is also handed to [`telemetry`](crate::telemetry), which exports it through the
+//! `metrics` facade under OpenTelemetry's names when the `metrics` feature is on.
+//!
 //! Each counter keeps cumulative totals; a reading compares them with a sample taken at least
 //! [`WINDOW`] earlier, so rates cover roughly the last minute, as Java's minute sampling does.
 
@@ -73,6 +76,7 @@ impl ConsumerStats {
 
     /// One pull that returned `msgs` messages after `rt`.
     pub fn record_pull(&self, group: &str, topic: &str, msgs: u64, rt: Duration) {
+        crate::telemetry::record_receive(group, topic, msgs, rt);
         self.update(group, topic, |t| {
             t.pulls += 1;
             t.pulled_msgs += msgs;
@@ -82,6 +86,7 @@ impl ConsumerStats {
 
     /// One listener call over `ok + failed` messages that took `rt`.
     pub fn record_consume(&self, group: &str, topic: &str, ok: u64, failed: u64, rt: Duration) {
+        crate::telemetry::record_process(group, topic, failed, rt);
         self.update(group, topic, |t| {
             t.consume_ok += ok;
             t.consume_failed += failed;
@@ -152,5 +157,28 @@ mod tests {
         assert_eq!(s.status("g", "other"), ConsumeStatus::default());
         s.remove_group("g");
         assert_eq!(s.status("g", "t"), ConsumeStatus::default());
+    }
+
+    #[cfg(feature = "metrics")]
+    #[test]
+    fn records_are_exported_through_the_metrics_facade() {
+        use metrics_util::debugging::{DebugValue, DebuggingRecorder};
+
+        let recorder = DebuggingRecorder::new();
+        let snapshotter = recorder.snapshotter();
+        metrics::with_local_recorder(&recorder, || {
+            let s = ConsumerStats::default();
+            s.record_pull("g", "t", 32, Duration::from_millis(10));
+            s.record_consume("g", "t", 3, 0, Duration::from_millis(8));
+        });
+        let metrics: Vec<_> = snapshotter.snapshot().into_vec();
+        let consumed = metrics
+            .iter()
+            .find(|(key, ..)| key.key().name() == "messaging.client.consumed.messages")
+            .map(|(.., value)| value);
+        assert_eq!(consumed, Some(&DebugValue::Counter(32)));
+        assert!(metrics
+            .iter()
+            .any(|(key, ..)| key.key().name() == "messaging.process.duration"));
     }
 }
