@@ -46,6 +46,8 @@ pub(crate) fn invalid(e: rmq_protocol::Error) -> Error {
 /// with: properties that survive the wire and fit in 32767 bytes.
 pub(crate) fn check(settings: &Settings, msg: &Message) -> Result<()> {
     validate::check_message(msg.topic(), msg.body(), settings.max_message_size).map_err(invalid)?;
+    // A user property `with_user_property` refused fails the send, naming it.
+    msg.check_user_properties().map_err(invalid)?;
     msg.properties().validate().map_err(invalid)?;
     if let Some(level) = msg.property(property::DELAY_TIME_LEVEL) {
         if level.parse::<i32>().map_or(true, |l| l < 0) {
@@ -246,12 +248,23 @@ mod tests {
             Message::new("T", vec![0u8; 4 * 1024 * 1024 + 1]),
             Message::new("T", "x").with_property("DELAY", "-1"),
             Message::new("T", "x").with_property("a\u{1}b", "v"),
+            Message::new("T", "x").with_user_property("KEYS", "v"),
         ];
         for m in bad {
             let e = prepare(&s, &m).expect_err("refused");
             assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument, "{e}");
         }
         assert!(prepare(&s, &Message::new("T", vec![1u8; 4 * 1024 * 1024])).is_ok());
+    }
+
+    #[test]
+    fn a_refused_user_property_fails_the_send_naming_it() {
+        let msg = Message::new("T", "x").with_user_property("TAGS", "v");
+        let e = prepare(&settings(), &msg).expect_err("refused");
+        assert!(e.to_string().contains("user property \"TAGS\""), "{e}");
+        let batch = [Message::new("T", "x"), msg];
+        let e = prepare_batch(&settings(), &batch).expect_err("refused");
+        assert!(e.to_string().contains("\"TAGS\""), "{e}");
     }
 
     #[test]

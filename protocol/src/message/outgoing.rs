@@ -16,12 +16,12 @@ use crate::error::{Error, Result};
 /// let msg = Message::new("TopicTest", "hello")
 ///     .with_tag("TagA")
 ///     .with_keys(["order-1", "order-2"])
-///     .with_user_property("region", "eu")?;
+///     .with_user_property("region", "eu");
 /// assert_eq!(msg.tags(), Some("TagA"));
 /// assert_eq!(msg.keys().collect::<Vec<_>>(), ["order-1", "order-2"]);
 /// assert_eq!(msg.user_property("region"), Some("eu"));
 /// assert!(msg.wait_store_msg_ok());
-/// # Ok::<(), rmq_protocol::Error>(())
+/// assert!(msg.check_user_properties().is_ok());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -29,6 +29,9 @@ pub struct Message {
     body: Bytes,
     flag: i32,
     properties: Properties,
+    /// The first user property [`Message::with_user_property`] refused, and why: reported
+    /// by [`Message::check_user_properties`] (a producer calls it before sending).
+    refused: Option<Box<(String, &'static str)>>,
 }
 
 impl Message {
@@ -41,6 +44,7 @@ impl Message {
             body: body.into(),
             flag: 0,
             properties,
+            refused: None,
         }
     }
 
@@ -56,6 +60,7 @@ impl Message {
             body: body.into(),
             flag,
             properties,
+            refused: None,
         }
     }
 
@@ -237,36 +242,44 @@ impl Message {
         self
     }
 
-    /// Sets a user property.
-    ///
-    /// # Errors
-    /// [`Error::Invalid`] if the name is empty, a system name (see [`property::SYSTEM_NAMES`])
-    /// or contains a separator, or the value is empty or contains `0x02`, as Java's
-    /// `putUserProperty` refuses.
-    pub fn with_user_property(
-        self,
-        name: impl Into<String>,
-        value: impl Into<String>,
-    ) -> Result<Self> {
+    /// Sets a user property, chaining like the other `with_` methods. A name or value Java's
+    /// `putUserProperty` would refuse (an empty name or value, a system name such as `TAGS`,
+    /// see [`property::is_system`], a property separator) is not set; the first one refused
+    /// is kept and reported by [`check_user_properties`](Self::check_user_properties), which a
+    /// producer calls before sending, so the send fails naming the property.
+    pub fn with_user_property(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let (name, value) = (name.into(), value.into());
-        if name.is_empty() || value.is_empty() {
-            return Err(Error::invalid(format!(
-                "user property {name:?} must have a non-empty name and value"
-            )));
-        }
-        if property::is_system(&name) {
-            return Err(Error::invalid(format!(
-                "user property {name:?} uses a reserved system name"
-            )));
-        }
-        if name.contains([NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR])
+        let refused = if name.is_empty() || value.is_empty() {
+            Some("must have a non-empty name and value")
+        } else if property::is_system(&name) {
+            Some("uses a reserved system name")
+        } else if name.contains([NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR])
             || value.contains(PROPERTY_SEPARATOR)
         {
-            return Err(Error::invalid(format!(
-                "user property {name:?} contains a property separator"
-            )));
+            Some("contains a property separator")
+        } else {
+            None
+        };
+        match refused {
+            Some(why) => {
+                if self.refused.is_none() {
+                    self.refused = Some(Box::new((name, why)));
+                }
+                self
+            }
+            None => self.with_property(name, value),
         }
-        Ok(self.with_property(name, value))
+    }
+
+    /// Whether every [`with_user_property`](Self::with_user_property) call was accepted.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] naming the first refused property and why.
+    pub fn check_user_properties(&self) -> Result<()> {
+        match self.refused.as_deref() {
+            Some((name, why)) => Err(Error::invalid(format!("user property {name:?} {why}"))),
+            None => Ok(()),
+        }
     }
 }
 
@@ -298,11 +311,26 @@ mod tests {
     #[test]
     fn user_property_refuses_system_names_and_separators() {
         let msg = Message::new("T", "b");
-        assert!(msg.clone().with_user_property("TAGS", "x").is_err());
-        assert!(msg.clone().with_user_property("a", "").is_err());
-        assert!(msg.clone().with_user_property("a\u{1}", "x").is_err());
-        assert!(msg.clone().with_user_property("a", "x\u{2}").is_err());
-        let msg = msg.with_user_property("a", "x").expect("valid");
+        for (name, value, why) in [
+            ("TAGS", "x", "reserved system name"),
+            ("a", "", "non-empty"),
+            ("a\u{1}", "x", "separator"),
+            ("a", "x\u{2}", "separator"),
+        ] {
+            let refused = msg.clone().with_user_property(name, value);
+            let e = refused.check_user_properties().expect_err("refused");
+            assert!(e.to_string().contains(&format!("{name:?}")), "{e}");
+            assert!(e.to_string().contains(why), "{e}");
+            assert_eq!(refused.user_properties().count(), 0, "not set");
+        }
+        let first = msg
+            .clone()
+            .with_user_property("TAGS", "x")
+            .with_user_property("", "y");
+        let e = first.check_user_properties().expect_err("refused");
+        assert!(e.to_string().contains("\"TAGS\""), "the first one: {e}");
+        let msg = msg.with_user_property("a", "x");
+        assert!(msg.check_user_properties().is_ok());
         assert_eq!(msg.user_properties().collect::<Vec<_>>(), [("a", "x")]);
     }
 
