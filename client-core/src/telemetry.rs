@@ -25,9 +25,10 @@
 //! `tracing-opentelemetry` maps to the span's name and kind.
 
 use std::borrow::Cow;
-use std::time::Duration;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
-use tracing::Span;
+use tracing::{Instrument, Span};
 
 use crate::ErrorKind;
 
@@ -159,6 +160,47 @@ pub fn error_type(kind: ErrorKind) -> Cow<'static, str> {
 #[cfg(feature = "metrics")]
 pub fn describe_metrics() {
     imp::describe_metrics();
+}
+
+/// Runs `request`, one send of `messages` messages of `topic` to the broker at `server`, inside
+/// a [`send_span`], then records its duration and messages with [`record_send`] (and its
+/// [`error_type`] on the span and the instruments when it fails). The producer's send attempts
+/// go through here.
+///
+/// ```
+/// # async fn demo() {
+/// use rmq_client_core::telemetry::observe_send;
+///
+/// let answer = observe_send("TopicTest", "127.0.0.1:10911", 1, async { Ok(42) }).await;
+/// assert_eq!(answer.ok(), Some(42));
+/// # }
+/// ```
+///
+/// # Cancel safety
+/// As `request`; a send dropped before it finished records nothing.
+pub async fn observe_send<T>(
+    topic: &str,
+    server: &str,
+    messages: usize,
+    request: impl Future<Output = crate::Result<T>>,
+) -> crate::Result<T> {
+    let span = send_span(topic);
+    span.record(attribute::SERVER_ADDRESS, server);
+    let started = Instant::now();
+    let answer = request.instrument(span.clone()).await;
+    let error = answer.as_ref().err().map(|e| error_type(e.kind()));
+    if let Some(error) = &error {
+        span.record(attribute::ERROR_TYPE, error.as_ref());
+    }
+    let messages = u64::try_from(messages).unwrap_or(u64::MAX);
+    record_send(
+        topic,
+        Some(server),
+        messages,
+        started.elapsed(),
+        error.as_deref(),
+    );
+    answer
 }
 
 /// One finished send of `messages` messages to `topic` that took `elapsed`: records
@@ -461,6 +503,44 @@ mod tests {
                 ])
             );
             assert_eq!(value, &DebugValue::Counter(1));
+        }
+
+        #[test]
+        fn an_observed_send_records_the_broker_and_the_failure() {
+            let got = recorded(|| {
+                let ok = futures::executor::block_on(observe_send("T", "b:1", 2, async { Ok(()) }));
+                assert!(ok.is_ok());
+                let failed = futures::executor::block_on(observe_send("T", "b:2", 1, async {
+                    Err::<(), _>(crate::Error::Config("bad".into()))
+                }));
+                assert!(failed.is_err());
+            });
+            let sent: Vec<_> = got
+                .iter()
+                .filter(|m| m.1 == "messaging.client.sent.messages")
+                .map(|m| (m.2.clone(), format!("{:?}", m.3)))
+                .collect();
+            let base = [
+                ("messaging.system", "rocketmq"),
+                ("messaging.operation.name", "send"),
+                ("messaging.operation.type", "send"),
+                ("messaging.destination.name", "T"),
+            ];
+            let ok = labels(&[&base[..], &[("server.address", "b:1")]].concat());
+            let failed = labels(
+                &[
+                    &base[..],
+                    &[
+                        ("server.address", "b:2"),
+                        ("error.type", "invalid_argument"),
+                    ],
+                ]
+                .concat(),
+            );
+            assert_eq!(sent.len(), 2, "{sent:?}");
+            let counter = |n: u64| format!("{:?}", DebugValue::Counter(n));
+            assert!(sent.contains(&(ok, counter(2))), "{sent:?}");
+            assert!(sent.contains(&(failed, counter(1))), "{sent:?}");
         }
 
         #[test]
