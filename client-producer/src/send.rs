@@ -256,18 +256,20 @@ impl Shared {
             let remaining = budget.remaining().unwrap_or(remaining);
             let timeout = attempt_timeout(remaining, total - attempt, other_brokers);
             let header = self.header(out, &queue);
-            let sent = self
-                .instance
-                .api()
-                .send_message_with_recall_handle(
+            let sent = rmq_client_core::telemetry::observe_send(
+                &out.user_topic,
+                &addr,
+                out.msg_ids.len(),
+                self.instance.api().send_message_with_recall_handle(
                     &addr,
                     &queue.broker_name,
                     Self::code(out),
                     header,
                     out.body.clone(),
                     timeout,
-                )
-                .await;
+                ),
+            )
+            .await;
             let elapsed = t0.elapsed();
             match sent {
                 Ok((response, recall_handle)) => {
