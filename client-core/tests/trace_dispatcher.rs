@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use rmq_client_core::api::{SendResponse, SendStatus};
+use rmq_client_core::api::SendStatus;
 use rmq_client_core::trace::{
     pub_record, sub_after, sub_before, ConsumeOutcome, SentMessageInfo, TraceDispatcher, TraceRole,
     TraceStats,
@@ -335,38 +335,41 @@ fn sub_records_share_a_request_id_and_split_the_cost() {
 
 #[test]
 fn pub_record_follows_the_broker_trace_switch_and_the_message_type() {
-    let message = Message::new("Orders", "body")
+    let message = Message::new("ns%Orders", "body")
         .with_tag("TagA")
         .with_keys(["k"])
         .with_delay_level(3);
-    let response = SendResponse {
-        status: SendStatus::Ok,
-        offset_msg_id: "OFF".into(),
-        queue_id: 1,
-        queue_offset: 7,
-        transaction_id: None,
-        region_id: "DefaultRegion".into(),
-        trace_on: true,
-    };
-    let info = |response| SentMessageInfo {
-        group: "PG",
-        message: &message,
+    let info = SentMessageInfo {
+        group: "ns%PG",
+        topic: message.topic(),
+        properties: message.properties(),
+        body_length: message.body().len(),
         msg_id: "ID",
+        offset_msg_id: "OFF",
         store_host: "127.0.0.1:10911",
-        response,
+        region_id: "DefaultRegion",
+        status: SendStatus::Ok,
+        trace_on: true,
         started: SystemTime::now(),
         cost: Duration::from_millis(5),
     };
-    let r = pub_record(&info(&response)).expect("traced");
+    let r = pub_record(&info).expect("traced");
     assert_eq!(r.msg_type, rmq_protocol::trace::TraceMessageType::DELAY);
+    assert_eq!((r.group.as_str(), r.topic.as_str()), ("PG", "Orders"));
     assert_eq!(
         (r.tags.as_deref(), r.keys.as_deref()),
         (Some("TagA"), Some("k"))
     );
     assert_eq!((r.body_length, r.offset_msg_id.as_str()), (4, "OFF"));
-    let off = SendResponse {
-        trace_on: false,
-        ..response.clone()
+    assert!(r.success);
+    let flushed = SentMessageInfo {
+        status: SendStatus::FlushDiskTimeout,
+        ..info
     };
-    assert!(pub_record(&info(&off)).is_none());
+    assert!(!pub_record(&flushed).expect("traced").success);
+    let off = SentMessageInfo {
+        trace_on: false,
+        ..info
+    };
+    assert!(pub_record(&off).is_none());
 }

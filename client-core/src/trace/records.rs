@@ -6,23 +6,33 @@ use std::time::{Duration, SystemTime};
 
 use rmq_protocol::message::property;
 use rmq_protocol::trace::{ContextCode, TraceMessageType, TraceRecord, TraceType};
-use rmq_protocol::{ids, naming, Message, StoredMessage};
+use rmq_protocol::{ids, naming, Properties, StoredMessage};
 
-use crate::api::{SendResponse, SendStatus, DEFAULT_REGION};
+use crate::api::{SendStatus, DEFAULT_REGION};
 
 /// What a producer's send hook knows once a broker stored a message.
 #[derive(Debug, Clone, Copy)]
 pub struct SentMessageInfo<'a> {
     /// The producer group.
     pub group: &'a str,
-    /// The message as sent.
-    pub message: &'a Message,
+    /// The topic.
+    pub topic: &'a str,
+    /// The message's properties (tags, keys, and what makes it delayed or transactional).
+    pub properties: &'a Properties,
+    /// Body length in bytes, uncompressed.
+    pub body_length: usize,
     /// Its unique id (`UNIQ_KEY`).
     pub msg_id: &'a str,
+    /// The broker's offset message id.
+    pub offset_msg_id: &'a str,
     /// Address of the broker that stored it.
     pub store_host: &'a str,
-    /// The broker's answer.
-    pub response: &'a SendResponse,
+    /// The broker's region.
+    pub region_id: &'a str,
+    /// How the broker stored it.
+    pub status: SendStatus,
+    /// Whether the broker has tracing on (`TRACE_ON` of its answer).
+    pub trace_on: bool,
     /// When the send started.
     pub started: SystemTime,
     /// How long it took.
@@ -32,30 +42,30 @@ pub struct SentMessageInfo<'a> {
 /// The Pub record of a stored message, or `None` when the broker has tracing off
 /// (`TRACE_ON=false` in its answer), as Java skips it.
 pub fn pub_record(sent: &SentMessageInfo<'_>) -> Option<TraceRecord> {
-    if !sent.response.trace_on {
+    if !sent.trace_on {
         return None;
     }
-    let message = sent.message;
+    let props = sent.properties;
     let mut r = TraceRecord::new(TraceType::Pub, sent.started);
-    r.region_id = sent.response.region_id.clone();
+    r.region_id = sent.region_id.to_owned();
     r.group = naming::without_namespace(sent.group);
-    r.topic = naming::without_namespace(message.topic());
+    r.topic = naming::without_namespace(sent.topic);
     r.msg_id = sent.msg_id.to_owned();
-    r.offset_msg_id = sent.response.offset_msg_id.clone();
-    r.tags = message.tags().map(str::to_owned);
-    r.keys = message.property(property::KEYS).map(str::to_owned);
+    r.offset_msg_id = sent.offset_msg_id.to_owned();
+    r.tags = props.get(property::TAGS).map(str::to_owned);
+    r.keys = props.get(property::KEYS).map(str::to_owned);
     r.store_host = sent.store_host.to_owned();
-    r.body_length = i32::try_from(message.body().len()).unwrap_or(i32::MAX);
+    r.body_length = i32::try_from(sent.body_length).unwrap_or(i32::MAX);
     r.cost = sent.cost;
-    r.msg_type = message_type(message);
-    r.success = sent.response.status == SendStatus::Ok;
+    r.msg_type = message_type(props);
+    r.success = sent.status == SendStatus::Ok;
     Some(r)
 }
 
 /// Java's `MessageType` of an outgoing message: a transaction's half message, a delayed one,
 /// or normal.
-fn message_type(message: &Message) -> TraceMessageType {
-    if message.property(property::TRANSACTION_PREPARED) == Some("true") {
+fn message_type(props: &Properties) -> TraceMessageType {
+    if props.get(property::TRANSACTION_PREPARED) == Some("true") {
         TraceMessageType::TRANS_HALF
     } else if [
         property::DELAY_TIME_LEVEL,
@@ -65,7 +75,7 @@ fn message_type(message: &Message) -> TraceMessageType {
         property::TIMER_DELAY_MS,
     ]
     .iter()
-    .any(|p| message.property(p).is_some())
+    .any(|p| props.get(p).is_some())
     {
         TraceMessageType::DELAY
     } else {
