@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
+use rmq_client_core::telemetry::process_span;
 use rmq_client_core::trace::ConsumeOutcome;
 use tracing::{debug, warn, Instrument};
 
@@ -71,7 +72,12 @@ async fn consume_task(
     }
     let started = Instant::now();
     let traced = super::trace::before(&core, &batch);
-    let mut run = AssertUnwindSafe(listener.consume(batch.clone())).catch_unwind();
+    let mut run = AssertUnwindSafe(listener.consume(batch.clone()).instrument(process_span(
+        core.group(),
+        &pq.queue().topic,
+        batch.len(),
+    )))
+    .catch_unwind();
     let result = tokio::select! {
         () = core.consume_token.cancelled() => return,
         r = tokio::time::timeout(core.opts.consume_timeout, &mut run) => match r {

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt;
+use rmq_client_core::telemetry::process_span;
 use rmq_client_core::trace::ConsumeOutcome;
 use tracing::{debug, warn, Instrument};
 
@@ -62,7 +63,12 @@ async fn consume_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
         };
         let started = Instant::now();
         let traced = super::trace::before(&core, &batch);
-        let run = AssertUnwindSafe(listener.consume(batch.clone())).catch_unwind();
+        let run = AssertUnwindSafe(listener.consume(batch.clone()).instrument(process_span(
+            core.group(),
+            &pq.queue().topic,
+            batch.len(),
+        )))
+        .catch_unwind();
         let result = tokio::select! {
             () = core.consume_token.cancelled() => { pq.make_available_unchanged(&batch); break }
             r = tokio::time::timeout(core.opts.consume_timeout, run) => match r {
