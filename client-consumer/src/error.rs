@@ -38,6 +38,27 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A popped message's receipt handle ran out: its invisible time passed, so the broker
+    /// may already have handed the message to another consumer (SimpleConsumer ack and
+    /// change of invisible duration).
+    #[error("receipt handle of message {msg_id} from broker {broker} expired {late_ms} ms ago")]
+    HandleExpired {
+        /// The message's id.
+        msg_id: String,
+        /// The broker name that popped it.
+        broker: String,
+        /// How long ago the handle expired, in ms.
+        late_ms: u64,
+    },
+    /// A message carries no usable receipt handle (it was not received by a pop, or the
+    /// handle is malformed).
+    #[error("message {msg_id} has no valid receipt handle: {reason}")]
+    InvalidHandle {
+        /// The message's id.
+        msg_id: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// A cause callers can match on, stable across how errors are wrapped.
@@ -79,7 +100,10 @@ impl Error {
                 K::Protocol => ErrorKind::Protocol,
                 _ => ErrorKind::Other,
             },
-            Error::Config(_) | Error::NotAssigned { .. } => ErrorKind::InvalidArgument,
+            Error::Config(_)
+            | Error::NotAssigned { .. }
+            | Error::HandleExpired { .. }
+            | Error::InvalidHandle { .. } => ErrorKind::InvalidArgument,
             Error::State { .. } => ErrorKind::Shutdown,
             Error::OffsetFile { .. } => ErrorKind::Io,
         }

@@ -48,7 +48,8 @@
 //! - `dispatch/`: `deliver` (an engine's one way in), `concurrent`, `orderly`, `retry`
 //!   (sending failed messages back);
 //! - `engine/`: `pull/` (rebalance, the pull tasks, the face the client instance calls);
-//! - `consumer/`: the builders, [`PushConsumer`], [`PullConsumer`] (lite).
+//! - `consumer/`: the builders, [`PushConsumer`], [`PullConsumer`] (lite), [`SimpleConsumer`]
+//!   (POP: receive, ack, change the invisible duration).
 //!
 //! # Errors
 //! [`Error`] wraps the client instance's errors; [`Error::kind`] gives a stable cause.
@@ -75,6 +76,8 @@ pub use allocate::{
 pub use consumer::builder::{PullConsumerBuilder, PushConsumerBuilder};
 pub use consumer::lite_pull::PullConsumer;
 pub use consumer::push::{CacheStats, PushConsumer};
+pub use consumer::simple::SimpleConsumer;
+pub use consumer::simple_builder::SimpleConsumerBuilder;
 pub use error::{Error, ErrorKind, Result};
 pub use filter::Filter;
 pub use listener::{ConsumeResult, MessageListener, OrderlyListener, OrderlyResult};

@@ -6,3 +6,5 @@
 pub(crate) mod builder;
 pub(crate) mod lite_pull;
 pub(crate) mod push;
+pub(crate) mod simple;
+pub(crate) mod simple_builder;
