@@ -392,7 +392,8 @@ impl RemotingClient {
     /// Sets the configured serialize type, runs the hooks, and returns the response whatever
     /// its code: broker errors are the caller's to interpret. A `GO_AWAY` answer (or a
     /// connection found draining) sends the request once more on a new connection to `addr`
-    /// within the same deadline; a second `GO_AWAY` is returned as the response.
+    /// within the same deadline; a second `GO_AWAY` fails the call with
+    /// [`Error::ConnectionClosed`].
     ///
     /// # Errors
     /// [`Error::Connect`], [`Error::Timeout`], [`Error::TooManyRequests`],

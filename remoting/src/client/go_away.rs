@@ -1,8 +1,9 @@
 //! Honouring `GO_AWAY` (5.x, code 1500): a server shutting down answers it instead of serving
 //! a request. The connection is then draining (`connection.rs`), the pool dials a new one to
 //! the same address, and the request is sent once more on it. Only once: a second `GO_AWAY`
-//! goes back to the caller as the response, as Java fails the call then. A oneway has no
-//! answer to look at: the pool simply never hands out a draining connection.
+//! fails the call with [`Error::ConnectionClosed`], a transport error callers retry elsewhere,
+//! as Java fails it with a `RemotingSendRequestException`. A oneway has no answer to look at:
+//! the pool simply never hands out a draining connection.
 //!
 //! Java (`NettyRemotingClient#invokeImpl`, `enableReconnectForGoAway`, on by default) does the
 //! same: reconnect the channel wrapper, re-send on the new channel within the remaining
@@ -44,7 +45,18 @@ impl RemotingClient {
             First::Done(outcome) => outcome,
             First::GoneAway => {
                 let next = self.replacement(addr, &conn, deadline).await?;
-                next.request_until(request, started, deadline).await
+                let response = next.request_until(request, started, deadline).await?;
+                if response.code == ResponseCode::GO_AWAY.0 {
+                    debug!(
+                        addr,
+                        "GO_AWAY again on the new connection; failing the call"
+                    );
+                    return Err(Error::ConnectionClosed {
+                        addr: addr.to_owned(),
+                        cause: None,
+                    });
+                }
+                Ok(response)
             }
         }
     }
