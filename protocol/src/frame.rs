@@ -34,13 +34,8 @@ impl Command {
     /// field (see [`binary::encode_header`]).
     pub fn encode(&self, dst: &mut BytesMut) -> Result<()> {
         let start = dst.len();
-        // Room for the whole frame up front: the header's unescaped text plus its framing, so
-        // encoding allocates once.
-        let header_guess = 160
-            + self.ext_fields.text.len()
-            + 6 * self.ext_fields.len()
-            + self.remark.as_ref().map_or(0, String::len);
-        dst.reserve(8 + header_guess + self.body.len());
+        // Room for the whole frame up front, so encoding allocates at most once.
+        dst.reserve(self.frame_len_hint());
         dst.put_u64(0); // placeholders for total_len and the type/length word
         match self.serialize_type {
             SerializeType::Json => json::encode_header_into(self, dst),
@@ -73,6 +68,17 @@ impl Command {
         dst[start..start + 4].copy_from_slice(&total_i32.to_be_bytes());
         dst[start + 4..start + 8].copy_from_slice(&word.to_be_bytes());
         Ok(())
+    }
+
+    /// About how many bytes [`encode`](Self::encode) appends: the length prefix, the header
+    /// word, the header's unescaped text with its framing, and the body. Exact enough to size
+    /// a buffer; a header with characters JSON escapes takes a little more.
+    pub fn frame_len_hint(&self) -> usize {
+        let header = 160
+            + self.ext_fields.text.len()
+            + 6 * self.ext_fields.len()
+            + self.remark.as_ref().map_or(0, String::len);
+        8 + header + self.body.len()
     }
 
     /// The frame as a fresh buffer.

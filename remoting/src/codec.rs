@@ -93,18 +93,66 @@ impl RemotingCodec {
     ///
     /// # Errors
     /// The protocol's encode errors, or [`rmq_protocol::Error::FrameTooLarge`].
+    ///
+    /// Frames up to [`ARENA_FRAME_MAX`] bytes are cut from a per-thread arena (see
+    /// [`ARENA_CHUNK`]), so encoding a small request allocates nothing once the frames cut
+    /// before it were written and dropped; larger frames get a buffer of their own.
     pub fn encode_frame(&self, cmd: &Command) -> Result<Bytes, rmq_protocol::Error> {
-        // `encode` reserves room for the whole frame itself, in one allocation.
-        let mut buf = BytesMut::new();
-        cmd.encode(&mut buf)?;
-        if buf.len() > self.max_frame {
+        let hint = cmd.frame_len_hint();
+        let frame = if hint <= ARENA_FRAME_MAX {
+            ARENA
+                .try_with(|arena| encode_in_arena(&mut arena.borrow_mut(), cmd, hint))
+                // The thread is exiting and its arena is gone.
+                .unwrap_or_else(|_| encode_alone(cmd))?
+        } else {
+            encode_alone(cmd)?
+        };
+        if frame.len() > self.max_frame {
             return Err(rmq_protocol::Error::FrameTooLarge {
-                len: buf.len(),
+                len: frame.len(),
                 max: self.max_frame,
             });
         }
-        Ok(buf.freeze())
+        Ok(frame)
     }
+}
+
+/// The size of the buffer a thread cuts small frames from. A new one is allocated only when
+/// the current one is full and frames cut from it are still queued; once they are all written,
+/// the same memory is reused. Queued frames pin at most their own bytes plus one chunk.
+pub const ARENA_CHUNK: usize = 64 * 1024;
+
+/// The largest frame (by [`Command::frame_len_hint`]) encoded into the arena; a quarter of
+/// a chunk, so a retired chunk is at least three quarters full.
+pub const ARENA_FRAME_MAX: usize = ARENA_CHUNK / 4;
+
+thread_local! {
+    /// This thread's arena; empty between calls (each frame is split off whole).
+    static ARENA: std::cell::RefCell<BytesMut> = std::cell::RefCell::new(BytesMut::new());
+}
+
+/// Encodes `cmd` at the start of `arena`'s free space and splits the frame off.
+fn encode_in_arena(
+    arena: &mut BytesMut,
+    cmd: &Command,
+    hint: usize,
+) -> Result<Bytes, rmq_protocol::Error> {
+    if arena.capacity() < hint {
+        // Reclaims the whole chunk when every frame cut from it is gone, else allocates a
+        // fresh one.
+        arena.reserve(ARENA_CHUNK);
+    }
+    let encoded = cmd.encode(arena);
+    // On error `encode` left nothing behind; either way the arena ends up empty.
+    let frame = arena.split().freeze();
+    encoded.map(|()| frame)
+}
+
+/// Encodes `cmd` into a buffer of its own (`encode` reserves the whole frame at once).
+fn encode_alone(cmd: &Command) -> Result<Bytes, rmq_protocol::Error> {
+    let mut buf = BytesMut::new();
+    cmd.encode(&mut buf)?;
+    Ok(buf.freeze())
 }
 
 impl Default for RemotingCodec {
@@ -155,7 +203,7 @@ impl Encoder<Bytes> for RemotingCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rmq_protocol::RequestCode;
+    use rmq_protocol::{RequestCode, SerializeType};
 
     fn request() -> Command {
         Command::request(RequestCode::GET_ROUTEINFO_BY_TOPIC).with_ext("topic", "TopicTest")
@@ -225,6 +273,83 @@ mod tests {
         assert_eq!(ForeignPeer::recognise(b"\x15\x03"), None);
         // A TLS alert record (0x15) is not a handshake; "HTTP" is matched on its own.
         assert_eq!(ForeignPeer::recognise(b"HTTP"), Some(ForeignPeer::Http));
+    }
+
+    fn addr(frame: &Bytes) -> usize {
+        frame.as_ptr() as usize
+    }
+
+    #[test]
+    fn arena_reuses_its_chunk_once_the_frames_cut_from_it_are_dropped() {
+        let codec = RemotingCodec::default();
+        let cmd = request().with_body(vec![1u8; 1000]);
+        let first = codec.encode_frame(&cmd).expect("encodes");
+        let (base, len) = (addr(&first), first.len());
+        drop(first);
+        // Frames dropped at once (written, as the writer task does) are cut one after another
+        // from the chunk, and once it is full the same chunk starts over.
+        let (mut prev, mut cut_next, mut started_over) = (base, 0, 0);
+        for i in 0..(3 * ARENA_CHUNK / len) {
+            let at = addr(&codec.encode_frame(&cmd).expect("encodes"));
+            if at == prev + len {
+                cut_next += 1;
+            } else {
+                assert_eq!(
+                    at, base,
+                    "frame {i} is neither next in the chunk nor its start"
+                );
+                started_over += 1;
+            }
+            prev = at;
+        }
+        assert!(
+            cut_next > 100,
+            "frames were cut one after another ({cut_next})"
+        );
+        assert!(
+            started_over >= 2,
+            "the chunk was reused ({started_over} times)"
+        );
+    }
+
+    #[test]
+    fn arena_never_overwrites_a_frame_still_queued() {
+        let codec = RemotingCodec::default();
+        let held: Vec<(Bytes, Vec<u8>)> = (0..(3 * ARENA_CHUNK / 500))
+            .map(|i| {
+                let cmd = request().with_body(vec![(i % 251) as u8; 500]);
+                let frame = codec.encode_frame(&cmd).expect("encodes");
+                let copy = frame.to_vec();
+                (frame, copy)
+            })
+            .collect();
+        for (frame, copy) in &held {
+            assert_eq!(frame.as_ref(), copy.as_slice());
+        }
+    }
+
+    #[test]
+    fn arena_is_left_empty_by_a_request_that_fails_to_encode() {
+        let codec = RemotingCodec::default();
+        let mut bad = request().with_serialize_type(SerializeType::RocketMq);
+        bad.code = i32::from(i16::MAX) + 1;
+        assert!(codec.encode_frame(&bad).is_err());
+        let frame = codec.encode_frame(&request()).expect("encodes");
+        let mut buf = BytesMut::from(&frame[..]);
+        assert_eq!(
+            RemotingCodec::default().decode(&mut buf).expect("decodes"),
+            Some(request())
+        );
+    }
+
+    #[test]
+    fn frames_over_the_arena_limit_get_their_own_buffer() {
+        let codec = RemotingCodec::default();
+        let big = request().with_body(vec![3u8; ARENA_FRAME_MAX + 1]);
+        let frame = codec.encode_frame(&big).expect("encodes");
+        let mut alone = BytesMut::new();
+        big.encode(&mut alone).expect("encodes");
+        assert_eq!(frame, alone);
     }
 
     #[test]
