@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use rmq_client_core::config::NAMESRV_ADDR_ENV;
 use rmq_client_core::{AdminInner, ClientApi, ClientConfig, ClientInstance};
 use rmq_protocol::body::{ClusterInfo, TopicRouteData};
 
@@ -79,7 +80,8 @@ pub struct AdminBuilder {
 }
 
 impl AdminBuilder {
-    /// Name servers, `host:port` separated by `;` (required).
+    /// Name servers, `host:port` separated by `;`. Default: the `NAMESRV_ADDR` environment
+    /// variable, as every builder of the workspace reads it; one of the two is required.
     pub fn namesrv(mut self, addrs: impl Into<String>) -> Self {
         self.namesrv = Some(addrs.into());
         self
@@ -117,17 +119,20 @@ impl AdminBuilder {
     /// Validates the settings, starts a private client instance and registers the admin.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] without name servers or with a malformed address;
+    /// [`Error::InvalidArgument`] without name servers (neither [`namesrv`](Self::namesrv)
+    /// nor `NAMESRV_ADDR`) or with a malformed address;
     /// [`Error::Client`] when the instance does not start.
     pub async fn build(self) -> Result<Admin> {
+        // The order of every builder (`ClientConfig::resolve`): given, else the environment.
         let namesrv = self
             .namesrv
             .filter(|n| !n.trim().is_empty())
+            .or_else(|| std::env::var(NAMESRV_ADDR_ENV).ok())
+            .filter(|n| !n.trim().is_empty())
             .ok_or_else(|| {
-                Error::InvalidArgument(
-                    "no name server given (use -n or NAMESRV_ADDR, or AdminBuilder::namesrv)"
-                        .into(),
-                )
+                Error::InvalidArgument(format!(
+                    "no name server: set namesrv(..) or {NAMESRV_ADDR_ENV}"
+                ))
             })?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         let instance_name = self.instance_name.unwrap_or_else(|| {

@@ -1,7 +1,8 @@
 //! The error type of `rmq-client-admin`, and [`ErrorKind`] for callers that match on causes.
 //!
-//! Every error names what was attempted and where (broker, name server, topic, group); the
-//! underlying client-core error stays reachable through `source()`.
+//! Every error names what was attempted and where (broker, name server, topic, group), and its
+//! `Display` goes on with the cause chain (`rmq_remoting::Error::causes`, the helper every crate
+//! uses); the underlying client-core error stays reachable through `source()`.
 
 use rmq_protocol::ResponseCode;
 
@@ -12,8 +13,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// An RPC or client-instance operation failed; `what` says which and where.
-    #[error("{what}")]
+    /// An RPC or client-instance operation failed; `what` says which and where, then the
+    /// cause chain (broker address, response code and remark, the refused connect...).
+    #[error("{what}{}", rmq_remoting::Error::causes(source))]
     Client {
         /// What was attempted, e.g. `get the route of topic T`.
         what: String,
@@ -46,7 +48,7 @@ pub enum Error {
         operation: String,
     },
     /// Malformed data on the wire (a body or id that does not decode).
-    #[error("malformed data: {what}")]
+    #[error("malformed data: {what}{}", rmq_remoting::Error::causes(source))]
     Protocol {
         /// What was being decoded.
         what: String,
@@ -172,6 +174,36 @@ mod tests {
         assert_eq!(err.response_code(), Some(ResponseCode::TOPIC_NOT_EXIST));
         assert!(err.to_string().contains("topic T"));
         assert!(!err.is_retriable());
+    }
+
+    /// The text names the innermost cause: who answered, which code, which remark.
+    #[test]
+    fn display_carries_the_cause_chain_down_to_the_broker_answer() {
+        let core = rmq_client_core::Error::RouteLookup {
+            topic: "T".into(),
+            source: std::sync::Arc::new(rmq_client_core::Error::Broker {
+                addr: "127.0.0.1:10911".into(),
+                code: ResponseCode::TOPIC_NOT_EXIST,
+                remark: Some("No topic route info in name server for the topic: T".into()),
+            }),
+        };
+        let Err(err) = Err::<(), _>(core).context(|| "get the route of topic T".into()) else {
+            panic!("context keeps the error");
+        };
+        assert_eq!(
+            err.to_string(),
+            "get the route of topic T: route lookup for topic T failed: 127.0.0.1:10911 answered \
+             TOPIC_NOT_EXIST(17): No topic route info in name server for the topic: T"
+        );
+        assert_eq!(crate::report(&err), err.to_string(), "nothing repeated");
+        let bad = rmq_protocol::Error::MissingField("topic");
+        let Err(err) = Err::<(), _>(bad).context(|| "the route body".into()) else {
+            panic!("context keeps the error");
+        };
+        assert_eq!(
+            err.to_string(),
+            "malformed data: the route body: missing field `topic`"
+        );
     }
 
     #[test]

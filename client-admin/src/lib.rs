@@ -75,17 +75,8 @@ pub use static_topic::plan_static_topic;
 pub use topic_create::{CreateTopic, DEFAULT_TOPIC_QUEUES};
 pub use trace::TraceView;
 
-/// An error with its whole `source()` chain, `: `-separated (for logs and the CLI).
+/// An error with its whole `source()` chain, `: `-separated, each cause once (for logs and the
+/// CLI): [`rmq_remoting::Error::chain`], the helper every crate of the workspace uses.
 pub fn report(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        let text = e.to_string();
-        if !out.ends_with(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        source = e.source();
-    }
-    out
+    rmq_remoting::Error::chain(error).to_string()
 }

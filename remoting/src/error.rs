@@ -184,6 +184,13 @@ impl Error {
         Chain(error)
     }
 
+    /// `": "` followed by [`chain`](Self::chain) of `cause`: the tail an outer error puts after
+    /// its own text so that its `Display` names every cause, in every crate of the workspace
+    /// (`#[error("{what}{}", rmq_remoting::Error::causes(source))]`).
+    pub fn causes<'a>(cause: &'a (dyn std::error::Error + 'static)) -> impl fmt::Display + 'a {
+        Causes(cause)
+    }
+
     /// The category of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
