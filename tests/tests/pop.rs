@@ -1,0 +1,184 @@
+//! POP consumption against the shared cluster (the embedded testkit, or the crates.io broker
+//! under `cargo xtask it --real`): a `SimpleConsumer` receives and acks, gets an unacked
+//! message again after its invisible duration, changes it, and refuses an expired handle;
+//! SET_MESSAGE_REQUEST_MODE switches a group to POP and QUERY_ASSIGNMENT then hands out
+//! whole-broker POP queues.
+
+#[path = "consumer_util.rs"]
+mod util;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use rmq_client_consumer::{Error, Filter, ReceivedMessage, SimpleConsumer};
+use rmq_protocol::body::{
+    ConsumeFromWhere, ConsumeType, ConsumerData, HeartbeatData, MessageModel, MessageRequestMode,
+    QueryAssignmentRequestBody, SetMessageRequestModeRequestBody, SubscriptionData,
+};
+use util::{config, create_topic, producer, send};
+
+const RPC: Duration = Duration::from_secs(5);
+
+async fn simple(group: &str, topic: &str) -> SimpleConsumer {
+    SimpleConsumer::builder()
+        .client_config(config())
+        .group(group)
+        .subscribe(topic, Filter::all())
+        .await_duration(Duration::from_secs(2))
+        .build()
+        .await
+        .expect("build")
+}
+
+/// Receives until every id of `want` came (or panics after 60 s); returns everything.
+async fn receive_until(
+    c: &SimpleConsumer,
+    want: &BTreeSet<String>,
+    invisible: Duration,
+) -> Vec<ReceivedMessage> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut got: Vec<ReceivedMessage> = Vec::new();
+    loop {
+        let ids: BTreeSet<String> = got.iter().map(ReceivedMessage::msg_id).collect();
+        if want.is_subset(&ids) {
+            return got;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {} received",
+            ids.len(),
+            want.len()
+        );
+        got.extend(c.receive(32, invisible).await.expect("receive"));
+    }
+}
+
+/// Every message is received once and, acked, never again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simple_consumer_receives_and_acks_every_message_once() {
+    let (topic, group) = (
+        rmq_tests::names::topic("pop_once"),
+        rmq_tests::names::group("pop_once"),
+    );
+    let p = producer().await;
+    create_topic(&p, &topic, 4).await;
+    let sent: BTreeSet<String> = send(&p, &topic, "A", 20).await.into_iter().collect();
+    let c = simple(&group, &topic).await;
+    let got = receive_until(&c, &sent, Duration::from_secs(60)).await;
+    assert_eq!(got.len(), 20, "each message once");
+    for m in &got {
+        assert_eq!(m.topic(), topic);
+        c.ack(m).await.expect("ack");
+    }
+    let rest = c
+        .receive(32, Duration::from_secs(60))
+        .await
+        .expect("receive");
+    assert!(rest.is_empty(), "acked messages came again: {rest:?}");
+    c.shutdown().await;
+    p.shutdown().await;
+}
+
+/// A message not acked within its invisible duration is received again with one more
+/// reconsume time; its old handle is refused as expired; the new one acks it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unacked_message_is_received_again() {
+    let (topic, group) = (
+        rmq_tests::names::topic("pop_again"),
+        rmq_tests::names::group("pop_again"),
+    );
+    let p = producer().await;
+    create_topic(&p, &topic, 2).await;
+    let sent: BTreeSet<String> = send(&p, &topic, "A", 1).await.into_iter().collect();
+    let c = simple(&group, &topic).await;
+    let first = receive_until(&c, &sent, Duration::from_secs(2)).await;
+    let again = receive_until(&c, &sent, Duration::from_secs(60)).await;
+    assert!(again[0].reconsume_times() >= 1, "{:?}", again[0]);
+    let e = c.ack(&first[0]).await.expect_err("expired handle");
+    assert!(matches!(e, Error::HandleExpired { .. }), "{e:?}");
+    c.ack(&again[0]).await.expect("the new handle acks");
+    c.shutdown().await;
+    p.shutdown().await;
+}
+
+/// A received message's invisible duration can be changed; the returned handle acks it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_invisible_duration_can_be_changed() {
+    let (topic, group) = (
+        rmq_tests::names::topic("pop_change"),
+        rmq_tests::names::group("pop_change"),
+    );
+    let p = producer().await;
+    create_topic(&p, &topic, 2).await;
+    let sent: BTreeSet<String> = send(&p, &topic, "A", 1).await.into_iter().collect();
+    let c = simple(&group, &topic).await;
+    let got = receive_until(&c, &sent, Duration::from_secs(20)).await;
+    let renewed = c
+        .change_invisible_duration(&got[0], Duration::from_secs(60))
+        .await
+        .expect("changed");
+    assert_eq!(renewed.msg_id(), got[0].msg_id());
+    c.ack(&renewed).await.expect("the renewed handle acks");
+    c.shutdown().await;
+    p.shutdown().await;
+}
+
+/// A group switched to POP gets whole-broker queues (queue id -1) in POP mode from
+/// QUERY_ASSIGNMENT.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_in_pop_mode_is_assigned_whole_brokers() {
+    let (topic, group) = (
+        rmq_tests::names::topic("pop_mode"),
+        rmq_tests::names::group("pop_mode"),
+    );
+    let p = producer().await;
+    create_topic(&p, &topic, 4).await;
+    let broker = rmq_tests::broker_addr();
+    let client_id = rmq_tests::names::name("cid", "pop_mode");
+    let heartbeat = HeartbeatData {
+        client_id: client_id.clone(),
+        consumer_data_set: vec![ConsumerData {
+            consume_from_where: ConsumeFromWhere::ConsumeFromLastOffset,
+            consume_type: ConsumeType::Pop,
+            group_name: group.clone(),
+            message_model: MessageModel::Clustering,
+            subscription_data_set: vec![SubscriptionData::from_tag_expression(&topic, "*", 1)],
+            unit_mode: false,
+        }],
+        ..HeartbeatData::default()
+    };
+    p.api()
+        .heartbeat(&broker, &heartbeat, RPC)
+        .await
+        .expect("heartbeat");
+    let mode = SetMessageRequestModeRequestBody {
+        consumer_group: group.clone(),
+        mode: MessageRequestMode::Pop,
+        pop_share_queue_num: 0,
+        topic: topic.clone(),
+    };
+    p.api()
+        .set_message_request_mode(&broker, &mode, RPC)
+        .await
+        .expect("mode set");
+    let query = QueryAssignmentRequestBody {
+        client_id,
+        consumer_group: group,
+        message_model: MessageModel::Clustering,
+        strategy_name: "AVG".into(),
+        topic: topic.clone(),
+    };
+    let assigned = p
+        .api()
+        .query_assignment(&broker, &query, RPC)
+        .await
+        .expect("assignment")
+        .expect("an allocation");
+    assert!(!assigned.is_empty());
+    for a in &assigned {
+        assert_eq!(a.mode, MessageRequestMode::Pop, "{assigned:?}");
+        assert_eq!(a.message_queue.queue_id, -1, "{assigned:?}");
+        assert_eq!(a.message_queue.topic, topic);
+    }
+    p.shutdown().await;
+}
