@@ -1,79 +1,80 @@
-//! Request-reply: a responder pulls requests and answers with `reply_to`; the requester waits
-//! for the reply.
+//! Request-reply, both sides: a responder consumes the request topic with a `PushConsumer` and
+//! answers each request with `Producer::reply`; a requester sends with `Producer::request` and
+//! waits for the answer.
 //!
-//! `cargo run -p rmq-client-producer --example request_reply -- 127.0.0.1:9876 127.0.0.1:10911 TopicRequest`
-//! (the second address is the broker the responder pulls from).
+//! `cargo run -p rmq-client-producer --example request_reply -- 127.0.0.1:9876 TopicRequest`
+//! (create the topic first, e.g. `rmq-admin updateTopic -t TopicRequest`: the responder must
+//! be assigned its queues before the request is sent).
+//!
+//! Without arguments it starts an embedded testkit cluster and runs against it.
 
 use std::time::Duration;
 
-use rmq_client_producer::{reply_to, Message, Producer};
-use rmq_protocol::header::PullMessageRequestHeader;
-use rmq_protocol::message::{decode_stored, DecodeOptions};
+use rmq_client_consumer::{ConsumeFrom, ConsumeResult, Filter, PushConsumer, ReceivedMessage};
+use rmq_client_producer::{Message, Producer};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let namesrv = args.next().unwrap_or_else(|| "127.0.0.1:9876".into());
-    let broker = args.next().unwrap_or_else(|| "127.0.0.1:10911".into());
+    let (namesrv, cluster) = match args.next() {
+        Some(namesrv) => (namesrv, None),
+        None => {
+            let cluster = rmq_testkit::MockCluster::builder().start().await?;
+            (cluster.namesrv_addr(), Some(cluster))
+        }
+    };
     let topic = args.next().unwrap_or_else(|| "TopicRequest".into());
-    let requester = Producer::builder()
-        .namesrv(namesrv.clone())
-        .group("requester")
-        .build()
-        .await?;
+    if let Some(cluster) = &cluster {
+        cluster.create_topic(&topic, 4);
+    }
+
+    // The responder: a consumer of the request topic, and a producer that replies.
     let responder = Producer::builder()
-        .namesrv(namesrv)
+        .namesrv(&namesrv)
         .group("responder")
         .build()
         .await?;
-
-    // A minimal responder: pulls the topic's first four queues (an auto-created topic has four)
-    // and replies to every request.
-    let serving = responder.clone();
-    let request_topic = topic.clone();
-    tokio::spawn(async move {
-        let mut offsets = [0i64; 4];
-        loop {
-            for (queue_id, offset) in offsets.iter_mut().enumerate() {
-                let header = PullMessageRequestHeader {
-                    consumer_group: "responder".into(),
-                    topic: request_topic.clone(),
-                    queue_id: queue_id as i32,
-                    queue_offset: *offset,
-                    max_msg_nums: 16,
-                    sys_flag: 0x4,
-                    commit_offset: 0,
-                    suspend_timeout_millis: 0,
-                    subscription: Some("*".into()),
-                    sub_version: 0,
-                    expression_type: Some("TAG".into()),
-                    max_msg_bytes: None,
-                    broker_name: None,
-                };
-                let api = serving.instance().api();
-                if let Ok(pulled) = api
-                    .pull_message(&broker, &header, Duration::from_secs(5))
-                    .await
-                {
-                    let messages =
-                        decode_stored(pulled.body, DecodeOptions::new()).unwrap_or_default();
-                    for m in messages {
-                        *offset = m.queue_offset + 1;
-                        if let Ok(reply) = reply_to(&m, "pong") {
-                            let _ = serving.send(&reply).await;
-                        }
+    let requests = PushConsumer::builder()
+        .namesrv(&namesrv)
+        .group("responder")
+        .subscribe(&topic, Filter::all())
+        .consume_from(ConsumeFrom::FirstOffset)
+        .build()
+        .await?;
+    let replies = responder.clone();
+    requests
+        .start(move |msgs: Vec<ReceivedMessage>| {
+            let responder = replies.clone();
+            async move {
+                for m in &msgs {
+                    let answer = format!("pong to {}", String::from_utf8_lossy(m.body()));
+                    // The request carries who asked and the correlation id; reply() uses them.
+                    if let Err(e) = responder.reply(m.stored(), answer).await {
+                        eprintln!("reply to {} failed: {e}", m.msg_id());
                     }
                 }
+                ConsumeResult::Success
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    });
+        })
+        .await?;
 
+    // The requester: one call, the reply or a timeout.
+    let requester = Producer::builder()
+        .namesrv(&namesrv)
+        .group("requester")
+        .build()
+        .await?;
     let reply = requester
         .request(&Message::new(&topic, "ping"), Duration::from_secs(10))
         .await?;
     println!("reply: {}", String::from_utf8_lossy(&reply.body));
-    requester.shutdown().await;
+
+    // The responder first: a request delivered twice (at least once) still finds its requester.
+    requests.shutdown().await;
     responder.shutdown().await;
+    requester.shutdown().await;
+    if let Some(cluster) = cluster {
+        cluster.shutdown().await;
+    }
     Ok(())
 }
