@@ -96,9 +96,16 @@ impl Producer {
     /// requests a consumer of the request topic receives; with `rmq-client-consumer`,
     /// `message.stored()`:
     ///
-    /// ```ignore
-    /// // rmq_client_consumer::PushConsumer subscribed to the request topic:
-    /// consumer
+    /// ```no_run
+    /// use rmq_client_consumer::{ConsumeResult, Filter, PushConsumer, ReceivedMessage};
+    /// # async fn demo(responder: rmq_client_producer::Producer) -> Result<(), Box<dyn std::error::Error>> {
+    /// let requests = PushConsumer::builder()
+    ///     .namesrv("127.0.0.1:9876")
+    ///     .group("responder")
+    ///     .subscribe("RequestTopic", Filter::all())
+    ///     .build()
+    ///     .await?;
+    /// requests
     ///     .start(move |msgs: Vec<ReceivedMessage>| {
     ///         let responder = responder.clone();
     ///         async move {
@@ -111,6 +118,7 @@ impl Producer {
     ///         }
     ///     })
     ///     .await?;
+    /// # Ok(()) }
     /// ```
     /// (`examples/request_reply.rs` runs it.)
     ///
