@@ -203,6 +203,27 @@ macro_rules! common_setters {
             self
         }
 
+        /// Message trace (Java's `enableMsgTrace`): a Pub record of every stored message (and
+        /// an EndTransaction record of every transaction) goes to the trace topic, batched in
+        /// the background; a full trace queue drops records, never delays or fails a send.
+        /// Default off.
+        pub fn enable_trace(mut self, on: bool) -> Self {
+            self.common.settings.trace_topic = match (on, self.common.settings.trace_topic.take()) {
+                (false, _) => None,
+                (true, topic) => {
+                    Some(topic.unwrap_or_else(|| rmq_protocol::naming::TRACE_TOPIC.to_owned()))
+                }
+            };
+            self
+        }
+
+        /// Message trace to `topic` instead of `RMQ_SYS_TRACE_TOPIC` (Java's
+        /// `customizedTraceTopic`); turns trace on.
+        pub fn trace_topic(mut self, topic: impl Into<String>) -> Self {
+            self.common.settings.trace_topic = Some(topic.into());
+            self
+        }
+
         /// The most [`send_async`](Producer::send_async) and
         /// [`request_async`](Producer::request_async) calls in flight; more wait (within their
         /// deadline). Default 10 000.
@@ -369,6 +390,7 @@ mod tests {
             .latency_fault_tolerance(true)
             .max_inflight_async(3)
             .max_inflight_async_bytes(4096)
+            .trace_topic("TxTraces")
             .checker(|_msg| async { TransactionState::Commit })
             .build()
             .await
@@ -390,6 +412,7 @@ mod tests {
             latency_fault_tolerance: true,
             max_inflight_async: 3,
             max_inflight_async_bytes: 4096,
+            trace_topic: Some("TxTraces".into()),
         };
         assert_eq!(got, expected);
         cluster.shutdown().await;

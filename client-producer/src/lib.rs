@@ -69,6 +69,7 @@ mod send;
 mod settings;
 mod shared;
 mod timer;
+mod trace;
 mod transaction;
 
 pub use builder::{ProducerBuilder, TransactionProducerBuilder};

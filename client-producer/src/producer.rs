@@ -103,7 +103,7 @@ impl Producer {
         let out = message::prepare(&self.shared.settings, msg)?;
         let attempts = self.shared.settings.retries + 1;
         self.shared
-            .send_outgoing(&out, Route::Any { attempts }, budget)
+            .send_traced(&out, Route::Any { attempts }, budget)
             .await
     }
 
@@ -119,7 +119,7 @@ impl Producer {
         let budget = Budget::new(self.shared.settings.send_timeout);
         let out = message::prepare(&self.shared.settings, msg)?;
         self.shared
-            .send_outgoing(&out, Route::Queue(queue), budget)
+            .send_traced(&out, Route::Queue(queue), budget)
             .await
     }
 
@@ -177,7 +177,7 @@ impl Producer {
         let budget = Budget::new(self.shared.settings.send_timeout);
         let out = message::prepare(&self.shared.settings, msg)?;
         self.shared
-            .send_outgoing(&out, Route::Selected(selector, msg), budget)
+            .send_traced(&out, Route::Selected(selector, msg), budget)
             .await
     }
 
@@ -195,7 +195,7 @@ impl Producer {
         let out = message::prepare_batch(&self.shared.settings, msgs)?;
         let attempts = self.shared.settings.retries + 1;
         self.shared
-            .send_outgoing(&out, Route::Any { attempts }, budget)
+            .send_traced(&out, Route::Any { attempts }, budget)
             .await
     }
 
@@ -267,7 +267,7 @@ impl Producer {
                 let _permits = permits;
                 let attempts = shared.settings.async_retries + 1;
                 shared
-                    .send_outgoing(&out, Route::Any { attempts }, budget)
+                    .send_traced(&out, Route::Any { attempts }, budget)
                     .await
             }
         };

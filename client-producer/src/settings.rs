@@ -39,6 +39,8 @@ pub(crate) struct Settings {
     pub(crate) latency_fault_tolerance: bool,
     pub(crate) max_inflight_async: usize,
     pub(crate) max_inflight_async_bytes: usize,
+    /// The trace topic when message trace is on.
+    pub(crate) trace_topic: Option<String>,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             latency_fault_tolerance: false,
             max_inflight_async: DEFAULT_MAX_INFLIGHT_ASYNC,
             max_inflight_async_bytes: DEFAULT_MAX_INFLIGHT_ASYNC_BYTES,
+            trace_topic: None,
         }
     }
 }
@@ -71,6 +74,10 @@ impl Settings {
     /// The first invalid setting, as [`Error::Config`].
     pub(crate) fn validate(&self) -> Result<()> {
         validate::check_group(&self.group).map_err(|e| Error::Config(e.to_string()))?;
+        if let Some(topic) = &self.trace_topic {
+            validate::check_topic(topic)
+                .map_err(|e| Error::Config(format!("trace topic {topic:?}: {e}")))?;
+        }
         let checks = [
             (self.send_timeout.is_zero(), "send_timeout must be positive"),
             (self.compress_level > 9, "compress_level must be 0..=9"),

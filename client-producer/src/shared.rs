@@ -33,6 +33,8 @@ pub(crate) struct Shared {
     inflight_bytes: Arc<Semaphore>,
     pub(crate) tracker: TaskTracker,
     closed: AtomicBool,
+    /// Message trace, when on (`trace.rs` appends to it).
+    pub(crate) traces: Option<rmq_client_core::trace::TraceDispatcher>,
 }
 
 impl Shared {
@@ -66,7 +68,9 @@ impl Shared {
         if let Err(e) = instance.send_heartbeat_now().await {
             debug!(error = %rmq_remoting::Error::chain(&e), "first heartbeat failed; the periodic one retries");
         }
+        let traces = crate::trace::dispatcher(&settings, &instance)?;
         let shared = Shared {
+            traces,
             inflight: Arc::new(Semaphore::new(settings.max_inflight_async)),
             inflight_bytes: Arc::new(Semaphore::new(settings.max_inflight_async_bytes)),
             fault: FaultStrategy::new(settings.latency_fault_tolerance),
@@ -133,6 +137,9 @@ impl Shared {
         {
             tracing::warn!(group = %self.settings.group, "async sends did not finish before shutdown");
         }
+        if let Some(traces) = &self.traces {
+            traces.shutdown().await;
+        }
         self.instance
             .unregister_producer(self.registered_group())
             .await;
@@ -191,6 +198,7 @@ mod tests {
             registered,
             tracker: TaskTracker::new(),
             closed: AtomicBool::new(false),
+            traces: None,
         }
     }
 

@@ -111,7 +111,7 @@ impl TransactionProducer {
         let budget = Budget::new(shared.settings.send_timeout);
         let attempts = shared.settings.retries + 1;
         let mut receipt = shared
-            .send_outgoing(&out, Route::Any { attempts }, budget)
+            .send_traced(&out, Route::Any { attempts }, budget)
             .await?;
         receipt.transaction_id = Some(receipt.msg_id().to_string());
         let state = if receipt.status == rmq_client_core::api::SendStatus::Ok {
@@ -120,6 +120,7 @@ impl TransactionProducer {
             TransactionState::Rollback
         };
         self.end_transaction(&receipt, state).await;
+        shared.trace_end_transaction(msg, &receipt, state);
         Ok(TransactionReceipt { receipt, state })
     }
 
