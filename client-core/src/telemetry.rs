@@ -35,6 +35,12 @@ use crate::ErrorKind;
 /// The `messaging.system` of every span and instrument.
 pub const SYSTEM: &str = "rocketmq";
 
+/// The bucket boundaries, in seconds, the semantic conventions advise for the duration
+/// histograms; give them to an exporter that needs explicit buckets.
+pub const DURATION_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
+
 /// Instrument names.
 pub mod instrument {
     /// Histogram, seconds: one send or one pull, as the client saw it.
