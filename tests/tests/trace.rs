@@ -1,6 +1,6 @@
 //! Message trace end to end on the shared cluster (testkit, or the crates.io broker under
-//! `cargo xtask it --real`): a traced send and a traced push consumer write Pub, SubBefore and
-//! SubAfter records to `RMQ_SYS_TRACE_TOPIC`, and `Admin::query_msg_trace_by_id` reads them
+//! `cargo xtask it --real`): a traced producer and a traced push consumer write Pub, SubBefore
+//! and SubAfter records to `RMQ_SYS_TRACE_TOPIC`, and `Admin::query_msg_trace_by_id` reads them
 //! back for the message id, as `mqadmin queryMsgTraceById` does.
 
 use std::sync::{Arc, Mutex};
@@ -9,12 +9,20 @@ use std::time::{Duration, SystemTime};
 use rmq_client_admin::{Admin, TraceView};
 use rmq_client_consumer::{ConsumeFrom, ConsumeResult, Filter, PushConsumer, ReceivedMessage};
 use rmq_client_core::ClientConfig;
+use rmq_client_producer::{Producer, TransactionProducer, TransactionState};
 use rmq_protocol::naming;
 use rmq_protocol::trace::TraceType;
 use rmq_protocol::Message;
 use rmq_tests::names;
 
 const WAIT: Duration = Duration::from_secs(60);
+
+fn config() -> ClientConfig {
+    ClientConfig::builder()
+        .namesrv(rmq_tests::namesrv_addr())
+        .build()
+        .expect("config")
+}
 
 async fn admin() -> Admin {
     Admin::connect(rmq_tests::namesrv_addr())
@@ -57,31 +65,32 @@ async fn trace_with(admin: &Admin, msg_id: &str, kinds: &[TraceType]) -> Vec<Tra
     views
 }
 
-/// A message sent and consumed with trace on reads back as Pub, SubBefore and SubAfter rows
+/// A message sent by a producer and consumed by a push consumer, both with trace on, reads back as Pub, SubBefore and SubAfter rows
 /// for its id: the producer's group and topic, then the consumer group's success.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traced_send_and_consume_read_back_as_pub_sub_before_and_sub_after() {
     let (topic, group) = (names::topic("trace_e2e"), names::group("trace_e2e"));
     let admin = admin().await;
     topics(&admin, &topic).await;
+    let producer = Producer::builder()
+        .client_config(config())
+        .group(names::group("trace_e2e_p").as_str())
+        .enable_trace(true)
+        .build()
+        .await
+        .expect("producer");
     let message = Message::new(topic.as_str(), "traced")
         .with_tag("TagT")
         .with_keys(["order-1"]);
-    let (sent, _) = admin
-        .send_message_traced(message, None, naming::TRACE_TOPIC)
-        .await
-        .expect("send");
-    let msg_id = sent.msg_id.clone();
+    let receipt = producer.send(&message).await.expect("send");
+    let msg_id = receipt.msg_id().to_string();
+    // Shutting down flushes the producer's trace records.
+    producer.shutdown().await;
 
     let consumed = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = consumed.clone();
     let consumer = PushConsumer::builder()
-        .client_config(
-            ClientConfig::builder()
-                .namesrv(rmq_tests::namesrv_addr())
-                .build()
-                .expect("config"),
-        )
+        .client_config(config())
         .group(group.as_str())
         .subscribe(topic.as_str(), Filter::all())
         .consume_from(ConsumeFrom::FirstOffset)
@@ -120,7 +129,7 @@ async fn traced_send_and_consume_read_back_as_pub_sub_before_and_sub_after() {
     assert_eq!(publish.topic, topic);
     assert_eq!(publish.tags.as_deref(), Some("TagT"));
     assert_eq!(publish.keys.as_deref(), Some("order-1"));
-    assert_eq!(publish.offset_msg_id, sent.offset_msg_id);
+    assert_eq!(publish.offset_msg_id, receipt.offset_msg_id().to_string());
     assert!(publish.success);
     let after = views
         .iter()
@@ -153,5 +162,43 @@ async fn an_untraced_id_has_an_empty_trace() {
         .await
         .expect("query");
     assert!(views.is_empty(), "{views:?}");
+    admin.shutdown().await;
+}
+
+/// A traced transactional producer writes the half message's Pub record and the
+/// EndTransaction record of its commit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_traced_transaction_reads_back_as_pub_and_end_transaction() {
+    let topic = names::topic("trace_tx");
+    let admin = admin().await;
+    topics(&admin, &topic).await;
+    let producer = TransactionProducer::builder()
+        .client_config(config())
+        .group(names::group("trace_tx_p").as_str())
+        .enable_trace(true)
+        .checker(|_msg| async { TransactionState::Commit })
+        .build()
+        .await
+        .expect("transactional producer");
+    let done = producer
+        .send_in_transaction(&Message::new(topic.as_str(), "tx"), |_receipt| async {
+            TransactionState::Commit
+        })
+        .await
+        .expect("transaction");
+    let msg_id = done.receipt().msg_id().to_string();
+    producer.shutdown().await;
+    let views = trace_with(
+        &admin,
+        &msg_id,
+        &[TraceType::Pub, TraceType::EndTransaction],
+    )
+    .await;
+    let end = views
+        .iter()
+        .find(|v| v.kind == TraceType::EndTransaction)
+        .expect("EndTransaction");
+    assert_eq!(end.topic, topic);
+    assert!(!end.store_host.is_empty(), "{views:?}");
     admin.shutdown().await;
 }
