@@ -151,6 +151,24 @@ async fn polling_codes_are_statuses() {
     }
 }
 
+/// A not-found answer without header fields (the crates.io broker 1.0.0 sends none) is still
+/// a status.
+#[tokio::test]
+async fn a_bare_polling_timeout_is_a_status() {
+    let fx = Fixture::answering(respond(
+        ResponseCode::POLLING_TIMEOUT,
+        Some("NO_MESSAGE_IN_QUEUE"),
+    ))
+    .await;
+    let popped = fx
+        .api
+        .pop_message(&fx.addr, "broker-a", &pop_header(), TIMEOUT)
+        .await
+        .expect("a status");
+    assert_eq!(popped.status, PopStatus::NoNewMsg);
+    assert_eq!(popped.rest_num, 0);
+}
+
 /// Any other code is a broker error naming the address, code and remark.
 #[tokio::test]
 async fn a_refused_pop_is_a_broker_error() {

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use rmq_protocol::body::{BatchAck, BatchAckMessageRequestBody};
 use rmq_protocol::header::{
-    pop_handles, AckMessageRequestHeader, ChangeInvisibleTimeRequestHeader,
-    ChangeInvisibleTimeResponseHeader, PopHandle, PopMessageRequestHeader,
-    PopMessageResponseHeader, PopOffsetInfo, PopTopicKind, PoppedMessage,
+    optional, parse_order_count_info, pop_handles, AckMessageRequestHeader,
+    ChangeInvisibleTimeRequestHeader, ChangeInvisibleTimeResponseHeader, PopHandle,
+    PopMessageRequestHeader, PopMessageResponseHeader, PopTopicKind, PoppedMessage,
 };
 use rmq_protocol::message::property as names;
 use rmq_protocol::message::{decode_stored, DecodeOptions};
@@ -209,14 +209,16 @@ fn pop_response(
     let Some(status) = PopStatus::from_code(response.response_code()) else {
         return Err(Error::broker(addr, &response));
     };
-    let header: PopMessageResponseHeader = response.decode_header()?;
     if status != PopStatus::Found {
+        // The crates.io broker 1.0.0 sends no header fields with POLLING_TIMEOUT.
+        let rest_num = optional::<i64>(&response.ext_fields, "restNum")?.unwrap_or(0);
         return Ok(PopResponse {
             status,
-            rest_num: header.rest_num,
+            rest_num,
             records: Vec::new(),
         });
     }
+    let header: PopMessageResponseHeader = response.decode_header()?;
     let messages = decode_stored(response.body, DecodeOptions::new())?;
     let popped: Vec<PoppedMessage<'_>> = messages
         .iter()
@@ -229,7 +231,7 @@ fn pop_response(
         .collect();
     let handles = pop_handles(&header, broker_name, &popped)?;
     let order_counts = if request.order == Some(true) {
-        PopOffsetInfo::parse(&header)?.order_counts
+        parse_order_count_info(header.order_count_info.as_deref())?
     } else {
         Default::default()
     };

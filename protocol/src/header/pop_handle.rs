@@ -212,37 +212,11 @@ impl PopOffsetInfo {
     /// [`Error::Invalid`] naming the list for an entry that is not three parts, a number that
     /// does not parse, a duplicate queue, or a list over 64 KiB.
     pub fn parse(header: &PopMessageResponseHeader) -> Result<PopOffsetInfo> {
-        let mut info = PopOffsetInfo::default();
-        for (kind, key, value) in entries(header.start_offset_info.as_deref(), "startOffsetInfo")? {
-            let queue = queue_id(key, "startOffsetInfo")?;
-            let offset = number(value, "startOffsetInfo")?;
-            if info.start_offsets.insert((kind, queue), offset).is_some() {
-                return Err(duplicate("startOffsetInfo", key));
-            }
-        }
-        for (kind, key, value) in entries(header.msg_offset_info.as_deref(), "msgOffsetInfo")? {
-            let queue = queue_id(key, "msgOffsetInfo")?;
-            let offsets = value
-                .split(',')
-                .map(|o| number(o, "msgOffsetInfo"))
-                .collect::<Result<Vec<i64>>>()?;
-            if info.msg_offsets.insert((kind, queue), offsets).is_some() {
-                return Err(duplicate("msgOffsetInfo", key));
-            }
-        }
-        for (kind, key, value) in entries(header.order_count_info.as_deref(), "orderCountInfo")? {
-            let count = i32::try_from(number(value, "orderCountInfo")?).map_err(|_| {
-                Error::invalid(format!("orderCountInfo count {value} is too large"))
-            })?;
-            if info
-                .order_counts
-                .insert((kind, key.to_owned()), count)
-                .is_some()
-            {
-                return Err(duplicate("orderCountInfo", key));
-            }
-        }
-        Ok(info)
+        Ok(PopOffsetInfo {
+            start_offsets: parse_start_offset_info(header.start_offset_info.as_deref())?,
+            msg_offsets: parse_msg_offset_info(header.msg_offset_info.as_deref())?,
+            order_counts: parse_order_count_info(header.order_count_info.as_deref())?,
+        })
     }
 
     /// Writes a list entry the way a broker does (`retry queueId value`), appending to `out`
@@ -257,6 +231,59 @@ impl PopOffsetInfo {
         out.push(' ');
         out.push_str(value);
     }
+}
+
+/// Parses `startOffsetInfo`: the checkpoint's start offset per queue read.
+///
+/// # Errors
+/// As [`PopOffsetInfo::parse`], for this list.
+pub fn parse_start_offset_info(list: Option<&str>) -> Result<BTreeMap<PopQueueKey, i64>> {
+    let mut map = BTreeMap::new();
+    for (kind, key, value) in entries(list, "startOffsetInfo")? {
+        let queue = queue_id(key, "startOffsetInfo")?;
+        if map
+            .insert((kind, queue), number(value, "startOffsetInfo")?)
+            .is_some()
+        {
+            return Err(duplicate("startOffsetInfo", key));
+        }
+    }
+    Ok(map)
+}
+
+/// Parses `msgOffsetInfo`: the offsets returned per queue read.
+///
+/// # Errors
+/// As [`PopOffsetInfo::parse`], for this list.
+pub fn parse_msg_offset_info(list: Option<&str>) -> Result<BTreeMap<PopQueueKey, Vec<i64>>> {
+    let mut map = BTreeMap::new();
+    for (kind, key, value) in entries(list, "msgOffsetInfo")? {
+        let queue = queue_id(key, "msgOffsetInfo")?;
+        let offsets = value
+            .split(',')
+            .map(|o| number(o, "msgOffsetInfo"))
+            .collect::<Result<Vec<i64>>>()?;
+        if map.insert((kind, queue), offsets).is_some() {
+            return Err(duplicate("msgOffsetInfo", key));
+        }
+    }
+    Ok(map)
+}
+
+/// Parses `orderCountInfo`: delivery counts of an order pop, by topic kind and raw key.
+///
+/// # Errors
+/// As [`PopOffsetInfo::parse`], for this list.
+pub fn parse_order_count_info(list: Option<&str>) -> Result<BTreeMap<(PopTopicKind, String), i32>> {
+    let mut map = BTreeMap::new();
+    for (kind, key, value) in entries(list, "orderCountInfo")? {
+        let count = i32::try_from(number(value, "orderCountInfo")?)
+            .map_err(|_| Error::invalid(format!("orderCountInfo count {value} is too large")))?;
+        if map.insert((kind, key.to_owned()), count).is_some() {
+            return Err(duplicate("orderCountInfo", key));
+        }
+    }
+    Ok(map)
 }
 
 /// What a client knows about one popped message when it builds the handle.
@@ -277,17 +304,19 @@ pub struct PoppedMessage<'a> {
 ///
 /// A message that carries `POP_CK` keeps it. Otherwise its queue's entry in `startOffsetInfo`
 /// gives the checkpoint offset; an answer without that list (older brokers) uses the first
-/// offset returned for the queue.
+/// offset returned for the queue. The message's own offset is the record's: `msgOffsetInfo`
+/// only repeats it, and is not read (the crates.io broker 1.0.0 joins its offsets with `;`
+/// instead of `,`, which no parser can split back).
 ///
 /// # Errors
-/// [`Error::Invalid`] when the lists are malformed, a message's queue has no start offset, or
-/// a carried `POP_CK` does not parse.
+/// [`Error::Invalid`] when `startOffsetInfo` is malformed, a message's queue has no start
+/// offset, or a carried `POP_CK` does not parse.
 pub fn pop_handles(
     header: &PopMessageResponseHeader,
     broker_name: &str,
     messages: &[PoppedMessage<'_>],
 ) -> Result<Vec<PopHandle>> {
-    let info = PopOffsetInfo::parse(header)?;
+    let start_offsets = parse_start_offset_info(header.start_offset_info.as_deref())?;
     let legacy = header.start_offset_info.as_deref().unwrap_or("").is_empty();
     let mut first_offsets: BTreeMap<(String, i32), i64> = BTreeMap::new();
     messages
@@ -302,7 +331,7 @@ pub fn pop_handles(
                     .entry((m.topic.to_owned(), m.queue_id))
                     .or_insert(m.queue_offset)
             } else {
-                *info.start_offsets.get(&(kind, m.queue_id)).ok_or_else(|| {
+                *start_offsets.get(&(kind, m.queue_id)).ok_or_else(|| {
                     Error::invalid(format!(
                         "startOffsetInfo has no entry for queue {} of {}",
                         m.queue_id, m.topic
@@ -505,6 +534,26 @@ mod tests {
         }];
         let e = pop_handles(&header(Some("0 1 0"), None), "b", &missing).expect_err("no entry");
         assert!(e.to_string().contains("queue 4"), "{e}");
+    }
+
+    #[test]
+    fn handles_do_not_depend_on_msg_offset_info() {
+        // What the crates.io broker 1.0.0 writes for four messages of queue 0.
+        let h = header(Some("0 0 1"), Some("0 0 1;2;3;4"));
+        assert!(
+            PopOffsetInfo::parse(&h).is_err(),
+            "the list itself is malformed"
+        );
+        let messages: Vec<PoppedMessage<'_>> = (1..=4)
+            .map(|o| PoppedMessage {
+                topic: "T",
+                queue_id: 0,
+                queue_offset: o,
+                pop_ck: None,
+            })
+            .collect();
+        let handles = pop_handles(&h, "b", &messages).expect("assigns");
+        assert_eq!(handles[3].to_string(), "1 1000 30000 2 0 b 0 4");
     }
 
     #[test]
