@@ -76,11 +76,6 @@ async fn send_message_with_trace_shows_its_pub_row() {
         .await
         .expect("admin");
     admin.create_topic(&topic).queues(2).await.expect("topic");
-    admin
-        .create_topic(naming::TRACE_TOPIC)
-        .queues(4)
-        .await
-        .expect("trace topic");
     let routed = rmq_tests::eventually(WAIT, || async { admin.topic_route(&topic).await.is_ok() });
     assert!(routed.await, "no route for {topic}");
 
