@@ -69,8 +69,7 @@ struct Args {
     /// The share of listener calls answered "consume later", 0.0 to 1.0 (Java: fail rate).
     #[arg(short = 'r', long, default_value_t = 0.0, value_parser = fail_rate)]
     fail_rate: f64,
-    /// Message trace (Java: msgTraceEnable); rmq's consumer does not write traces yet, so
-    /// `true` is refused rather than ignored.
+    /// Message trace to RMQ_SYS_TRACE_TOPIC (Java: msgTraceEnable).
     #[arg(short = 'm', long, default_value = "false", value_parser = java_bool, action = clap::ArgAction::Set)]
     msg_trace: bool,
     /// Sign requests with ACL credentials (Java: aclEnable).
@@ -180,9 +179,6 @@ impl Stats {
 }
 
 async fn connect(args: &Args, group: &str) -> Result<PushConsumer, Box<dyn std::error::Error>> {
-    if args.msg_trace {
-        return Err("-m true: rmq's consumer does not write message traces yet".into());
-    }
     // Java's benchmarks switch to the ROCKETMQ header serialization; so do we.
     let mut config = ClientConfig::builder()
         .namesrv(&args.namesrv)
@@ -195,6 +191,7 @@ async fn connect(args: &Args, group: &str) -> Result<PushConsumer, Box<dyn std::
         .group(group.to_owned())
         .subscribe(args.topic.clone(), args.filter()?)
         .consume_concurrency(args.threads.max(1))
+        .enable_trace(args.msg_trace)
         .build()
         .await?)
 }

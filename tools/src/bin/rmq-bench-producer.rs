@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use rmq_client_producer::{ClientConfig, ClientInstance, ErrorKind, Message, Producer};
+use rmq_client_producer::{ClientConfig, ErrorKind, Message, Producer};
 use rmq_protocol::compression::CompressionType;
 use rmq_protocol::SerializeType;
 use rmq_tools::bench::java_args::{self, java_bool, Aliases};
@@ -62,8 +62,7 @@ struct Args {
     /// Number of distinct tags, `tag<millis % count>` (0: no tag).
     #[arg(short = 'l', long, default_value_t = 0)]
     tags: u64,
-    /// Message trace (Java: msgTraceEnable); rmq's producer does not write traces yet, so
-    /// `true` is refused rather than ignored.
+    /// Message trace to RMQ_SYS_TRACE_TOPIC (Java: msgTraceEnable).
     #[arg(short = 'm', long, default_value = "false", value_parser = java_bool, action = clap::ArgAction::Set)]
     msg_trace: bool,
     /// Sign requests with ACL credentials (Java: aclEnable).
@@ -288,9 +287,6 @@ async fn worker(
 }
 
 async fn connect(args: &Args) -> Result<Producer, Box<dyn std::error::Error>> {
-    if args.msg_trace {
-        return Err("-m true: rmq's producer does not write message traces yet".into());
-    }
     // Java's benchmarks switch to the ROCKETMQ header serialization; so do we.
     let mut config = ClientConfig::builder()
         .namesrv(&args.namesrv)
@@ -298,10 +294,10 @@ async fn connect(args: &Args) -> Result<Producer, Box<dyn std::error::Error>> {
     if args.acl {
         config = config.credentials(args.access_key.clone(), args.secret_key.clone(), None);
     }
-    let instance = ClientInstance::shared(config.build()?)?;
     let mut builder = Producer::builder()
-        .instance(instance)
+        .client_config(config.build()?)
         .group(args.group.clone())
+        .enable_trace(args.msg_trace)
         .send_timeout(Duration::from_millis(args.timeout_ms));
     // Java 4.9.7's benchmark never compresses (threshold Integer.MAX_VALUE); 5.x's -c turns it on.
     builder = if args.compress {
