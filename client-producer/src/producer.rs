@@ -82,6 +82,12 @@ impl Producer {
         &self.shared.settings.group
     }
 
+    /// The message trace counters (records appended, sent, dropped, failed); `None` when
+    /// trace is off ([`enable_trace`](crate::ProducerBuilder::enable_trace)).
+    pub fn trace_stats(&self) -> Option<rmq_client_core::trace::TraceStats> {
+        self.shared.traces.as_ref().map(|t| t.stats())
+    }
+
     /// The client instance this producer is registered in.
     pub fn instance(&self) -> &rmq_client_core::ClientInstance {
         &self.shared.instance

@@ -81,6 +81,12 @@ async fn traced_send_and_consume_read_back_as_pub_sub_before_and_sub_after() {
     let msg_id = receipt.msg_id().to_string();
     // Shutting down flushes the producer's trace records.
     producer.shutdown().await;
+    let stats = producer.trace_stats().expect("trace on");
+    assert_eq!(
+        (stats.sent, stats.dropped, stats.failed),
+        (1, 0, 0),
+        "{stats:?}"
+    );
 
     let consumed = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = consumed.clone();
@@ -110,6 +116,12 @@ async fn traced_send_and_consume_read_back_as_pub_sub_before_and_sub_after() {
     assert!(got.await, "message {msg_id} not consumed");
     // Shutting down flushes the consumer's trace records.
     consumer.shutdown().await;
+    let stats = consumer.trace_stats().expect("trace on");
+    assert!(
+        stats.sent >= 2,
+        "SubBefore and SubAfter at least: {stats:?}"
+    );
+    assert_eq!((stats.dropped, stats.failed), (0, 0), "{stats:?}");
 
     let views = trace_with(
         &admin,

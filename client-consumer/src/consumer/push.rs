@@ -186,6 +186,12 @@ impl PushConsumer {
         self.core.user_queues()
     }
 
+    /// The message trace counters (records appended, sent, dropped, failed); `None` when
+    /// trace is off ([`enable_trace`](crate::PushConsumerBuilder::enable_trace)).
+    pub fn trace_stats(&self) -> Option<rmq_client_core::trace::TraceStats> {
+        self.core.traces.as_ref().map(|t| t.stats())
+    }
+
     /// Cached messages and bytes over all queues.
     pub fn cache_stats(&self) -> CacheStats {
         let mut s = CacheStats::default();

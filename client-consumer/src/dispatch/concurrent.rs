@@ -71,7 +71,7 @@ async fn consume_task(
         return;
     }
     let started = Instant::now();
-    let traced = super::trace::before(&core, &batch);
+    let mut traced = super::trace::before(&core, &batch);
     let mut run = AssertUnwindSafe(listener.consume(batch.clone()).instrument(process_span(
         core.group(),
         &pq.queue().topic,
@@ -84,6 +84,7 @@ async fn consume_task(
             Ok(Ok(result)) => result,
             Ok(Err(_)) => {
                 warn!(queue = %pq.queue(), "listener panicked; the batch will be retried");
+                super::trace::after(&core, traced.take(), ConsumeOutcome::Panicked);
                 ConsumeResult::RETRY
             }
             Err(_) => {
@@ -95,7 +96,7 @@ async fn consume_task(
                     batch.len() as u64,
                     started.elapsed(),
                 );
-                super::trace::after(&core, traced, ConsumeOutcome::TimedOut);
+                super::trace::after(&core, traced.take(), ConsumeOutcome::TimedOut);
                 if !pq.is_dropped() {
                     hand_back(&core, &pq, &batch, EXPIRED_DELAY_LEVEL).await;
                 }

@@ -62,7 +62,7 @@ async fn consume_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
             p = core.permits.acquire() => match p { Ok(p) => p, Err(_) => break },
         };
         let started = Instant::now();
-        let traced = super::trace::before(&core, &batch);
+        let mut traced = super::trace::before(&core, &batch);
         let run = AssertUnwindSafe(listener.consume(batch.clone()).instrument(process_span(
             core.group(),
             &pq.queue().topic,
@@ -75,10 +75,12 @@ async fn consume_task(core: Arc<Core>, pq: Arc<ProcessQueue>) {
                 Ok(Ok(r)) => r,
                 Ok(Err(_)) => {
                     warn!(queue = %pq.queue(), "orderly listener panicked; suspending the queue");
+                    super::trace::after(&core, traced.take(), ConsumeOutcome::Panicked);
                     OrderlyResult::SuspendCurrentQueue
                 }
                 Err(_) => {
                     warn!(queue = %pq.queue(), "orderly listener timed out; suspending the queue");
+                    super::trace::after(&core, traced.take(), ConsumeOutcome::TimedOut);
                     OrderlyResult::SuspendCurrentQueue
                 }
             },
