@@ -73,6 +73,7 @@ impl AdminInner for Registration {
 #[derive(Debug, Default)]
 pub struct AdminBuilder {
     namesrv: Option<String>,
+    config: Option<ClientConfig>,
     group: Option<String>,
     timeout: Option<Duration>,
     instance_name: Option<String>,
@@ -84,6 +85,16 @@ impl AdminBuilder {
     /// variable, as every builder of the workspace reads it; one of the two is required.
     pub fn namesrv(mut self, addrs: impl Into<String>) -> Self {
         self.namesrv = Some(addrs.into());
+        self
+    }
+
+    /// The client config (name servers, namespace, credentials, TLS, serialization...), the
+    /// same setter as on the producer and consumer builders. [`namesrv`](Self::namesrv)
+    /// replaces its name servers. Credentials and the instance name are then the config's:
+    /// [`credentials`](Self::credentials) or [`instance_name`](Self::instance_name) as well is
+    /// refused by [`build`](Self::build). Default: built from the builder's settings.
+    pub fn client_config(mut self, config: ClientConfig) -> Self {
+        self.config = Some(config);
         self
     }
 
@@ -119,38 +130,28 @@ impl AdminBuilder {
     /// Validates the settings, starts a private client instance and registers the admin.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] without name servers (neither [`namesrv`](Self::namesrv)
-    /// nor `NAMESRV_ADDR`) or with a malformed address;
+    /// [`Error::InvalidArgument`] without name servers (neither [`namesrv`](Self::namesrv),
+    /// a [`client_config`](Self::client_config) nor `NAMESRV_ADDR`), with a malformed address,
+    /// or with credentials or an instance name set beside a client config;
     /// [`Error::Client`] when the instance does not start.
     pub async fn build(self) -> Result<Admin> {
-        // The order of every builder (`ClientConfig::resolve`): given, else the environment.
-        let namesrv = self
-            .namesrv
-            .filter(|n| !n.trim().is_empty())
-            .or_else(|| std::env::var(NAMESRV_ADDR_ENV).ok())
-            .filter(|n| !n.trim().is_empty())
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "no name server: set namesrv(..) or {NAMESRV_ADDR_ENV}"
-                ))
-            })?;
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        let instance_name = self.instance_name.unwrap_or_else(|| {
-            let nanos = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            format!("rmq-admin-{}-{nanos}", std::process::id())
-        });
-        let mut config = ClientConfig::builder()
-            .namesrv(&namesrv)
-            .instance_name(instance_name)
-            .api_timeout(timeout);
-        if let Some((ak, sk)) = self.credentials {
-            config = config.credentials(ak, sk, None);
-        }
-        let config = config
-            .build()
-            .map_err(|e| Error::InvalidArgument(format!("name server list {namesrv:?}: {e}")))?;
+        let config = match self.config {
+            Some(config) => {
+                if self.credentials.is_some() || self.instance_name.is_some() {
+                    return Err(Error::InvalidArgument(
+                        "with client_config(..), set credentials and the instance name on the \
+                         config, not on the admin builder"
+                            .into(),
+                    ));
+                }
+                let mut config = ClientConfig::resolve(self.namesrv.as_deref(), Some(config))
+                    .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+                config.resolve_instance_name();
+                config
+            }
+            None => own_config(self.namesrv, timeout, self.instance_name, self.credentials)?,
+        };
         let instance =
             ClientInstance::new(config).context(|| "create the client instance".into())?;
         instance
@@ -172,6 +173,42 @@ impl AdminBuilder {
             }),
         })
     }
+}
+
+/// The config of an admin given no client config: name servers from the builder, else from
+/// the environment (the order of every builder, `ClientConfig::resolve`), and an instance name
+/// of its own, as mqadmin does.
+fn own_config(
+    namesrv: Option<String>,
+    timeout: Duration,
+    instance_name: Option<String>,
+    credentials: Option<(String, String)>,
+) -> Result<ClientConfig> {
+    let namesrv = namesrv
+        .filter(|n| !n.trim().is_empty())
+        .or_else(|| std::env::var(NAMESRV_ADDR_ENV).ok())
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| {
+            Error::InvalidArgument(format!(
+                "no name server: set namesrv(..) or {NAMESRV_ADDR_ENV}"
+            ))
+        })?;
+    let instance_name = instance_name.unwrap_or_else(|| {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        format!("rmq-admin-{}-{nanos}", std::process::id())
+    });
+    let mut config = ClientConfig::builder()
+        .namesrv(&namesrv)
+        .instance_name(instance_name)
+        .api_timeout(timeout);
+    if let Some((ak, sk)) = credentials {
+        config = config.credentials(ak, sk, None);
+    }
+    config
+        .build()
+        .map_err(|e| Error::InvalidArgument(format!("name server list {namesrv:?}: {e}")))
 }
 
 impl Admin {

@@ -3,6 +3,7 @@
 //! act on. A test binary of its own, since it sets a process-wide environment variable.
 
 use rmq_client_admin::{Admin, ErrorKind};
+use rmq_client_core::ClientConfig;
 use rmq_testkit::MockCluster;
 
 #[tokio::test]
@@ -17,6 +18,30 @@ async fn an_admin_reads_namesrv_addr_when_no_name_server_is_given() {
     let topics = admin.topic_list().await.expect("topics");
     assert!(topics.iter().any(|t| t == "EnvAdminTopic"), "{topics:?}");
     admin.shutdown().await;
+
+    // A client config, as on the producer and consumer builders; namesrv(..) replaces its name
+    // servers.
+    let unreachable = ClientConfig::builder()
+        .namesrv("127.0.0.1:1")
+        .read_env(false)
+        .build()
+        .expect("config");
+    let admin = Admin::builder()
+        .client_config(unreachable.clone())
+        .namesrv(cluster.namesrv_addr())
+        .build()
+        .await
+        .expect("admin from a client config");
+    assert_eq!(admin.namesrv_addrs(), [cluster.namesrv_addr()]);
+    assert!(admin.topic_list().await.is_ok());
+    admin.shutdown().await;
+    let e = Admin::builder()
+        .client_config(unreachable)
+        .credentials("ak", "sk")
+        .build()
+        .await
+        .expect_err("credentials belong in the config");
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
 
     std::env::remove_var("NAMESRV_ADDR");
     let e = Admin::builder().build().await.expect_err("no name server");
