@@ -224,3 +224,76 @@ async fn a_traced_transaction_reads_back_as_pub_and_end_transaction() {
     assert!(!end.store_host.is_empty(), "{views:?}");
     admin.shutdown().await;
 }
+
+/// A listener that asks for a retry leaves a failed SubAfter; the redelivery's SubAfter
+/// succeeds: the trace shows both consume attempts of the message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_consume_traces_a_failed_then_a_successful_sub_after() {
+    let (topic, group) = (names::topic("trace_retry"), names::group("trace_retry"));
+    let admin = admin().await;
+    topics(&admin, &topic).await;
+    let producer = Producer::builder()
+        .client_config(config())
+        .group(names::group("trace_retry_p").as_str())
+        .build()
+        .await
+        .expect("producer");
+    let receipt = producer
+        .send(&Message::new(topic.as_str(), "again"))
+        .await
+        .expect("send");
+    producer.shutdown().await;
+    let msg_id = receipt.msg_id().to_string();
+    let deliveries = Arc::new(Mutex::new(0_u32));
+    let count = deliveries.clone();
+    let consumer = PushConsumer::builder()
+        .client_config(config())
+        .group(group.as_str())
+        .subscribe(topic.as_str(), Filter::all())
+        .consume_from(ConsumeFrom::FirstOffset)
+        .enable_trace(true)
+        .build()
+        .await
+        .expect("consumer");
+    consumer
+        .start(move |_msgs: Vec<ReceivedMessage>| {
+            let count = count.clone();
+            async move {
+                let mut n = count.lock().expect("lock");
+                *n += 1;
+                if *n == 1 {
+                    ConsumeResult::Later(1)
+                } else {
+                    ConsumeResult::Success
+                }
+            }
+        })
+        .await
+        .expect("start");
+    let twice = rmq_tests::eventually(WAIT, || async { *deliveries.lock().expect("lock") >= 2 });
+    assert!(twice.await, "not redelivered");
+    consumer.shutdown().await;
+    let found = Arc::new(Mutex::new(Vec::new()));
+    let both = rmq_tests::eventually(WAIT, || {
+        let (found, admin, msg_id) = (found.clone(), &admin, msg_id.clone());
+        async move {
+            let views = admin
+                .query_msg_trace_by_id(&msg_id, naming::TRACE_TOPIC)
+                .await
+                .unwrap_or_default();
+            let after: Vec<bool> = views
+                .iter()
+                .filter(|v| v.kind == TraceType::SubAfter)
+                .map(|v| v.success)
+                .collect();
+            *found.lock().expect("lock") = views;
+            after.contains(&false) && after.contains(&true)
+        }
+    })
+    .await;
+    let views = found.lock().expect("lock").clone();
+    assert!(both, "a failed and a successful SubAfter: {views:?}");
+    // Only the consumer traced: the producer had trace off.
+    assert!(views.iter().all(|v| v.kind != TraceType::Pub), "{views:?}");
+    admin.shutdown().await;
+}
