@@ -36,6 +36,9 @@
 //! flow control, RocksDB checks) and `support` (REQUEST_CODE_NOT_SUPPORTED from older
 //! servers becomes [`Error::Unsupported`]). The CLI, `rmq-admin`, is in the `rmq-tools` package.
 //!
+//! Coming from the Java client: `docs/from-java.md` in the repository maps Java's classes,
+//! methods (`DefaultMQAdminExt`) and mqadmin's commands to rmq's.
+//!
 //! # Errors
 //! [`Error`] says what failed and where (topic, group, broker or name server address) and keeps
 //! client-core's error as its source; [`Error::kind`] gives a stable cause to match on, with the

@@ -51,11 +51,16 @@
 //! - `consumer/`: the builders, [`PushConsumer`], [`PullConsumer`] (lite), [`SimpleConsumer`]
 //!   (POP: receive, ack, change the invisible duration).
 //!
+//! Coming from the Java client: `docs/from-java.md` in the repository maps Java's classes,
+//! methods and `ClientConfig` fields to rmq's.
+//!
 //! # Errors
 //! [`Error`] wraps the client instance's errors; [`Error::kind`] gives a stable cause.
 //!
 //! # Feature flags
-//! None.
+//! - `metrics`: pulls and listener calls record OpenTelemetry-named instruments through the
+//!   `metrics` facade (`rmq_client_core::telemetry`; off by default). Every listener call
+//!   also runs in a `tracing` span named after the same conventions, with or without it.
 #![deny(missing_docs, missing_debug_implementations)]
 
 pub mod allocate;

@@ -29,6 +29,9 @@
 //! forgotten the client's groups); brokers answering busy are counted
 //! ([`ClientInstance::back_pressure`]).
 //!
+//! Coming from the Java client: `docs/from-java.md` in the repository maps Java's classes,
+//! methods and `ClientConfig` fields to rmq's.
+//!
 //! # Errors
 //! [`Error`] keeps the broker's response code and remark; [`Error::kind`] gives a stable cause
 //! to match on. Every error's `Display` includes its causes (the refused connect, the broker's

@@ -44,12 +44,17 @@
 //! sending to a broker whose version predates timer messages (5.0.0); a 5.x broker's receipt
 //! carries a handle for [`Producer::recall`].
 //!
+//! Coming from the Java client: `docs/from-java.md` in the repository maps Java's classes,
+//! methods and `ClientConfig` fields to rmq's.
+//!
 //! # Errors
 //! [`Error`]: invalid input is refused before any network call; a failed send lists every
 //! attempt (broker, queue, code, remark, elapsed). [`Error::kind`] gives a stable cause.
 //!
 //! # Feature flags
-//! None.
+//! - `metrics`: sends record OpenTelemetry-named instruments through the `metrics` facade
+//!   (`rmq_client_core::telemetry`; off by default). Every send attempt also runs in a
+//!   `tracing` span named after the same conventions, with or without it.
 #![deny(missing_docs, missing_debug_implementations)]
 
 mod budget;
