@@ -1,7 +1,9 @@
 //! `cargo xtask deps` (also a CI step): the library crates stay lean. For each library it runs
 //! `cargo tree -p <crate> -e normal --prefix none`, prints how many distinct packages the
 //! crate pulls into a user's build, and fails when one of them is a CLI-only dependency
-//! (those belong to `rmq-tools`).
+//! (those belong to `rmq-tools`). The crates with a `metrics` feature are checked with it on
+//! too: it may add the `metrics` facade, never an exporter or a recorder (the application
+//! picks those).
 
 use std::collections::BTreeSet;
 
@@ -20,6 +22,17 @@ const LIBRARIES: &[&str] = &[
 
 /// Dependencies only the command-line tools need.
 const CLI_ONLY: &[&str] = &["clap", "indicatif", "chrono", "tracing-subscriber"];
+
+/// The libraries with a `metrics` feature.
+const WITH_METRICS: &[&str] = &[
+    "rmq-client-core",
+    "rmq-client-producer",
+    "rmq-client-consumer",
+];
+
+/// Name prefixes of what records or exports metrics: the application's choice, never a
+/// library's dependency.
+const RECORDERS: &[&str] = &["metrics-exporter-", "metrics-util"];
 
 /// The normal dependencies of one crate, as `cargo tree` lists them.
 #[derive(Debug, PartialEq, Eq)]
@@ -53,6 +66,35 @@ impl Tree {
             .filter(|name| CLI_ONLY.contains(name))
             .collect()
     }
+
+    /// The metrics recorders and exporters in the tree, by name.
+    pub fn recorders(&self) -> Vec<&str> {
+        self.packages
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .filter(|name| RECORDERS.iter().any(|prefix| name.starts_with(prefix)))
+            .collect()
+    }
+}
+
+/// The normal dependency tree of `krate` with `features` on (none: its defaults).
+fn tree(krate: &str, features: Option<&str>) -> Result<Tree> {
+    let mut cmd = crate::cargo();
+    cmd.args(["tree", "-p", krate, "-e", "normal", "--prefix", "none"]);
+    if let Some(features) = features {
+        cmd.args(["--features", features]);
+    }
+    let output = cmd
+        .output()
+        .with_context(|| format!("cannot run {}", crate::show(&cmd)))?;
+    if !output.status.success() {
+        bail!(
+            "`{}` failed: {}",
+            crate::show(&cmd),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(Tree::parse(krate, &String::from_utf8_lossy(&output.stdout)))
 }
 
 /// Prints each library's dependency count; fails naming every library with a CLI dependency.
@@ -62,28 +104,32 @@ pub fn run(args: &[String]) -> Result<()> {
     }
     let mut offenders = Vec::new();
     for krate in LIBRARIES {
-        let mut cmd = crate::cargo();
-        cmd.args(["tree", "-p", krate, "-e", "normal", "--prefix", "none"]);
-        let output = cmd
-            .output()
-            .with_context(|| format!("cannot run {}", crate::show(&cmd)))?;
-        if !output.status.success() {
-            bail!(
-                "`{}` failed: {}",
-                crate::show(&cmd),
-                String::from_utf8_lossy(&output.stderr).trim()
-            );
-        }
-        let tree = Tree::parse(krate, &String::from_utf8_lossy(&output.stdout));
+        let tree = tree(krate, None)?;
         let cli = tree.cli_only();
         println!("{krate:<22} {:>4} packages", tree.packages.len());
         if !cli.is_empty() {
             offenders.push(format!("{krate} pulls {}", cli.join(", ")));
         }
     }
+    for krate in WITH_METRICS {
+        let tree = tree(krate, Some("metrics"))?;
+        let mut pulled = tree.cli_only();
+        pulled.extend(tree.recorders());
+        println!(
+            "{krate:<22} {:>4} packages with `metrics`",
+            tree.packages.len()
+        );
+        if !pulled.is_empty() {
+            offenders.push(format!(
+                "{krate} with `metrics` pulls {}",
+                pulled.join(", ")
+            ));
+        }
+    }
     if !offenders.is_empty() {
         bail!(
-            "library crates pull CLI-only dependencies (move the tool to rmq-tools): {}",
+            "library crates pull CLI-only dependencies (move the tool to rmq-tools) or metrics \
+             recorders (leave them to the application): {}",
             offenders.join("; ")
         );
     }
@@ -117,6 +163,21 @@ serde v1.0.228 (*)
         let tree = Tree::parse("rmq-client-admin", &text);
         assert_eq!(tree.cli_only(), ["clap", "tracing-subscriber"]);
         assert_eq!(tree.packages.len(), 6);
+    }
+
+    #[test]
+    fn finds_metrics_recorders_but_not_the_facade() {
+        let text = format!(
+            "{TREE}metrics v0.24.6\nmetrics-exporter-prometheus v0.17.2\nmetrics-util v0.20.4\n"
+        );
+        let tree = Tree::parse("rmq-client-admin", &text);
+        assert_eq!(
+            tree.recorders(),
+            ["metrics-exporter-prometheus", "metrics-util"]
+        );
+        assert!(Tree::parse("x", &format!("{TREE}metrics v0.24.6\n"))
+            .recorders()
+            .is_empty());
     }
 
     #[test]
