@@ -35,7 +35,7 @@ use tracing::{debug, Instrument};
 use crate::codec::RemotingCodec;
 use crate::config::RemotingConfig;
 use crate::error::{Error, Result};
-use crate::inbound::Inbound;
+use crate::inbound::{BoxFuture, Inbound, ReplyChannel};
 use crate::metrics::{Counters, InFlight, MetricsSnapshot};
 
 /// Java uses one JVM-wide counter for opaques; so do we (it makes opaques unique in logs).
@@ -401,10 +401,6 @@ impl Connection {
 }
 
 impl Core {
-    pub(crate) fn addr(&self) -> &str {
-        &self.addr
-    }
-
     /// Refuses a new request on a closed or draining connection.
     fn ensure_open(&self) -> Result<()> {
         if self.token.is_cancelled() || self.is_draining() {
@@ -533,6 +529,20 @@ impl Core {
                 _ = tx.send(outbound) => {}
             }
         }
+    }
+}
+
+impl ReplyChannel for Core {
+    fn peer(&self) -> &str {
+        &self.addr
+    }
+
+    fn try_send_reply(&self, response: Command) {
+        self.try_reply(response);
+    }
+
+    fn send_reply(&self, response: Command) -> BoxFuture<'_, ()> {
+        Box::pin(self.reply(response))
     }
 }
 

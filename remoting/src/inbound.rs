@@ -1,6 +1,8 @@
 //! Requests the server starts on our connections (check transaction state, consumer ids
 //! changed, running info, ...): handed to a registered [`RequestProcessor`] on tracked tasks,
 //! bounded by a semaphore. The reader only ever calls [`Inbound::dispatch`], which never awaits.
+//! Answers go back through [`ReplyChannel`], which the connection implements: this module sits
+//! below the connection and never names it.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -14,7 +16,6 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, error, Instrument};
 
-use crate::connection::Core;
 use crate::metrics::Counters;
 
 /// A boxed, `Send` future, the return type of [`RequestProcessor::process`].
@@ -51,6 +52,16 @@ where
     fn process<'a>(&'a self, addr: &'a str, request: Command) -> BoxFuture<'a, Option<Command>> {
         Box::pin(self(addr.to_owned(), request))
     }
+}
+
+/// Where the answer to a server request goes: the connection it arrived on.
+pub(crate) trait ReplyChannel: Send + Sync + 'static {
+    /// The peer's address, given to the processor.
+    fn peer(&self) -> &str;
+    /// Queues `response` without waiting (dropped when the write queue is full).
+    fn try_send_reply(&self, response: Command);
+    /// Queues `response`, waiting for room in the write queue.
+    fn send_reply(&self, response: Command) -> BoxFuture<'_, ()>;
 }
 
 /// The client-wide dispatcher: the registered processor and the bound on concurrent work.
@@ -92,7 +103,12 @@ impl Inbound {
     }
 
     /// Routes one server request without awaiting: refuse it, or start a task for it.
-    pub(crate) fn dispatch(&self, core: &Arc<Core>, request: Command, counters: &Counters) {
+    pub(crate) fn dispatch<R: ReplyChannel>(
+        &self,
+        core: &Arc<R>,
+        request: Command,
+        counters: &Counters,
+    ) {
         counters.incr(|c| &c.inbound_requests);
         let oneway = request.is_oneway();
         let Some(processor) = self.processor() else {
@@ -104,7 +120,7 @@ impl Inbound {
                     ResponseCode::REQUEST_CODE_NOT_SUPPORTED,
                     Some(remark),
                 );
-                core.try_reply(reply);
+                core.try_send_reply(reply);
             }
             return;
         };
@@ -115,7 +131,7 @@ impl Inbound {
                 let remark = "[REJECTREQUEST]system busy, start flow control for a while";
                 let reply =
                     Command::response_to(&request, ResponseCode::SYSTEM_BUSY, Some(remark.into()));
-                core.try_reply(reply);
+                core.try_send_reply(reply);
             }
             return;
         };
@@ -129,7 +145,7 @@ impl Inbound {
         let span = tracing::debug_span!("server_request", code = ?code, opaque);
         let task = async move {
             let _permit = permit;
-            let work = AssertUnwindSafe(processor.process(core.addr(), request)).catch_unwind();
+            let work = AssertUnwindSafe(processor.process(core.peer(), request)).catch_unwind();
             let outcome = tokio::select! {
                 _ = token.cancelled() => return,
                 outcome = work => outcome,
@@ -150,7 +166,7 @@ impl Inbound {
             let mut response = response;
             response.opaque = opaque;
             response.flag = rmq_protocol::command::FLAG_RESPONSE;
-            core.reply(response).await;
+            core.send_reply(response).await;
         };
         self.tracker.spawn(task.instrument(span));
     }
