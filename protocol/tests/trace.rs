@@ -1,5 +1,6 @@
 //! Trace records against strings written out by hand from Java's `TraceDataEncoder`
-//! (4.9.7 and 5.3.3): field order, `null` for absent strings, the old layouts Java still reads.
+//! (4.9.7 and 5.3.3): field order, `null` for absent strings, the old layouts Java still reads;
+//! and against one body Java's encoder wrote ([`JAVA_BODY`]).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -294,4 +295,64 @@ fn recall_round_trips() {
 fn empty_body_has_no_records() {
     assert!(decode_all("").expect("decodes").is_empty());
     assert!(decode_all("\u{2}\u{2}").expect("decodes").is_empty());
+}
+
+/// Written by Java 5.3.3's `TraceDataEncoder.encoderFromContextBean` (JDK 17), one record per
+/// line: a Pub with null tags and keys, a SubBefore context of two messages, its SubAfter on
+/// the local channel, the same SubAfter on the cloud channel (no timestamp or group), and an
+/// EndTransaction rolled back from a check. Java's `decoderFromTraceDataString` also read back
+/// a body of rmq's records (null keys, cloud SubAfter, UNKNOW state) field for field.
+const JAVA_BODY: [&str; 8] = [
+    "Pub\u{1}1700000000123\u{1}DefaultRegion\u{1}PG\u{1}T\u{1}MID\u{1}null\u{1}null\u{1}127.0.0.1:10911\u{1}5\u{1}12\u{1}0\u{1}OFF\u{1}true\u{2}",
+    "SubBefore\u{1}1700000000200\u{1}DefaultRegion\u{1}CG\u{1}REQ1\u{1}MID\u{1}1\u{1}null\u{2}",
+    "SubBefore\u{1}1700000000200\u{1}DefaultRegion\u{1}CG\u{1}REQ1\u{1}MID2\u{1}0\u{1}k1 k2\u{2}",
+    "SubAfter\u{1}REQ1\u{1}MID\u{1}3\u{1}false\u{1}null\u{1}4\u{1}1700000000300\u{1}CG\u{2}",
+    "SubAfter\u{1}REQ1\u{1}MID2\u{1}3\u{1}false\u{1}k1 k2\u{1}4\u{1}1700000000300\u{1}CG\u{2}",
+    "SubAfter\u{1}REQ1\u{1}MID\u{1}3\u{1}false\u{1}null\u{1}4\u{1}\u{2}",
+    "SubAfter\u{1}REQ1\u{1}MID2\u{1}3\u{1}false\u{1}k1 k2\u{1}4\u{1}\u{2}",
+    "EndTransaction\u{1}1700000000400\u{1}DefaultRegion\u{1}PG\u{1}T\u{1}MID\u{1}TagA\u{1}null\u{1}127.0.0.1:10911\u{1}2\u{1}MID\u{1}ROLLBACK_MESSAGE\u{1}true\u{2}",
+];
+
+#[test]
+fn a_body_java_encoded_decodes_field_for_field() {
+    let records = decode_all(&JAVA_BODY.concat()).expect("decodes");
+    assert_eq!(records.len(), 8);
+    let publish = &records[0];
+    assert_eq!((publish.tags.as_ref(), publish.keys.as_ref()), (None, None));
+    assert_eq!(publish.cost, Duration::from_millis(12));
+    assert_eq!(publish.offset_msg_id, "OFF");
+    assert_eq!(records[2].keys.as_deref(), Some("k1 k2"));
+    assert_eq!(records[1].request_id, records[3].request_id);
+    assert_eq!(records[3].context_code, ContextCode::FAILED);
+    assert_eq!(
+        records[3].timestamp,
+        Some(UNIX_EPOCH + Duration::from_millis(1_700_000_000_300))
+    );
+    assert_eq!(
+        (records[5].timestamp, records[5].group.as_str()),
+        (None, "")
+    );
+    let end = &records[7];
+    assert_eq!(end.transaction_state, Some(TransactionState::Rollback));
+    assert!(end.from_transaction_check);
+    assert_eq!(end.msg_type, TraceMessageType::TRANS_COMMIT);
+}
+
+#[test]
+fn re_encoding_java_records_gives_java_bytes_back() {
+    for (i, java_record) in JAVA_BODY.iter().enumerate() {
+        let records = decode_all(java_record).expect("decodes");
+        let ours = records[0].encode();
+        if records[0].timestamp.is_none() {
+            // Java's cloud SubAfter ends with an empty field; rmq writes none (Java's reader
+            // drops trailing empty fields, so both read the same).
+            assert_eq!(
+                ours.replace("\u{2}", "\u{1}\u{2}"),
+                *java_record,
+                "record {i}"
+            );
+        } else {
+            assert_eq!(ours, *java_record, "record {i}");
+        }
+    }
 }
