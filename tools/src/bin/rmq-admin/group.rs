@@ -1,12 +1,15 @@
 //! Group commands: `updateSubGroup`, `deleteSubGroup`, `consumerProgress`,
 //! `consumerConnection`, `producerConnection`, `consumerStatus`, `resetOffsetByTime`,
-//! `cloneGroupOffset`.
+//! `cloneGroupOffset`, `setConsumeMode`.
 
 use std::collections::BTreeMap;
 
 use clap::Subcommand;
 use rmq_client_admin::{Admin, Target};
-use rmq_protocol::body::{ConsumerRunningInfo, SubscriptionGroupConfig};
+use rmq_protocol::body::{
+    ConsumerRunningInfo, MessageRequestMode, SetMessageRequestModeRequestBody,
+    SubscriptionGroupConfig,
+};
 use rmq_protocol::{naming, MessageQueue, Version};
 use serde::Serialize;
 
@@ -139,6 +142,33 @@ pub enum Cmd {
         #[arg(short = 'o', long = "offline", value_parser = parse_bool)]
         offline: Option<bool>,
     },
+    /// Set consume message mode. pull/pop etc.
+    #[command(name = "setConsumeMode")]
+    SetConsumeMode {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Topic name.
+        #[arg(short = 't', long = "topicName")]
+        topic: String,
+        /// Consumer group name.
+        #[arg(short = 'g', long = "groupName")]
+        group: String,
+        /// Consume mode: PULL or POP.
+        #[arg(short = 'm', long = "mode", value_parser = parse_mode)]
+        mode: MessageRequestMode,
+        /// Number of other members' queues each POP client also pops (0: every queue).
+        #[arg(short = 'q', long = "popShareQueueNum")]
+        pop_share_queue_num: Option<i32>,
+    },
+}
+
+/// `PULL` or `POP`, as Java's `MessageRequestMode.valueOf`.
+fn parse_mode(text: &str) -> Result<MessageRequestMode, String> {
+    match text.trim() {
+        "PULL" => Ok(MessageRequestMode::Pull),
+        "POP" => Ok(MessageRequestMode::Pop),
+        other => Err(format!("consume mode {other:?} is neither PULL nor POP")),
+    }
 }
 
 /// The name serde gives an enum value (Java's enum name).
@@ -364,8 +394,66 @@ impl Cmd {
                 out.line(format!("clone group offset success. srcGroup[{src}], destGroup=[{dest}], topic[{topic}]"));
                 out.json(&serde_json::json!({ "srcGroup": src, "destGroup": dest, "topic": topic }))
             }
+            Cmd::SetConsumeMode {
+                target,
+                topic,
+                group,
+                mode,
+                pop_share_queue_num,
+            } => {
+                let body = SetMessageRequestModeRequestBody {
+                    consumer_group: group,
+                    mode,
+                    pop_share_queue_num: pop_share_queue_num.unwrap_or(0),
+                    topic,
+                };
+                set_consume_mode(admin, out, &target.target()?, &body).await
+            }
         }
     }
+}
+
+/// `setConsumeMode`: every targeted broker in turn, as mqadmin does; a broker that refuses
+/// does not stop the others, and the first refusal is the command's error.
+async fn set_consume_mode(
+    admin: &Admin,
+    out: &mut Output,
+    target: &Target,
+    body: &SetMessageRequestModeRequestBody,
+) -> CliResult<()> {
+    let mut done = Vec::new();
+    let mut first_error = None;
+    for addr in admin.target_addrs(target).await? {
+        let r = admin
+            .instance()
+            .api()
+            .set_message_request_mode(&addr, body, admin.timeout())
+            .await;
+        match r {
+            Ok(()) => {
+                out.line(format!("set consume mode to {addr} success."));
+                done.push(addr);
+            }
+            Err(source) => {
+                first_error.get_or_insert(rmq_client_admin::Error::Client {
+                    what: format!(
+                        "set the consume mode of topic {} and group {} on broker {addr}",
+                        body.topic, body.consumer_group
+                    ),
+                    source,
+                });
+            }
+        }
+    }
+    if let Some(e) = first_error {
+        return Err(e);
+    }
+    let mode = wire_name(&body.mode);
+    out.line(format!(
+        "topic[{}] group[{}] consume mode[{mode}] popShareQueueNum[{}]",
+        body.topic, body.consumer_group, body.pop_share_queue_num
+    ));
+    out.json(&serde_json::json!({ "brokers": done, "mode": body }))
 }
 
 async fn progress_of_group(
