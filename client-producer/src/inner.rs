@@ -4,11 +4,12 @@
 //!
 //! It holds no handle to the instance (the instance holds it), only the typed RPCs.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use dashmap::DashMap;
 use rmq_client_core::inner::BoxFuture;
+use rmq_client_core::trace::TraceDispatcher;
 use rmq_client_core::{ClientApi, ProducerInner, PublishInfo};
 use rmq_protocol::header::{CheckTransactionStateRequestHeader, EndTransactionRequestHeader};
 use rmq_protocol::message::property;
@@ -25,6 +26,8 @@ pub(crate) struct Registered {
     checker: Option<Arc<dyn TransactionChecker>>,
     api: ClientApi,
     end_timeout: Duration,
+    /// Message trace, when on: a check's answer gets an EndTransaction record.
+    traces: OnceLock<TraceDispatcher>,
 }
 
 impl Registered {
@@ -43,7 +46,13 @@ impl Registered {
             checker,
             api,
             end_timeout,
+            traces: OnceLock::new(),
         }
+    }
+
+    /// Turns on the EndTransaction records of check answers.
+    pub(crate) fn set_traces(&self, traces: TraceDispatcher) {
+        let _ = self.traces.set(traces);
     }
 
     pub(crate) fn publish_info(&self, topic: &str) -> Option<Arc<PublishInfo>> {
@@ -74,6 +83,7 @@ impl Registered {
             .property(property::UNIQ_CLIENT_MESSAGE_ID_KEYIDX)
             .map(str::to_owned)
             .unwrap_or_else(|| message.msg_id());
+        let (topic, properties) = (message.topic.clone(), message.properties.clone());
         let state = checker.check(message).await;
         let end = EndTransactionRequestHeader {
             producer_group: self.group.clone(),
@@ -92,6 +102,21 @@ impl Registered {
             .await
         {
             warn!(group = %self.group, %broker_addr, error = %rmq_remoting::Error::chain(&e), "END_TRANSACTION after a check failed");
+        }
+        if let Some(traces) = self.traces.get() {
+            traces.append(crate::trace::end_transaction_record(
+                crate::trace::EndTransaction {
+                    group: &self.group,
+                    topic: &topic,
+                    msg_id: &unique_key,
+                    properties: &properties,
+                    store_host: &broker_addr,
+                    region_id: properties.get(property::MSG_REGION).unwrap_or_default(),
+                    transaction_id: header.transaction_id.as_deref(),
+                    state,
+                    from_check: true,
+                },
+            ));
         }
     }
 }

@@ -69,6 +69,9 @@ impl Shared {
             debug!(error = %rmq_remoting::Error::chain(&e), "first heartbeat failed; the periodic one retries");
         }
         let traces = crate::trace::dispatcher(&settings, &instance)?;
+        if let Some(traces) = &traces {
+            registered.set_traces(traces.clone());
+        }
         let shared = Shared {
             traces,
             inflight: Arc::new(Semaphore::new(settings.max_inflight_async)),

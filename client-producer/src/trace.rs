@@ -1,15 +1,16 @@
 //! The send-side trace hooks (Java's `SendMessageTraceHookImpl` and
 //! `EndTransactionTraceHookImpl`): [`Shared::send_traced`] is the send path plus a Pub record
-//! per stored message, and [`Shared::trace_end_transaction`] the EndTransaction record. Both
-//! only append to the producer's trace dispatcher, which never waits or fails a send.
+//! per stored message, [`Shared::trace_end_transaction`] the EndTransaction record of a local
+//! end, [`end_transaction_record`] also that of a check's answer (`inner.rs`). All only append
+//! to the producer's trace dispatcher, which never waits or fails a send.
 
 use std::time::{Instant, SystemTime};
 
-use rmq_client_core::api::SendStatus;
+use rmq_client_core::api::{SendStatus, DEFAULT_REGION};
 use rmq_client_core::trace::{pub_record, SentMessageInfo, TraceDispatcher, TraceRole};
 use rmq_protocol::message::property;
 use rmq_protocol::trace::{self, TraceMessageType, TraceRecord, TraceType};
-use rmq_protocol::{naming, Message};
+use rmq_protocol::{naming, Message, Properties};
 
 use crate::budget::Budget;
 use crate::checker::TransactionState;
@@ -98,26 +99,62 @@ impl Shared {
         else {
             return;
         };
-        let mut r = TraceRecord::new(TraceType::EndTransaction, SystemTime::now());
-        r.region_id = receipt.region_id.clone();
-        r.group = naming::without_namespace(&self.settings.group);
-        r.topic = naming::without_namespace(msg.topic());
-        r.msg_id = receipt.msg_id().to_string();
-        r.tags = msg.tags().map(str::to_owned);
-        r.keys = msg.property(property::KEYS).map(str::to_owned);
-        r.store_host = self
+        let store_host = self
             .instance
             .brokers()
             .master(&receipt.queue.broker_name)
             .unwrap_or_default();
-        r.msg_type = TraceMessageType::TRANS_COMMIT;
-        r.transaction_id = receipt.transaction_id.clone();
-        r.transaction_state = Some(match state {
-            TransactionState::Commit => trace::TransactionState::Commit,
-            TransactionState::Rollback => trace::TransactionState::Rollback,
-            TransactionState::Unknown => trace::TransactionState::Unknown,
+        let mut r = end_transaction_record(EndTransaction {
+            group: &self.settings.group,
+            topic: msg.topic(),
+            msg_id: receipt.msg_id().as_str(),
+            properties: msg.properties(),
+            store_host: &store_host,
+            region_id: &receipt.region_id,
+            transaction_id: receipt.transaction_id.as_deref(),
+            state,
+            from_check: false,
         });
         r.success = receipt.status == SendStatus::Ok;
         traces.append(r);
     }
+}
+
+/// What an EndTransaction record says.
+pub(crate) struct EndTransaction<'a> {
+    pub(crate) group: &'a str,
+    pub(crate) topic: &'a str,
+    pub(crate) msg_id: &'a str,
+    pub(crate) properties: &'a Properties,
+    pub(crate) store_host: &'a str,
+    pub(crate) region_id: &'a str,
+    pub(crate) transaction_id: Option<&'a str>,
+    pub(crate) state: TransactionState,
+    pub(crate) from_check: bool,
+}
+
+/// The EndTransaction record (Java's `EndTransactionTraceHookImpl`), for a local end and for
+/// the answer to a broker's check.
+pub(crate) fn end_transaction_record(end: EndTransaction<'_>) -> TraceRecord {
+    let mut r = TraceRecord::new(TraceType::EndTransaction, SystemTime::now());
+    r.region_id = if end.region_id.is_empty() {
+        DEFAULT_REGION.to_owned()
+    } else {
+        end.region_id.to_owned()
+    };
+    r.group = naming::without_namespace(end.group);
+    r.topic = naming::without_namespace(end.topic);
+    r.msg_id = end.msg_id.to_owned();
+    r.tags = end.properties.get(property::TAGS).map(str::to_owned);
+    r.keys = end.properties.get(property::KEYS).map(str::to_owned);
+    r.store_host = end.store_host.to_owned();
+    r.msg_type = TraceMessageType::TRANS_COMMIT;
+    r.transaction_id = end.transaction_id.map(str::to_owned);
+    r.transaction_state = Some(match end.state {
+        TransactionState::Commit => trace::TransactionState::Commit,
+        TransactionState::Rollback => trace::TransactionState::Rollback,
+        TransactionState::Unknown => trace::TransactionState::Unknown,
+    });
+    r.from_transaction_check = end.from_check;
+    r
 }

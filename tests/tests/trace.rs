@@ -6,13 +6,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use rmq_client_admin::{Admin, TraceView};
+use rmq_client_admin::{Admin, Target, TraceView};
 use rmq_client_consumer::{ConsumeFrom, ConsumeResult, Filter, PushConsumer, ReceivedMessage};
 use rmq_client_core::ClientConfig;
 use rmq_client_producer::{Producer, TransactionProducer, TransactionState};
 use rmq_protocol::naming;
 use rmq_protocol::trace::TraceType;
 use rmq_protocol::Message;
+use rmq_testkit::MockCluster;
 use rmq_tests::names;
 
 const WAIT: Duration = Duration::from_secs(60);
@@ -296,4 +297,71 @@ async fn a_retried_consume_traces_a_failed_then_a_successful_sub_after() {
     // Only the consumer traced: the producer had trace off.
     assert!(views.iter().all(|v| v.kind != TraceType::Pub), "{views:?}");
     admin.shutdown().await;
+}
+
+/// A transaction left unknown and answered by the checker gets a second EndTransaction
+/// record, for the check's answer (Java traces both). Testkit only, on a private cluster: it
+/// needs a short check interval (`transactionCheckInterval`), where the crates.io broker
+/// checks back after about 14 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checked_back_transaction_traces_the_check_answer_too() {
+    let cluster = MockCluster::builder().start().await.expect("cluster");
+    cluster.create_topic("TraceChecked", 4);
+    let broker = cluster
+        .broker("broker-a")
+        .expect("broker-a")
+        .addr()
+        .to_string();
+    let admin = Admin::connect(cluster.namesrv_addr()).await.expect("admin");
+    for (key, value) in [
+        ("transactionTimeOut", "0"),
+        ("transactionCheckInterval", "50"),
+    ] {
+        admin
+            .update_broker_config(&Target::Broker(broker.clone()), key, value)
+            .await
+            .expect("broker config");
+    }
+    let producer = TransactionProducer::builder()
+        .client_config(
+            ClientConfig::builder()
+                .namesrv(cluster.namesrv_addr())
+                .build()
+                .expect("config"),
+        )
+        .group("trace_checked_p")
+        .enable_trace(true)
+        .checker(|_msg| async { TransactionState::Commit })
+        .build()
+        .await
+        .expect("transactional producer");
+    let done = producer
+        .send_in_transaction(&Message::new("TraceChecked", "tx"), |_receipt| async {
+            TransactionState::Unknown
+        })
+        .await
+        .expect("transaction");
+    let msg_id = done.receipt().msg_id().to_string();
+    let found = Arc::new(Mutex::new(Vec::new()));
+    let both = rmq_tests::eventually(WAIT, || {
+        let (found, admin, msg_id) = (found.clone(), &admin, msg_id.clone());
+        async move {
+            let views = admin
+                .query_msg_trace_by_id(&msg_id, naming::TRACE_TOPIC)
+                .await
+                .unwrap_or_default();
+            let ends = views
+                .iter()
+                .filter(|v| v.kind == TraceType::EndTransaction)
+                .count();
+            *found.lock().expect("lock") = views;
+            ends >= 2
+        }
+    })
+    .await;
+    let views = found.lock().expect("lock").clone();
+    assert!(both, "a local and a checked EndTransaction: {views:?}");
+    producer.shutdown().await;
+    admin.shutdown().await;
+    cluster.shutdown().await;
 }
