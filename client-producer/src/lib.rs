@@ -3,6 +3,7 @@
 //!
 //! # Getting started
 //! ```no_run
+//! use std::time::Duration;
 //! use rmq_client_producer::{Message, Producer, SelectByHash};
 //! # async fn demo() -> rmq_client_producer::Result<()> {
 //! let producer = Producer::builder()
@@ -15,12 +16,18 @@
 //! // Ordered: equal sharding keys land in one queue, in order.
 //! let msg = Message::new("Orders", "paid").with_sharding_key("o-1");
 //! producer.send_ordered(&msg, &SelectByHash).await?;
-//! // Async: many in flight from one task; bounded by count and bytes.
+//! // Async: many in flight from one task. The first await admits the send into the bounded
+//! // in-flight window (it waits when the window is full), the second gives the receipt.
 //! let pending = producer.send_async(&Message::new("Orders", "shipped")).await?;
 //! let receipt = pending.await?;
+//! // Request-reply: wait for a responder's `Producer::reply`.
+//! let answer = producer.request(&Message::new("Quotes", "EURUSD"), Duration::from_secs(3)).await?;
 //! producer.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! Name servers come from `.namesrv(..)`, else `.client_config(..)`, else `NAMESRV_ADDR`, as on
+//! every builder of the workspace ([`ClientConfig::resolve`]).
 //!
 //! # How it works
 //! `build()` validates the settings, joins the shared [`ClientInstance`] of the client id
