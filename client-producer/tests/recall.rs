@@ -1,6 +1,6 @@
-//! RECALL_MESSAGE (370) with the handle of a timer message's send receipt. The testkit does not
-//! serve RECALL_MESSAGE (it answers REQUEST_CODE_NOT_SUPPORTED, as a 4.x broker does), so the
-//! request shape is checked on a scripted `MockServer` answering as a 5.3.3 broker.
+//! RECALL_MESSAGE (370) with the handle of a timer message's send receipt. The request shape is
+//! checked on a scripted `MockServer` answering as a 5.3.3 broker; the testkit's refusal (recall
+//! is off by default on a Java broker) comes back typed.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
@@ -143,9 +143,10 @@ async fn a_malformed_handle_is_refused_before_sending() {
     producer.shutdown().await;
 }
 
-/// The testkit, like a 4.x broker, does not serve RECALL_MESSAGE: the broker's code comes back.
+/// The testkit serves RECALL_MESSAGE as a Java 5.3.3 broker does, with `recallMessageEnable`
+/// off by default: the broker's refusal comes back with its code and remark.
 #[tokio::test]
-async fn a_broker_without_recall_answers_request_code_not_supported() {
+async fn a_broker_with_recall_disabled_refuses_it_naming_code_and_remark() {
     let cluster = MockCluster::builder()
         .brokers(1)
         .start()
@@ -162,7 +163,12 @@ async fn a_broker_without_recall_answers_request_code_not_supported() {
     let err = producer.recall("T", handle).await.expect_err("not served");
     assert_eq!(
         err.kind(),
-        ErrorKind::Broker(ResponseCode::REQUEST_CODE_NOT_SUPPORTED),
+        ErrorKind::Broker(ResponseCode::NO_PERMISSION),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("recall failed, operation is forbidden"),
         "{err}"
     );
     producer.shutdown().await;
