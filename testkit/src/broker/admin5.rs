@@ -20,8 +20,9 @@ use rmq_protocol::header::{
     QuerySubscriptionByConsumerRequestHeader, QueryTopicsByConsumerRequestHeader,
     SetCommitLogReadModeRequestHeader, UpdateGroupForbiddenRequestHeader,
 };
-use rmq_protocol::{naming, Command, RequestCode, ResponseCode};
+use rmq_protocol::{Command, RequestCode, ResponseCode};
 
+use super::topic_checks::check_new_topic;
 use super::{auth, lock, now_ms, static_topic, Broker};
 use crate::reply;
 
@@ -103,20 +104,6 @@ pub(crate) fn serve(broker: &Broker, request: &Command) -> Command {
 
 fn bad_body(e: impl std::fmt::Display) -> Command {
     reply::error(ResponseCode::SYSTEM_ERROR, format!("bad body: {e}"))
-}
-
-/// Java's topic checks of the 5.x create requests: a valid name that is not a system topic.
-pub(crate) fn check_new_topic(topic: &str) -> Result<(), Command> {
-    if let Err(e) = rmq_protocol::validate::broker_check_topic(topic) {
-        return Err(reply::error(ResponseCode::INVALID_PARAMETER, e.to_string()));
-    }
-    if naming::is_system_topic(topic) {
-        return Err(reply::error(
-            ResponseCode::INVALID_PARAMETER,
-            format!("The topic[{topic}] is conflict with system topic."),
-        ));
-    }
-    Ok(())
 }
 
 /// UPDATE_AND_CREATE_TOPIC_LIST: every topic is checked first, then all are created (the

@@ -15,34 +15,9 @@ use rmq_protocol::body::{MessageQueue, TopicRouteData};
 use rmq_protocol::{naming, perm, Command, ResponseCode};
 use serde_json::{json, Value};
 
-use super::state::MAX_ENTRIES;
+use super::state::{RequestMode, MAX_ENTRIES};
 use super::Broker;
 use crate::reply;
-
-/// How a topic and group fetch messages (Java `SetMessageRequestModeRequestBody`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RequestMode {
-    /// POP rather than PULL.
-    pub pop: bool,
-    /// Queues of other members a POP client also gets (Java `popShareQueueNum`).
-    pub pop_share_queue_num: i32,
-}
-
-impl RequestMode {
-    /// Java's default for a topic and group without a mode: PULL (`defaultMessageRequestMode`).
-    const DEFAULT: RequestMode = RequestMode {
-        pop: false,
-        pop_share_queue_num: 0,
-    };
-
-    fn name(self) -> &'static str {
-        if self.pop {
-            "POP"
-        } else {
-            "PULL"
-        }
-    }
-}
 
 /// A JSON body's string field.
 fn text<'a>(body: &'a Value, field: &str) -> Result<&'a str, Command> {

@@ -17,6 +17,7 @@ mod pop;
 mod pop_ack;
 mod pop_state;
 mod pull;
+mod put_rules;
 mod query;
 mod recall;
 mod relay;
@@ -27,6 +28,7 @@ mod schedule;
 mod send;
 mod state;
 mod static_topic;
+mod topic_checks;
 mod transaction;
 
 use std::collections::BTreeMap;

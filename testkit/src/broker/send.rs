@@ -9,16 +9,15 @@ use rmq_protocol::header::{
 use rmq_protocol::message::{decode_batch, property};
 use rmq_protocol::{naming, perm, Command, Properties, RequestCode, ResponseCode};
 
+use super::put_rules;
 use super::state::TOPIC_PUT_NUMS;
-use super::{dispatch, topic_config, Broker};
+use super::{topic_config, Broker};
 use crate::reply;
 use crate::server::ClientConn;
 use crate::store::{PutRequest, PutResult, StoreError};
 
 /// Java `BrokerConfig#regionId`'s default, echoed in every send response.
 const REGION: &str = "DefaultRegion";
-/// Java `MessageStoreConfig#maxMessageSize`'s default, named in MESSAGE_ILLEGAL remarks.
-const MAX_MESSAGE_SIZE: usize = 4 << 20;
 /// Java's remark suffix pointing at the FAQ (`FAQUrl.suggestTodo(APPLY_TOPIC_URL)`).
 const FAQ: &str = "\nSee http://rocketmq.apache.org/docs/faq/ for further details.";
 
@@ -184,7 +183,7 @@ fn build_puts(
         prepared_transaction_offset: 0,
     };
     if batch {
-        dispatch::before_put_batch(&base.properties)?;
+        put_rules::before_put_batch(&base.properties)?;
         let messages = decode_batch(&request.body, &header.topic).map_err(|e| {
             reply::error(
                 ResponseCode::MESSAGE_ILLEGAL,
@@ -214,11 +213,11 @@ fn build_puts(
     // parks the message (delay, timer, half) writes the string again from the map, WAIT
     // included.
     let wait = put.properties.remove(property::WAIT_STORE_MSG_OK);
-    let send = dispatch::SendContext {
+    let send = put_rules::SendContext {
         header,
         version: request.version,
     };
-    dispatch::before_put(broker, send, &mut put)?;
+    put_rules::before_put(broker, send, &mut put)?;
     let parked = [
         naming::SCHEDULE_TOPIC,
         super::schedule::TIMER_TOPIC,
@@ -247,15 +246,6 @@ fn answer(results: &[PutResult], queue_id: i32) -> Command {
         batch_uniq_id: None,
     };
     reply::with_header(&header)
-}
-
-/// Java's answer for `PutMessageStatus.MESSAGE_ILLEGAL` (`SendMessageProcessor`), with the
-/// default `maxMessageSize`.
-pub(crate) fn message_illegal() -> Command {
-    reply::error(
-        ResponseCode::MESSAGE_ILLEGAL,
-        format!("the message is illegal, maybe msg body or properties length not matched. msg body length limit {MAX_MESSAGE_SIZE}B, msg properties length limit 32KB."),
-    )
 }
 
 fn store_error(e: &StoreError) -> Command {

@@ -84,7 +84,7 @@ pub(crate) struct State {
     pub heartbeat_fingerprints: BTreeMap<String, i32>,
     /// PULL or POP per `(topic, group)`, set by SET_MESSAGE_REQUEST_MODE (Java
     /// `MessageRequestModeManager`).
-    pub request_modes: BTreeMap<(String, String), super::assignment::RequestMode>,
+    pub request_modes: BTreeMap<(String, String), RequestMode>,
     /// POP positions and checkpoints (kept over a restart, as Java keeps them in its store).
     pub pop: super::pop_state::PopState,
 }
@@ -199,5 +199,31 @@ mod tests {
         state.forget_clients();
         assert_eq!(state.offset("G", "T", 0), Some(3));
         assert!(state.groups.contains_key("G"));
+    }
+}
+
+/// How a topic and group fetch messages (Java `SetMessageRequestModeRequestBody`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RequestMode {
+    /// POP rather than PULL.
+    pub pop: bool,
+    /// Queues of other members a POP client also gets (Java `popShareQueueNum`).
+    pub pop_share_queue_num: i32,
+}
+
+impl RequestMode {
+    /// Java's default for a topic and group without a mode: PULL (`defaultMessageRequestMode`).
+    pub(crate) const DEFAULT: RequestMode = RequestMode {
+        pop: false,
+        pop_share_queue_num: 0,
+    };
+
+    /// Java's `MessageRequestMode` name.
+    pub(crate) fn name(self) -> &'static str {
+        if self.pop {
+            "POP"
+        } else {
+            "PULL"
+        }
     }
 }

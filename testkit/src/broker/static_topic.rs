@@ -11,7 +11,7 @@ use rmq_protocol::body::{JsonBody, TopicConfig, TopicQueueMappingDetail};
 use rmq_protocol::header::CreateStaticTopicRequestHeader;
 use rmq_protocol::{Command, ResponseCode};
 
-use super::admin5::check_new_topic;
+use super::topic_checks::check_new_topic;
 use super::Broker;
 use crate::reply;
 
