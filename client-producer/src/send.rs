@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rmq_client_core::api::{SendResponse, SendStatus};
 use rmq_client_core::PublishInfo;
-use rmq_protocol::header::SendMessageRequestHeader;
+use rmq_protocol::header::SendMessageRequest;
 use rmq_protocol::{naming, Message, MessageQueue, RequestCode};
 
 use crate::budget::Budget;
@@ -94,22 +94,29 @@ impl Shared {
         Ok(info)
     }
 
-    fn header(&self, out: &Outgoing, queue: &MessageQueue) -> SendMessageRequestHeader {
-        SendMessageRequestHeader {
-            producer_group: self.registered_group().to_owned(),
-            topic: out.topic.clone(),
-            default_topic: naming::AUTO_CREATE_TOPIC_KEY_TOPIC.to_owned(),
+    /// The send header, borrowed from the message and queue (written into the request
+    /// without owned copies); `properties` is `out.properties` encoded.
+    fn header<'a>(
+        &'a self,
+        out: &'a Outgoing,
+        queue: &'a MessageQueue,
+        properties: &'a str,
+    ) -> SendMessageRequest<'a> {
+        SendMessageRequest {
+            producer_group: self.registered_group(),
+            topic: &out.topic,
+            default_topic: naming::AUTO_CREATE_TOPIC_KEY_TOPIC,
             default_topic_queue_nums: self.settings.default_topic_queue_nums,
             queue_id: queue.queue_id,
             sys_flag: out.sys_flag,
             born_timestamp: now_millis(),
             flag: out.flag,
-            properties: Some(out.properties.encode()),
+            properties: Some(properties),
             reconsume_times: out.reconsume_times,
             unit_mode: false,
             batch: out.batch,
             max_reconsume_times: out.max_reconsume_times,
-            broker_name: Some(queue.broker_name.clone()),
+            broker_name: Some(&queue.broker_name),
         }
     }
 
@@ -255,16 +262,17 @@ impl Shared {
             self.check_timer_support(&out.properties, &queue.broker_name, &addr)?;
             let remaining = budget.remaining().unwrap_or(remaining);
             let timeout = attempt_timeout(remaining, total - attempt, other_brokers);
-            let header = self.header(out, &queue);
+            let properties = out.properties.encode();
+            let header = self.header(out, &queue, &properties);
             let sent = rmq_client_core::telemetry::observe_send(
                 &out.user_topic,
                 &addr,
                 out.msg_ids.len(),
-                self.instance.api().send_message_with_recall_handle(
+                self.instance.api().send_request(
                     &addr,
                     &queue.broker_name,
                     Self::code(out),
-                    header,
+                    &header,
                     out.body.clone(),
                     timeout,
                 ),
@@ -362,15 +370,16 @@ impl Shared {
         };
         self.check_timer_support(&out.properties, &queue.broker_name, &addr)?;
         let remaining = budget.remaining().unwrap_or(Duration::from_millis(1));
-        let header = self.header(out, &queue);
+        let properties = out.properties.encode();
+        let header = self.header(out, &queue, &properties);
         let sent = self
             .instance
             .api()
-            .send_message_oneway(
+            .send_request_oneway(
                 &addr,
                 &queue.broker_name,
                 Self::code(out),
-                header,
+                &header,
                 out.body.clone(),
                 remaining,
             )

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rmq_protocol::header::{
-    RecallMessageRequestHeader, RecallMessageResponseHeader, SendMessageRequestHeader,
-    SendMessageRequestHeaderV2, SendMessageResponseHeader, RECALL_HANDLE_FIELD,
+    RecallMessageRequestHeader, RecallMessageResponseHeader, SendMessageRequest,
+    SendMessageRequestHeader, SendMessageResponseHeader, RECALL_HANDLE_FIELD,
 };
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 
@@ -108,6 +108,25 @@ impl ClientApi {
         body: Bytes,
         timeout: Duration,
     ) -> Result<(SendResponse, Option<String>)> {
+        self.send_request(addr, broker_name, code, &header.as_request(), body, timeout)
+            .await
+    }
+
+    /// As [`send_message_with_recall_handle`](Self::send_message_with_recall_handle), with the
+    /// header's fields borrowed: they are written into the request as it is built, with no
+    /// owned copy of any string first (the producer's path, once per message).
+    ///
+    /// # Errors
+    /// As [`send_message`](Self::send_message).
+    pub async fn send_request(
+        &self,
+        addr: &str,
+        broker_name: &str,
+        code: RequestCode,
+        header: &SendMessageRequest<'_>,
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<(SendResponse, Option<String>)> {
         let cmd = self.send_command(broker_name, code, header, body);
         let response = self.call(addr, cmd, timeout).await?;
         let handle = response
@@ -150,29 +169,48 @@ impl ClientApi {
         body: Bytes,
         timeout: Duration,
     ) -> Result<()> {
+        self.send_request_oneway(addr, broker_name, code, &header.as_request(), body, timeout)
+            .await
+    }
+
+    /// As [`send_message_oneway`](Self::send_message_oneway), with the header's fields
+    /// borrowed (see [`send_request`](Self::send_request)).
+    ///
+    /// # Errors
+    /// As [`send_message_oneway`](Self::send_message_oneway).
+    pub async fn send_request_oneway(
+        &self,
+        addr: &str,
+        broker_name: &str,
+        code: RequestCode,
+        header: &SendMessageRequest<'_>,
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<()> {
         let cmd = self.send_command(broker_name, code, header, body);
         self.oneway(addr, cmd, timeout).await
     }
 
-    /// Builds the send request in the form `code` calls for (Java `sendSmartMsg`).
+    /// Builds the send request in the form `code` calls for (Java `sendSmartMsg`), writing the
+    /// header's fields straight into the request's ext fields.
     fn send_command(
         &self,
         broker_name: &str,
         code: RequestCode,
-        mut header: SendMessageRequestHeader,
+        header: &SendMessageRequest<'_>,
         body: Bytes,
     ) -> Command {
-        if header.broker_name.is_none() {
-            header.broker_name = Some(broker_name.to_owned());
-        }
-        let cmd = match code {
+        let header = SendMessageRequest {
+            broker_name: header.broker_name.or(Some(broker_name)),
+            ..*header
+        };
+        let mut cmd = self.request(code);
+        match code {
             RequestCode::SEND_MESSAGE_V2
             | RequestCode::SEND_BATCH_MESSAGE
-            | RequestCode::SEND_REPLY_MESSAGE_V2 => {
-                self.request_with(code, &SendMessageRequestHeaderV2::from(header))
-            }
-            _ => self.request_with(code, &header),
-        };
+            | RequestCode::SEND_REPLY_MESSAGE_V2 => header.write_v2(&mut cmd.ext_fields),
+            _ => header.write_v1(&mut cmd.ext_fields),
+        }
         cmd.with_body(body)
     }
 }

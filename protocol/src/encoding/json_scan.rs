@@ -267,6 +267,14 @@ impl<'a> Scanner<'a> {
     fn skip_scalar(&mut self, scratch: &mut String) -> Option<()> {
         match self.peek()? {
             b'"' => {
+                // A string without escapes (`"serializeTypeCurrentRPC":"JSON"`) is stepped
+                // over, not copied.
+                let start = self.pos + 1;
+                let len = find_json_stop(self.src.get(start..)?)?;
+                if self.src.get(start + len) == Some(&b'"') {
+                    self.pos = start + len + 1;
+                    return Some(());
+                }
                 scratch.clear();
                 self.string_into(scratch)
             }

@@ -1,6 +1,11 @@
 //! SEND_MESSAGE (10), SEND_MESSAGE_V2 (310), SEND_BATCH_MESSAGE (320) and the push-reply
 //! request (326): the V1 header with Java's field names, the V2 header with single letters
-//! `a`..`n`, conversion between them, and the send response.
+//! `a`..`n`, conversion between them, and the send response; and [`SendMessageRequest`], the
+//! send header's fields borrowed from the message, which the producer writes per send without
+//! an owned copy of any string.
+
+use crate::command::ExtFields;
+use crate::header::HeaderScalar;
 
 header! {
     /// SendMessageRequestHeader (V1 field names; code 10, and what V2 expands to).
@@ -164,5 +169,244 @@ header! {
         store_host: String = "storeHost",
         /// Store timestamp, ms.
         store_timestamp: i64 = "storeTimestamp",
+    }
+}
+
+/// A send request's header fields borrowed from what is being sent: written into a command's
+/// ext fields under the V1 ([`write_v1`](Self::write_v1)) or V2 ([`write_v2`](Self::write_v2))
+/// names, in the order and form of [`SendMessageRequestHeader`] and
+/// [`SendMessageRequestHeaderV2`], without owning a copy of any string first.
+///
+/// ```
+/// use rmq_protocol::header::{CommandHeader, SendMessageRequestHeaderV2};
+/// use rmq_protocol::header::SendMessageRequest;
+/// use rmq_protocol::command::ExtFields;
+///
+/// let request = SendMessageRequest {
+///     producer_group: "PG",
+///     topic: "T",
+///     default_topic: "TBW102",
+///     properties: Some("TAGS\u{1}a"),
+///     broker_name: Some("broker-a"),
+///     ..SendMessageRequest::default()
+/// };
+/// let mut ext = ExtFields::new();
+/// request.write_v2(&mut ext);
+/// assert_eq!(ext.get("b"), Some("T"));
+/// assert_eq!(SendMessageRequestHeaderV2::read(&ext)?.producer_group, "PG");
+/// # Ok::<(), rmq_protocol::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SendMessageRequest<'a> {
+    /// Producer group.
+    pub producer_group: &'a str,
+    /// Target topic (namespace-wrapped if any).
+    pub topic: &'a str,
+    /// Auto-create template topic, `"TBW102"`.
+    pub default_topic: &'a str,
+    /// Queue count for auto-created topics.
+    pub default_topic_queue_nums: i32,
+    /// Target queue.
+    pub queue_id: i32,
+    /// Message sys flag.
+    pub sys_flag: i32,
+    /// Born time, ms since epoch.
+    pub born_timestamp: i64,
+    /// User flag.
+    pub flag: i32,
+    /// Encoded message properties.
+    pub properties: Option<&'a str>,
+    /// Reconsume times.
+    pub reconsume_times: Option<i32>,
+    /// Producer unit mode (always sent).
+    pub unit_mode: bool,
+    /// Max reconsume times.
+    pub max_reconsume_times: Option<i32>,
+    /// Whether the body is a batch (always sent).
+    pub batch: bool,
+    /// Target broker name.
+    pub broker_name: Option<&'a str>,
+}
+
+/// The wire names of [`SendMessageRequest`]'s fields in one serialization, in its write order.
+struct SendNames {
+    producer_group: &'static str,
+    topic: &'static str,
+    default_topic: &'static str,
+    default_topic_queue_nums: &'static str,
+    queue_id: &'static str,
+    sys_flag: &'static str,
+    born_timestamp: &'static str,
+    flag: &'static str,
+    properties: &'static str,
+    reconsume_times: &'static str,
+    unit_mode: &'static str,
+    /// The V1 header writes `batch` before `maxReconsumeTimes`, the V2 header after.
+    batch_first: bool,
+    max_reconsume_times: &'static str,
+    batch: &'static str,
+    broker_name: &'static str,
+}
+
+const V1_NAMES: SendNames = SendNames {
+    producer_group: "producerGroup",
+    topic: "topic",
+    default_topic: "defaultTopic",
+    default_topic_queue_nums: "defaultTopicQueueNums",
+    queue_id: "queueId",
+    sys_flag: "sysFlag",
+    born_timestamp: "bornTimestamp",
+    flag: "flag",
+    properties: "properties",
+    reconsume_times: "reconsumeTimes",
+    unit_mode: "unitMode",
+    batch_first: true,
+    max_reconsume_times: "maxReconsumeTimes",
+    batch: "batch",
+    broker_name: "bname",
+};
+
+const V2_NAMES: SendNames = SendNames {
+    producer_group: "a",
+    topic: "b",
+    default_topic: "c",
+    default_topic_queue_nums: "d",
+    queue_id: "e",
+    sys_flag: "f",
+    born_timestamp: "g",
+    flag: "h",
+    properties: "i",
+    reconsume_times: "j",
+    unit_mode: "k",
+    batch_first: false,
+    max_reconsume_times: "l",
+    batch: "m",
+    broker_name: "n",
+};
+
+impl<'a> SendMessageRequest<'a> {
+    /// Writes the fields under the V1 names (SEND_MESSAGE, SEND_REPLY_MESSAGE), as
+    /// [`SendMessageRequestHeader`] would.
+    pub fn write_v1(&self, ext: &mut ExtFields) {
+        self.write(&V1_NAMES, ext);
+    }
+
+    /// Writes the fields under the V2 names (SEND_MESSAGE_V2, SEND_BATCH_MESSAGE,
+    /// SEND_REPLY_MESSAGE_V2), as [`SendMessageRequestHeaderV2`] would.
+    pub fn write_v2(&self, ext: &mut ExtFields) {
+        self.write(&V2_NAMES, ext);
+    }
+
+    fn write(&self, names: &SendNames, ext: &mut ExtFields) {
+        let strings = self.producer_group.len()
+            + self.topic.len()
+            + self.default_topic.len()
+            + self.properties.map_or(0, str::len)
+            + self.broker_name.map_or(0, str::len);
+        // Names, the strings, and at most 20 bytes for each of the 9 other values.
+        ext.reserve(14, 64 + strings + 9 * 20);
+        ext.insert_str(names.producer_group, self.producer_group);
+        ext.insert_str(names.topic, self.topic);
+        ext.insert_str(names.default_topic, self.default_topic);
+        self.default_topic_queue_nums
+            .put_wire(names.default_topic_queue_nums, ext);
+        self.queue_id.put_wire(names.queue_id, ext);
+        self.sys_flag.put_wire(names.sys_flag, ext);
+        self.born_timestamp.put_wire(names.born_timestamp, ext);
+        self.flag.put_wire(names.flag, ext);
+        if let Some(properties) = self.properties {
+            ext.insert_str(names.properties, properties);
+        }
+        if let Some(times) = self.reconsume_times {
+            times.put_wire(names.reconsume_times, ext);
+        }
+        self.unit_mode.put_wire(names.unit_mode, ext);
+        if names.batch_first {
+            self.batch.put_wire(names.batch, ext);
+        }
+        if let Some(max) = self.max_reconsume_times {
+            max.put_wire(names.max_reconsume_times, ext);
+        }
+        if !names.batch_first {
+            self.batch.put_wire(names.batch, ext);
+        }
+        if let Some(broker_name) = self.broker_name {
+            ext.insert_str(names.broker_name, broker_name);
+        }
+    }
+}
+
+impl SendMessageRequestHeader {
+    /// The header's fields, borrowed.
+    pub fn as_request(&self) -> SendMessageRequest<'_> {
+        SendMessageRequest {
+            producer_group: &self.producer_group,
+            topic: &self.topic,
+            default_topic: &self.default_topic,
+            default_topic_queue_nums: self.default_topic_queue_nums,
+            queue_id: self.queue_id,
+            sys_flag: self.sys_flag,
+            born_timestamp: self.born_timestamp,
+            flag: self.flag,
+            properties: self.properties.as_deref(),
+            reconsume_times: self.reconsume_times,
+            unit_mode: self.unit_mode,
+            max_reconsume_times: self.max_reconsume_times,
+            batch: self.batch,
+            broker_name: self.broker_name.as_deref(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod borrowed_tests {
+    use super::*;
+    use crate::header::CommandHeader;
+
+    fn header(optional: bool) -> SendMessageRequestHeader {
+        SendMessageRequestHeader {
+            producer_group: "PG".into(),
+            topic: "T\"quoted\"".into(),
+            default_topic: "TBW102".into(),
+            default_topic_queue_nums: 4,
+            queue_id: -1,
+            sys_flag: 1,
+            born_timestamp: 1_700_000_000_000,
+            flag: i32::MIN,
+            properties: optional.then(|| "KEYS\u{1}k\u{2}TAGS\u{1}t".into()),
+            reconsume_times: optional.then_some(3),
+            unit_mode: optional,
+            batch: !optional,
+            max_reconsume_times: optional.then_some(16),
+            broker_name: optional.then(|| "broker-a".into()),
+        }
+    }
+
+    #[test]
+    fn borrowed_fields_write_what_the_owned_headers_write_in_the_same_order() {
+        for optional in [true, false] {
+            let owned = header(optional);
+            let mut v1 = ExtFields::new();
+            owned.as_request().write_v1(&mut v1);
+            let mut v2 = ExtFields::new();
+            owned.as_request().write_v2(&mut v2);
+            let v1_pairs: Vec<_> = v1.iter().collect();
+            let v2_pairs: Vec<_> = v2.iter().collect();
+            assert_eq!(v1_pairs, owned.to_ext_fields().iter().collect::<Vec<_>>());
+            let owned_v2 = SendMessageRequestHeaderV2::from(owned.clone()).to_ext_fields();
+            assert_eq!(v2_pairs, owned_v2.iter().collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn borrowed_fields_replace_existing_values_as_the_owned_header_does() {
+        let owned = header(true);
+        let mut ext = ExtFields::new();
+        ext.insert("b", "old");
+        ext.insert("x", "kept");
+        owned.as_request().write_v2(&mut ext);
+        assert_eq!(ext.get("b"), Some("T\"quoted\""));
+        assert_eq!(ext.get("x"), Some("kept"));
+        assert_eq!(ext.iter().next(), Some(("b", "T\"quoted\"")));
     }
 }
