@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use rmq_client_admin::{Admin, Target, TraceView};
-use rmq_client_consumer::{ConsumeFrom, ConsumeResult, Filter, PushConsumer, ReceivedMessage};
+use rmq_client_consumer::{
+    ConsumeFrom, ConsumeResult, Filter, PullConsumer, PushConsumer, ReceivedMessage,
+};
 use rmq_client_core::ClientConfig;
 use rmq_client_producer::{Producer, TransactionProducer, TransactionState};
 use rmq_protocol::naming;
@@ -364,4 +366,55 @@ async fn a_checked_back_transaction_traces_the_check_answer_too() {
     producer.shutdown().await;
     admin.shutdown().await;
     cluster.shutdown().await;
+}
+
+/// A pull consumer with trace on writes SubBefore and a successful SubAfter for every message
+/// it fetched, as Java's lite pull consumer does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_traced_pull_consumer_writes_sub_before_and_sub_after_per_polled_message() {
+    let (topic, group) = (names::topic("trace_pull"), names::group("trace_pull"));
+    let admin = admin().await;
+    topics(&admin, &topic).await;
+    let producer = Producer::builder()
+        .client_config(config())
+        .group(names::group("trace_pull_p").as_str())
+        .build()
+        .await
+        .expect("producer");
+    let receipt = producer
+        .send(&Message::new(topic.as_str(), "pulled"))
+        .await
+        .expect("send");
+    producer.shutdown().await;
+    let msg_id = receipt.msg_id().to_string();
+    let consumer = PullConsumer::builder()
+        .client_config(config())
+        .group(group.as_str())
+        .consume_from(ConsumeFrom::FirstOffset)
+        .subscribe(topic.as_str(), Filter::all())
+        .enable_trace(true)
+        .build()
+        .await
+        .expect("pull consumer");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut polled = Vec::new();
+    while !polled.contains(&msg_id) && tokio::time::Instant::now() < deadline {
+        let batch = consumer.poll(Duration::from_secs(1)).await.expect("poll");
+        polled.extend(batch.iter().map(ReceivedMessage::msg_id));
+    }
+    assert!(polled.contains(&msg_id), "not polled: {polled:?}");
+    consumer.shutdown().await;
+    let views = trace_with(
+        &admin,
+        &msg_id,
+        &[TraceType::SubBefore, TraceType::SubAfter],
+    )
+    .await;
+    let after = views
+        .iter()
+        .find(|v| v.kind == TraceType::SubAfter)
+        .expect("SubAfter");
+    assert!(after.success);
+    assert_eq!(after.group, group);
+    admin.shutdown().await;
 }

@@ -222,6 +222,26 @@ macro_rules! common_setters {
             self.s.opts.offset_dir = Some(dir.into());
             self
         }
+
+        /// Message trace (Java's `enableMsgTrace`): SubBefore and SubAfter records go to the
+        /// trace topic, batched in the background: around every listener call of a push
+        /// consumer; for every pulled batch of a pull consumer, both at once with success, as
+        /// Java's lite pull consumer writes them. A full trace queue drops records, never
+        /// delays consumption. Default off.
+        pub fn enable_trace(mut self, on: bool) -> Self {
+            self.s.opts.trace_topic = match (on, self.s.opts.trace_topic.take()) {
+                (false, _) => None,
+                (true, topic) => Some(topic.unwrap_or_else(|| naming::TRACE_TOPIC.to_owned())),
+            };
+            self
+        }
+
+        /// Message trace to `topic` instead of `RMQ_SYS_TRACE_TOPIC` (Java's
+        /// `customizedTraceTopic`); turns trace on.
+        pub fn trace_topic(mut self, topic: impl Into<String>) -> Self {
+            self.s.opts.trace_topic = Some(topic.into());
+            self
+        }
     };
 }
 
@@ -278,24 +298,6 @@ impl PushConsumerBuilder {
     /// Send the subscription with every pull (Java's `postSubscriptionWhenPull`). Default off.
     pub fn post_subscription_when_pull(mut self, on: bool) -> Self {
         self.s.opts.post_subscription_when_pull = on;
-        self
-    }
-
-    /// Message trace (Java's `enableMsgTrace`): SubBefore and SubAfter records of every
-    /// listener call go to the trace topic, batched in the background; a full trace queue
-    /// drops records, never delays consumption. Default off.
-    pub fn enable_trace(mut self, on: bool) -> Self {
-        self.s.opts.trace_topic = match (on, self.s.opts.trace_topic.take()) {
-            (false, _) => None,
-            (true, topic) => Some(topic.unwrap_or_else(|| naming::TRACE_TOPIC.to_owned())),
-        };
-        self
-    }
-
-    /// Message trace to `topic` instead of `RMQ_SYS_TRACE_TOPIC` (Java's
-    /// `customizedTraceTopic`); turns trace on.
-    pub fn trace_topic(mut self, topic: impl Into<String>) -> Self {
-        self.s.opts.trace_topic = Some(topic.into());
         self
     }
 

@@ -429,6 +429,9 @@ impl PullConsumer {
             core.store.persist(pq.queue()).await;
         }
         core.instance.unregister_consumer(core.group()).await;
+        if let Some(traces) = &core.traces {
+            traces.shutdown().await;
+        }
         core.instance.release_if_idle().await;
         info!(group = %core.group(), "lite pull consumer shut down");
     }

@@ -35,6 +35,7 @@ pub(crate) async fn deliver(
         }
         Some(Sink::Orderly(_)) => {}
         Some(Sink::Lite(tx)) => {
+            trace::pulled(core, &msgs);
             let batch = LiteBatch {
                 pq: pq.clone(),
                 generation,

@@ -1,6 +1,7 @@
 //! The consume-side trace hook (Java's `ConsumeMessageTraceHookImpl`): SubBefore records just
-//! before a listener call, SubAfter records with its outcome and cost right after, appended to
-//! the consumer's trace dispatcher when tracing is on. Appending never waits or fails.
+//! before a listener call, SubAfter records with its outcome and cost right after; for a pull
+//! consumer both when a batch is fetched ([`pulled`]). Appended to the consumer's trace
+//! dispatcher when tracing is on; appending never waits or fails.
 
 use std::time::{Instant, SystemTime};
 
@@ -47,4 +48,11 @@ pub(crate) fn after(core: &Core, traced: Option<Traced>, outcome: ConsumeOutcome
     for record in sub_after(&traced.before, outcome, elapsed, SystemTime::now()) {
         traces.append(record);
     }
+}
+
+/// A pull consumer's fetched batch: SubBefore and a successful SubAfter at once, as Java's
+/// lite pull consumer writes them when it pulls.
+pub(crate) fn pulled(core: &Core, msgs: &[ReceivedMessage]) {
+    let traced = before(core, msgs);
+    after(core, traced, ConsumeOutcome::Success);
 }
