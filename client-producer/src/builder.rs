@@ -13,6 +13,8 @@ use rmq_client_core::{ClientConfig, ClientInstance};
 use rmq_protocol::compression::CompressionType;
 use rmq_protocol::{naming, StoredMessage};
 
+use crate::auto_batch::AutoBatch;
+use crate::batching::Accumulator;
 use crate::checker::{TransactionChecker, TransactionState};
 use crate::error::{Error, Result};
 use crate::producer::Producer;
@@ -244,6 +246,30 @@ macro_rules! common_setters {
 impl ProducerBuilder {
     common_setters!();
 
+    /// Turns auto-batching on (Java 5.x `setAutoBatch(true)`): concurrent
+    /// [`send`](Producer::send) and [`send_async`](Producer::send_async) calls to one topic
+    /// within [`AutoBatch::max_delay`] go out as one batch request, each caller still getting
+    /// its own receipt (its own id, its own queue offset) or the batch's error
+    /// ([`Error::Batch`]). Delayed, transactional and reply messages, `%RETRY%`/`%DLQ%` topics
+    /// and messages over the batch bound are sent directly, as are oneway, ordered and
+    /// `send_to` sends. Shutdown sends pending batches at once. Default off.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use rmq_client_producer::{AutoBatch, Producer};
+    /// # async fn demo() -> rmq_client_producer::Result<()> {
+    /// let producer = Producer::builder()
+    ///     .namesrv("127.0.0.1:9876")
+    ///     .auto_batch(AutoBatch::new().max_delay(Duration::from_millis(2)))
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn auto_batch(mut self, batching: AutoBatch) -> Self {
+        self.common.settings.auto_batch = Some(batching);
+        self
+    }
+
     /// Validates the settings, resolves the client config, joins (or creates) the client
     /// instance, starts it, registers the group and announces it to the brokers with a
     /// heartbeat.
@@ -258,8 +284,13 @@ impl ProducerBuilder {
     /// started instance.
     pub async fn build(self) -> Result<Producer> {
         let shared = self.common.start(None).await?;
+        let batcher = shared
+            .settings
+            .auto_batch
+            .map(|batching| Arc::new(Accumulator::new(batching)));
         Ok(Producer {
             shared: Arc::new(shared),
+            batcher,
         })
     }
 }
@@ -327,6 +358,7 @@ impl TransactionProducerBuilder {
         let shared = self.common.start(Some(checker)).await?;
         Ok(TransactionProducer::new(Producer {
             shared: Arc::new(shared),
+            batcher: None,
         }))
     }
 }
@@ -413,6 +445,7 @@ mod tests {
             max_inflight_async: 3,
             max_inflight_async_bytes: 4096,
             trace_topic: Some("TxTraces".into()),
+            auto_batch: None,
         };
         assert_eq!(got, expected);
         cluster.shutdown().await;

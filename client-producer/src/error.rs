@@ -32,6 +32,17 @@ pub enum Error {
         /// Whether the send stopped because its deadline passed.
         deadline_passed: bool,
     },
+    /// An auto-batched message's batch failed: every message of the batch gets this, the
+    /// batch's error shared as its source. [`Error::kind`], [`Error::response_code`] and
+    /// [`Error::attempts`] are the source's.
+    #[error("auto-batch of {messages} messages failed: {}", rmq_remoting::Error::chain(&**source))]
+    Batch {
+        /// How many messages the batch held.
+        messages: usize,
+        /// Why the batch failed.
+        #[source]
+        source: std::sync::Arc<Error>,
+    },
     /// The deadline passed before the operation could start or finish (route lookup, waiting
     /// for async in-flight capacity, waiting for a reply).
     #[error("{what} did not finish within {after:?}")]
@@ -212,6 +223,7 @@ impl Error {
                 .last()
                 .map_or(ErrorKind::RouteNotFound, |a| core_kind(&a.error)),
             Error::Client(e) => core_kind(e),
+            Error::Batch { source, .. } => source.kind(),
             Error::Shutdown => ErrorKind::Shutdown,
             Error::DeliveryTimeUnsupported { .. } => ErrorKind::Unsupported,
         }
@@ -222,6 +234,7 @@ impl Error {
         match self {
             Error::Send { attempts, .. } => attempts.last().and_then(Attempt::response_code),
             Error::Client(e) => e.response_code(),
+            Error::Batch { source, .. } => source.response_code(),
             _ => None,
         }
     }
@@ -230,6 +243,7 @@ impl Error {
     pub fn attempts(&self) -> &[Attempt] {
         match self {
             Error::Send { attempts, .. } => attempts,
+            Error::Batch { source, .. } => source.attempts(),
             _ => &[],
         }
     }

@@ -64,6 +64,8 @@
 //!   `tracing` span named after the same conventions, with or without it.
 #![deny(missing_docs, missing_debug_implementations)]
 
+mod auto_batch;
+mod batching;
 mod budget;
 mod builder;
 mod checker;
@@ -84,6 +86,10 @@ mod timer;
 mod trace;
 mod transaction;
 
+pub use auto_batch::{
+    AutoBatch, BATCH_BYTES_LIMIT, BATCH_DELAY_LIMIT, DEFAULT_BATCH_MAX_BYTES,
+    DEFAULT_BATCH_MAX_DELAY, DEFAULT_BATCH_MAX_TOTAL_BYTES,
+};
 pub use builder::{ProducerBuilder, TransactionProducerBuilder};
 pub use checker::{TransactionChecker, TransactionState};
 pub use error::{Attempt, Error, ErrorKind, Result};

@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 use rmq_protocol::{Message, MessageQueue};
 use tokio::task::JoinHandle;
 
+use crate::batching::{Accumulator, Admit, Queued};
 use crate::budget::Budget;
 use crate::error::{Error, Result};
 use crate::message;
@@ -37,6 +38,10 @@ use crate::shared::Shared;
 #[derive(Clone)]
 pub struct Producer {
     pub(crate) shared: Arc<Shared>,
+    /// The auto-batching accumulator, when [`ProducerBuilder::auto_batch`] turned it on.
+    ///
+    /// [`ProducerBuilder::auto_batch`]: crate::ProducerBuilder::auto_batch
+    pub(crate) batcher: Option<Arc<Accumulator>>,
 }
 
 impl std::fmt::Debug for Producer {
@@ -54,12 +59,29 @@ impl std::fmt::Debug for Producer {
 #[derive(Debug)]
 #[must_use = "the send runs anyway; await this to learn its outcome"]
 pub struct SendFuture<T = SendReceipt> {
-    handle: JoinHandle<Result<T>>,
+    inner: Pending<T>,
+}
+
+/// Where the outcome of an async send comes from.
+#[derive(Debug)]
+enum Pending<T> {
+    /// The send's own task.
+    Task(JoinHandle<Result<T>>),
+    /// A place in an auto-batch (whose flusher is the task).
+    Batched(Queued<T>),
 }
 
 impl<T> SendFuture<T> {
     pub(crate) fn new(handle: JoinHandle<Result<T>>) -> Self {
-        SendFuture { handle }
+        SendFuture {
+            inner: Pending::Task(handle),
+        }
+    }
+
+    fn batched(queued: Queued<T>) -> Self {
+        SendFuture {
+            inner: Pending::Batched(queued),
+        }
     }
 }
 
@@ -67,11 +89,14 @@ impl<T> Future for SendFuture<T> {
     type Output = Result<T>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match Pin::new(&mut self.handle).poll(cx) {
-            Poll::Ready(Ok(result)) => Poll::Ready(result),
-            // The task was cancelled by a runtime shutdown (or panicked, which it must not).
-            Poll::Ready(Err(_)) => Poll::Ready(Err(Error::Shutdown)),
-            Poll::Pending => Poll::Pending,
+        match &mut self.inner {
+            Pending::Task(handle) => match Pin::new(handle).poll(cx) {
+                Poll::Ready(Ok(result)) => Poll::Ready(result),
+                // The task was cancelled by a runtime shutdown (or panicked, which it must not).
+                Poll::Ready(Err(_)) => Poll::Ready(Err(Error::Shutdown)),
+                Poll::Pending => Poll::Pending,
+            },
+            Pending::Batched(queued) => Pin::new(queued).poll(cx),
         }
     }
 }
@@ -106,8 +131,19 @@ impl Producer {
     pub async fn send(&self, msg: &Message) -> Result<SendReceipt> {
         self.shared.ensure_open()?;
         let budget = Budget::new(self.shared.settings.send_timeout);
-        let out = message::prepare(&self.shared.settings, msg)?;
         let attempts = self.shared.settings.retries + 1;
+        if let Some(batcher) = &self.batcher {
+            let req = Admit {
+                msg,
+                budget,
+                attempts,
+                hold: Vec::new(),
+            };
+            if let Some(queued) = batcher.admit(&self.shared, req).await? {
+                return queued.await;
+            }
+        }
+        let out = message::prepare(&self.shared.settings, msg)?;
         self.shared
             .send_traced(&out, Route::Any { attempts }, budget)
             .await
@@ -265,6 +301,20 @@ impl Producer {
         let shared = self.shared.clone();
         shared.ensure_open()?;
         let budget = Budget::new(shared.settings.send_timeout);
+        if let Some(batcher) = self.batcher.as_ref().filter(|b| b.accepts(msg)) {
+            // Checked before taking room, as the direct path below does.
+            message::check(&shared.settings, msg)?;
+            let (count, bytes) = shared.acquire_inflight(msg.body().len(), &budget).await?;
+            let req = Admit {
+                msg,
+                budget,
+                attempts: shared.settings.async_retries + 1,
+                hold: vec![count, bytes],
+            };
+            if let Some(queued) = batcher.admit(&shared, req).await? {
+                return Ok(SendFuture::batched(queued));
+            }
+        }
         let out = message::prepare(&shared.settings, msg)?;
         let permits = shared.acquire_inflight(out.size, &budget).await?;
         let task = {
@@ -285,6 +335,9 @@ impl Producer {
     /// no other producer, consumer or admin uses it. Later calls do nothing; sends fail with
     /// [`Error::Shutdown`].
     pub async fn shutdown(&self) {
+        if let Some(batcher) = &self.batcher {
+            batcher.close();
+        }
         self.shared.close().await;
     }
 }

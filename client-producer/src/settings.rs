@@ -7,6 +7,7 @@ use std::time::Duration;
 use rmq_protocol::compression::CompressionType;
 use rmq_protocol::{naming, validate};
 
+use crate::auto_batch::AutoBatch;
 use crate::error::{Error, Result};
 
 /// Java's default `sendMsgTimeout`.
@@ -41,6 +42,8 @@ pub(crate) struct Settings {
     pub(crate) max_inflight_async_bytes: usize,
     /// The trace topic when message trace is on.
     pub(crate) trace_topic: Option<String>,
+    /// Auto-batching, off (`None`) unless the builder turned it on.
+    pub(crate) auto_batch: Option<AutoBatch>,
 }
 
 impl Default for Settings {
@@ -61,6 +64,7 @@ impl Default for Settings {
             max_inflight_async: DEFAULT_MAX_INFLIGHT_ASYNC,
             max_inflight_async_bytes: DEFAULT_MAX_INFLIGHT_ASYNC_BYTES,
             trace_topic: None,
+            auto_batch: None,
         }
     }
 }
@@ -103,8 +107,11 @@ impl Settings {
                 "max_inflight_async_bytes must be within 1..=4 GiB",
             ),
         ];
-        match checks.iter().find(|(bad, _)| *bad) {
-            Some((_, why)) => Err(Error::Config((*why).to_owned())),
+        if let Some((_, why)) = checks.iter().find(|(bad, _)| *bad) {
+            return Err(Error::Config((*why).to_owned()));
+        }
+        match &self.auto_batch {
+            Some(batching) => batching.validate(self.max_message_size),
             None => Ok(()),
         }
     }

@@ -1,0 +1,290 @@
+//! The auto-batching accumulator (Java 5.x `ProduceAccumulator`): concurrent
+//! [`send`](crate::Producer::send) and [`send_async`](crate::Producer::send_async) calls to one
+//! topic are held for at most [`AutoBatch::max_delay`] and go out together as one
+//! `SEND_BATCH_MESSAGE`; each caller gets its own receipt or the batch's error.
+//!
+//! # How a message travels
+//! 1. [`Accumulator::admit`] decides whether the message may be batched. As Java, messages with
+//!    a delay level or a delivery time, half (transactional) messages, replies, messages to
+//!    `%RETRY%`/`%DLQ%` topics and messages that name a producer group go directly; so does a
+//!    message larger than [`AutoBatch::max_batch_bytes`]. Oneway, ordered and `send_to` sends
+//!    never come here.
+//! 2. It waits (within the send's deadline) for room under [`AutoBatch::max_total_bytes`]: the
+//!    bytes of every batch not yet answered. That wait is the back-pressure of this path.
+//! 3. It joins the open batch of its key (wire topic + `WAIT` flag; Java adds the tag, but each
+//!    message keeps its own tag inside the batch, so we do not split on it). The first message
+//!    of a batch spawns its flusher, a task on the producer's tracker. A message that would
+//!    take the batch over `max_batch_bytes` seals it (the flusher sends it at once) and opens
+//!    the next one; a batch that reaches the bound is sealed too.
+//! 4. The flusher sends when sealed, when the delay expires, or at once when the producer
+//!    shuts down, through the ordinary send path (queue selection, retries, deadline). The
+//!    batch's deadline is its first member's, the earliest; its attempts the most any member
+//!    asked for. `flush.rs` splits the answer back: each message its own id and offset id, its
+//!    queue offset the batch's first plus its index.
+//!
+//! The open batches sit in a `std::sync::Mutex` map: nothing awaits while it is held.
+
+mod flush;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
+
+use rmq_protocol::message::property;
+use rmq_protocol::{ids, naming, Message};
+use tokio::sync::{oneshot, OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use crate::auto_batch::AutoBatch;
+use crate::budget::Budget;
+use crate::error::{Error, Result};
+use crate::message::{self, MAX_PROPERTIES_LEN, REPLY_MESSAGE_FLAG};
+use crate::receipt::SendReceipt;
+use crate::shared::Shared;
+
+/// Bytes of one batch entry besides body and properties (Java `MessageDecoder.encodeMessage`:
+/// total size, magic, body CRC, flag, body length, properties length).
+const ENTRY_OVERHEAD: usize = 4 + 4 + 4 + 4 + 4 + 2;
+
+/// The open batches of one producer and the bound on what they hold.
+pub(crate) struct Accumulator {
+    config: AutoBatch,
+    open: Mutex<HashMap<Key, Open>>,
+    /// One permit per byte held in batches not yet answered.
+    held: Arc<Semaphore>,
+    /// Cancelled at shutdown: every flusher sends what it has at once.
+    closing: CancellationToken,
+    next_id: AtomicU64,
+}
+
+impl std::fmt::Debug for Accumulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Accumulator")
+            .field("config", &self.config)
+            .field("held_free", &self.held.available_permits())
+            .finish_non_exhaustive()
+    }
+}
+
+/// What messages may share a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    /// The topic as the user named it (each producer has one namespace).
+    topic: String,
+    wait_store_msg_ok: bool,
+}
+
+/// A batch still taking messages, and the way to hand it to its flusher.
+struct Open {
+    id: u64,
+    batch: Batch,
+    flusher: oneshot::Sender<Batch>,
+}
+
+/// Messages sealed (or being gathered) for one request.
+struct Batch {
+    msgs: Vec<Message>,
+    members: Vec<Member>,
+    bytes: usize,
+    /// The first member's: the earliest deadline of the batch.
+    budget: Budget,
+    attempts: u32,
+}
+
+/// One caller waiting in a batch.
+struct Member {
+    reply: oneshot::Sender<Result<SendReceipt>>,
+    /// Released when the batch is answered: its bytes under `max_total_bytes`, and for an
+    /// async send its room in the producer's in-flight window.
+    _held: Vec<OwnedSemaphorePermit>,
+}
+
+/// A caller's place in a batch: resolves to its own receipt, or the batch's error.
+#[derive(Debug)]
+pub(crate) struct Queued<T = SendReceipt> {
+    reply: oneshot::Receiver<Result<T>>,
+}
+
+impl<T> Future for Queued<T> {
+    type Output = Result<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match Pin::new(&mut self.reply).poll(cx) {
+            Poll::Ready(Ok(result)) => Poll::Ready(result),
+            // The flusher was dropped unanswered: the runtime is shutting down.
+            Poll::Ready(Err(_)) => Poll::Ready(Err(Error::Shutdown)),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// What a send asks of the accumulator.
+pub(crate) struct Admit<'a> {
+    pub(crate) msg: &'a Message,
+    pub(crate) budget: Budget,
+    /// Attempts the send may make (retries + 1).
+    pub(crate) attempts: u32,
+    /// Permits to hold until the batch is answered (an async send's in-flight room).
+    pub(crate) hold: Vec<OwnedSemaphorePermit>,
+}
+
+impl Accumulator {
+    pub(crate) fn new(config: AutoBatch) -> Self {
+        Accumulator {
+            held: Arc::new(Semaphore::new(config.total_bytes())),
+            config,
+            open: Mutex::new(HashMap::new()),
+            closing: CancellationToken::new(),
+            next_id: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether `msg` may join a batch (else it goes directly).
+    pub(crate) fn accepts(&self, msg: &Message) -> bool {
+        self.batchable(msg).is_some()
+    }
+
+    /// The batch entry size of `msg`, or `None` when it goes directly (see the module docs).
+    fn batchable(&self, msg: &Message) -> Option<usize> {
+        let delayed = msg.delay_level().is_some_and(|l| l > 0)
+            || [
+                property::TIMER_DELIVER_MS,
+                property::TIMER_DELAY_SEC,
+                property::TIMER_DELAY_MS,
+            ]
+            .iter()
+            .any(|p| msg.property(p).is_some());
+        let special = msg.property(property::TRANSACTION_PREPARED) == Some("true")
+            || msg.property(property::MESSAGE_TYPE) == Some(REPLY_MESSAGE_FLAG)
+            || msg.property(property::PRODUCER_GROUP).is_some()
+            || naming::is_retry_topic(msg.topic())
+            || naming::is_dlq_topic(msg.topic());
+        if delayed || special {
+            return None;
+        }
+        // With the UNIQ_KEY the batch adds: 8 + 1 + 32 bytes and a separator.
+        let props =
+            msg.properties().encoded_len() + if msg.unique_key().is_some() { 0 } else { 42 };
+        if props > MAX_PROPERTIES_LEN {
+            return None;
+        }
+        let size = ENTRY_OVERHEAD + msg.body().len() + props;
+        (size <= self.config.batch_bytes()).then_some(size)
+    }
+
+    /// Queues `req.msg` in a batch, or hands it back (`Ok(None)`) to be sent directly.
+    ///
+    /// # Errors
+    /// [`Error::InvalidMessage`] for a message the producer would refuse anyway;
+    /// [`Error::Timeout`] when no room under `max_total_bytes` freed up within the deadline;
+    /// [`Error::Shutdown`].
+    pub(crate) async fn admit(
+        self: &Arc<Self>,
+        shared: &Arc<Shared>,
+        req: Admit<'_>,
+    ) -> Result<Option<Queued>> {
+        let Some(size) = self.batchable(req.msg) else {
+            return Ok(None);
+        };
+        // Refuse it now, as its own error, rather than fail the batch it would join.
+        message::check(&shared.settings, req.msg)?;
+        let room = self.held.clone().acquire_many_owned(size as u32);
+        let permit = match tokio::time::timeout_at(req.budget.tokio_deadline(), room).await {
+            Ok(Ok(permit)) => permit,
+            Ok(Err(_)) => return Err(Error::Shutdown),
+            Err(_) => {
+                return Err(Error::Timeout {
+                    what: format!(
+                        "waiting for room in the auto-batch bound of {} bytes",
+                        self.config.total_bytes()
+                    ),
+                    after: req.budget.elapsed(),
+                })
+            }
+        };
+        let msg = match req.msg.unique_key() {
+            Some(_) => req.msg.clone(),
+            None => req.msg.clone().with_unique_key(ids::unique_id()),
+        };
+        let key = Key {
+            topic: msg.topic().to_owned(),
+            wait_store_msg_ok: msg.wait_store_msg_ok(),
+        };
+        let (tx, rx) = oneshot::channel();
+        let mut hold = req.hold;
+        hold.push(permit);
+        let member = Member {
+            reply: tx,
+            _held: hold,
+        };
+        let spawn = {
+            let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+            let full = open
+                .get(&key)
+                .is_some_and(|o| o.batch.bytes + size > self.config.batch_bytes());
+            if full {
+                seal(&mut open, &key, None);
+            }
+            let mut spawn = None;
+            let entry = open.entry(key.clone()).or_insert_with(|| {
+                let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+                let (flusher, sealed) = oneshot::channel();
+                spawn = Some((id, sealed));
+                Open {
+                    id,
+                    batch: Batch {
+                        msgs: Vec::new(),
+                        members: Vec::new(),
+                        bytes: 0,
+                        budget: req.budget,
+                        attempts: req.attempts,
+                    },
+                    flusher,
+                }
+            });
+            let batch = &mut entry.batch;
+            batch.msgs.push(msg);
+            batch.members.push(member);
+            batch.bytes += size;
+            batch.attempts = batch.attempts.max(req.attempts);
+            if batch.bytes >= self.config.batch_bytes() {
+                seal(&mut open, &key, None);
+            }
+            spawn
+        };
+        if let Some((id, sealed)) = spawn {
+            let task = flush::when_due(self.clone(), shared.clone(), key, id, sealed);
+            shared.tracker.spawn(task);
+        }
+        Ok(Some(Queued { reply: rx }))
+    }
+
+    /// Hands the open batch of `key` to its flusher, if it is the batch `id` (any, for
+    /// `None`); a batch already sealed is left alone.
+    fn seal_if(&self, key: &Key, id: u64) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        seal(&mut open, key, Some(id));
+    }
+
+    /// Sends every open batch at once and refuses new ones; waiters for room get
+    /// [`Error::Shutdown`]. The flushers run on the producer's tracker, which shutdown waits
+    /// for within its timeout.
+    pub(crate) fn close(&self) {
+        self.closing.cancel();
+        self.held.close();
+    }
+}
+
+fn seal(open: &mut HashMap<Key, Open>, key: &Key, id: Option<u64>) {
+    if id.is_some_and(|id| open.get(key).is_some_and(|o| o.id != id)) {
+        return;
+    }
+    if let Some(o) = open.remove(key) {
+        // The flusher only stops listening once it has this batch or the runtime is gone;
+        // then the members learn it from their dropped replies.
+        let _ = o.flusher.send(o.batch);
+    }
+}
