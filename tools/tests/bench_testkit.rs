@@ -94,7 +94,7 @@ async fn producer_and_consumer_count_every_message_with_java_options() {
             "-ri",
             "500",
             "-d",
-            "4",
+            "6",
         ],
     )
     .await;
