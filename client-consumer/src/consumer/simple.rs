@@ -184,6 +184,10 @@ impl SimpleConsumer {
     /// handed it to another consumer; it comes back unless that one acks it);
     /// [`Error::InvalidHandle`] for a message not received by a pop; the broker's refusal
     /// (`NO_MESSAGE` when the message left the queue) and transport errors.
+    ///
+    /// # Cancel safety
+    /// Dropping the future abandons the ack; if it was already written, the broker may still
+    /// apply it. Acking twice is harmless.
     pub async fn ack(&self, message: &ReceivedMessage) -> Result<()> {
         let (handle, addr) = self.usable_handle(message)?;
         let header = AckMessageRequestHeader {
@@ -206,6 +210,10 @@ impl SimpleConsumer {
     ///
     /// # Errors
     /// As [`ack`](Self::ack), and [`Error::Config`] for a zero duration.
+    ///
+    /// # Cancel safety
+    /// Dropping the future loses the new handle; if the request was already written, the
+    /// old handle may no longer ack the message, which then comes back after `duration`.
     pub async fn change_invisible_duration(
         &self,
         message: &ReceivedMessage,
@@ -240,7 +248,12 @@ impl SimpleConsumer {
     }
 
     /// Stops receiving (waiting and later receives fail), unregisters the group and shuts the
-    /// client instance down when nothing else uses it. Idempotent.
+    /// client instance down when nothing else uses it. Idempotent. Messages received and not
+    /// acked come back to the group after their invisible duration.
+    ///
+    /// # Cancel safety
+    /// Receiving stops at once; dropping the future may leave the group registered until the
+    /// instance shuts down.
     pub async fn shutdown(&self) {
         let inner = &self.inner;
         if inner.stopped.swap(true, Ordering::AcqRel) {

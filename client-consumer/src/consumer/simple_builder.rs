@@ -104,6 +104,10 @@ impl SimpleConsumerBuilder {
     /// # Errors
     /// [`Error::Config`] for a missing group or subscription, an await above 60 s or no
     /// receive allowed in flight; the instance's errors.
+    ///
+    /// # Cancel safety
+    /// Dropping the future may leave the shared client instance started (it stops with its
+    /// last user) and the group registered in it.
     pub async fn build(self) -> Result<SimpleConsumer> {
         if self.group.is_empty() {
             return Err(Error::Config("a consumer group is required".into()));
