@@ -7,8 +7,8 @@
 //!
 //! | instrument | kind, unit | recorded |
 //! |---|---|---|
-//! | `messaging.client.operation.duration` | histogram, s | per send (`send`) and per pull (`receive`) |
-//! | `messaging.client.sent.messages` | counter, `{message}` | per message a send carried, failed ones too |
+//! | `messaging.client.operation.duration` | histogram, s | per send attempt to a broker (`send`; a retry is another) and per pull (`receive`) |
+//! | `messaging.client.sent.messages` | counter, `{message}` | per message an attempt carried, failed ones too |
 //! | `messaging.client.consumed.messages` | counter, `{message}` | per message a pull brought |
 //! | `messaging.process.duration` | histogram, s | per listener call (`process`) |
 //!
