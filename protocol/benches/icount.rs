@@ -23,6 +23,8 @@ const WORKLOADS: &[&str] = &[
     "send_v2_json_decode",
     "send_v2_rocketmq_encode",
     "send_v2_rocketmq_decode",
+    "send_v2_json_build",
+    "send_v2_rocketmq_build",
     "pull_found_json_decode",
     "pull_body_32x128B",
     "pull_body_32x128B_props",
@@ -60,6 +62,21 @@ fn main() {
             }
             return;
         }
+    }
+    if let Some(ser) = match workload.as_str() {
+        "send_v2_json_build" => Some(SerializeType::Json),
+        "send_v2_rocketmq_build" => Some(SerializeType::RocketMq),
+        _ => None,
+    } {
+        let mut buf = BytesMut::with_capacity(1024);
+        for _ in 0..n {
+            buf.clear();
+            black_box(fixtures::build_send_request(black_box(ser)))
+                .encode(&mut buf)
+                .expect("encodes");
+            black_box(buf.len());
+        }
+        return;
     }
     let (what, ser, op) = match workload.as_str() {
         "send_v2_json_encode" => ("send", SerializeType::Json, "encode"),
