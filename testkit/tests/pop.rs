@@ -26,8 +26,19 @@ fn now_ms() -> i64 {
 }
 
 fn pop_request(topic: &str, max: i32, invisible_ms: i64, poll_ms: i64) -> Command {
+    pop_request_of(GROUP, topic, "*", max, invisible_ms, poll_ms)
+}
+
+fn pop_request_of(
+    group: &str,
+    topic: &str,
+    tags: &str,
+    max: i32,
+    invisible_ms: i64,
+    poll_ms: i64,
+) -> Command {
     let header = PopMessageRequestHeader {
-        consumer_group: GROUP.into(),
+        consumer_group: group.into(),
         topic: topic.into(),
         queue_id: -1,
         max_msg_nums: max,
@@ -36,7 +47,7 @@ fn pop_request(topic: &str, max: i32, invisible_ms: i64, poll_ms: i64) -> Comman
         born_time: now_ms(),
         init_mode: INIT_MODE_MIN,
         exp_type: Some("TAG".into()),
-        exp: Some("*".into()),
+        exp: Some(tags.into()),
         order: Some(false),
         attempt_id: None,
         broker_name: Some("broker-a".into()),
@@ -349,5 +360,22 @@ async fn pops_are_checked_like_java() {
         call(&conn, order).await.response_code(),
         ResponseCode::SYSTEM_ERROR
     );
+    cluster.shutdown().await;
+}
+
+/// A pop returns only messages its tag expression matches, and every group pops the topic
+/// on its own.
+#[tokio::test]
+async fn pops_filter_by_tag_and_groups_are_independent() {
+    let (cluster, conn) = cluster_with_messages("PT8", 2).await;
+    let answer = call(&conn, send_v2("PT8", 0, "TagB", b"tagged b")).await;
+    assert_eq!(answer.response_code(), ResponseCode::SUCCESS);
+    let only_b = call(&conn, pop_request_of("GB", "PT8", "TagB", 32, 30_000, 0)).await;
+    assert_eq!(only_b.response_code(), ResponseCode::SUCCESS);
+    let got = messages(&only_b);
+    assert_eq!(got.len(), 1);
+    assert_eq!(&got[0].body[..], b"tagged b");
+    let all = call(&conn, pop_request_of("GA", "PT8", "*", 32, 30_000, 0)).await;
+    assert_eq!(messages(&all).len(), 3, "another group sees every message");
     cluster.shutdown().await;
 }
