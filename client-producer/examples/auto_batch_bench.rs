@@ -1,7 +1,7 @@
 //! `auto_batch_bench`: 64 tasks calling `send` (and a 64-deep `send_async` window) on one
 //! producer against the in-process sink (`rmq_testkit::sink`), with and without
-//! [`AutoBatch`], printing a Markdown table of msgs/s, client CPU per message and requests
-//! per message.
+//! [`AutoBatch`], printing a Markdown table of msgs/s, client CPU per message, the sink's CPU
+//! per message (what a broker would save) and requests per message.
 //!
 //! ```sh
 //! cargo run --profile bench -p rmq-client-producer --example auto_batch_bench -- [--secs 3] [--rounds 3]
@@ -36,6 +36,9 @@ struct Args {
     /// Body size in bytes.
     #[arg(long, default_value_t = 128)]
     size: usize,
+    /// Only rows whose `workload producer` (e.g. `sync_c64 auto 1ms`) contains this.
+    #[arg(long)]
+    only: Option<String>,
 }
 
 /// The producers compared: a label and the auto-batch settings (`None`: unbatched).
@@ -73,11 +76,19 @@ fn main() {
         })
         .collect();
     let msg = support::message(args.size);
-    println!("| round | workload | producer | msgs | msgs/s | client CPU µs/msg | requests/msg |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| round | workload | producer | msgs | msgs/s | client CPU µs/msg | sink CPU µs/msg | requests/msg |");
+    println!("|---|---|---|---|---|---|---|---|");
     for round in 1..=args.rounds {
         for mode in MODES {
             for (label, producer) in &producers {
+                let row = format!("{} {label}", mode.label());
+                if args
+                    .only
+                    .as_ref()
+                    .is_some_and(|o| !row.contains(o.as_str()))
+                {
+                    continue;
+                }
                 let ops = rt.block_on(calibrate(producer, mode, &msg, args.secs));
                 let frames = || {
                     producer
@@ -87,17 +98,18 @@ fn main() {
                         .metrics()
                         .frames_written
                 };
-                let (f0, (c0, _)) = (frames(), support::usage());
+                let (f0, (c0, s0)) = (frames(), support::usage());
                 let start = Instant::now();
                 rt.block_on(support::run(producer, mode, &msg, ops));
                 let wall = start.elapsed();
-                let (f1, (c1, _)) = (frames(), support::usage());
-                let client = c1.since(c0);
+                let (f1, (c1, s1)) = (frames(), support::usage());
+                let per_msg_us = |ns: u64| ns as f64 / ops as f64 / 1000.0;
                 println!(
-                    "| {round} | {} | {label} | {ops} | {:.0} | {:.2} | {:.3} |",
+                    "| {round} | {} | {label} | {ops} | {:.0} | {:.2} | {:.2} | {:.3} |",
                     mode.label(),
                     ops as f64 / wall.as_secs_f64(),
-                    client.cpu_ns as f64 / ops as f64 / 1000.0,
+                    per_msg_us(c1.since(c0).cpu_ns),
+                    per_msg_us(s1.since(s0).cpu_ns),
                     (f1 - f0) as f64 / ops as f64,
                 );
             }

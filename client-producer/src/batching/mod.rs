@@ -149,25 +149,35 @@ impl Accumulator {
 
     /// The batch entry size of `msg`, or `None` when it goes directly (see the module docs).
     fn batchable(&self, msg: &Message) -> Option<usize> {
-        let delayed = msg.delay_level().is_some_and(|l| l > 0)
-            || [
-                property::TIMER_DELIVER_MS,
-                property::TIMER_DELAY_SEC,
-                property::TIMER_DELAY_MS,
-            ]
-            .iter()
-            .any(|p| msg.property(p).is_some());
-        let special = msg.property(property::TRANSACTION_PREPARED) == Some("true")
-            || msg.property(property::MESSAGE_TYPE) == Some(REPLY_MESSAGE_FLAG)
-            || msg.property(property::PRODUCER_GROUP).is_some()
-            || naming::is_retry_topic(msg.topic())
-            || naming::is_dlq_topic(msg.topic());
-        if delayed || special {
+        if naming::is_retry_topic(msg.topic()) || naming::is_dlq_topic(msg.topic()) {
             return None;
         }
+        // One pass over the properties, on every send: the checks and the encoded length.
+        let mut props = 0;
+        let mut has_id = false;
+        for (name, value) in msg.properties().iter() {
+            let direct = match name {
+                property::DELAY_TIME_LEVEL => value.parse::<i32>().is_ok_and(|l| l > 0),
+                property::TIMER_DELIVER_MS
+                | property::TIMER_DELAY_SEC
+                | property::TIMER_DELAY_MS
+                | property::PRODUCER_GROUP => true,
+                property::TRANSACTION_PREPARED => value == "true",
+                property::MESSAGE_TYPE => value == REPLY_MESSAGE_FLAG,
+                property::UNIQ_CLIENT_MESSAGE_ID_KEYIDX => {
+                    has_id = true;
+                    false
+                }
+                _ => false,
+            };
+            if direct {
+                return None;
+            }
+            // `name` 0x01 `value`, pairs separated by 0x02.
+            props += name.len() + value.len() + 2;
+        }
         // With the UNIQ_KEY the batch adds: 8 + 1 + 32 bytes and a separator.
-        let props =
-            msg.properties().encoded_len() + if msg.unique_key().is_some() { 0 } else { 42 };
+        props = props.saturating_sub(1) + if has_id { 0 } else { 42 };
         if props > MAX_PROPERTIES_LEN {
             return None;
         }
@@ -286,5 +296,49 @@ fn seal(open: &mut HashMap<Key, Open>, key: &Key, id: Option<u64>) {
         // The flusher only stops listening once it has this batch or the runtime is gone;
         // then the members learn it from their dropped replies.
         let _ = o.flusher.send(o.batch);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_entry_size_is_the_encoded_size_with_the_id_the_batch_adds() {
+        let acc = Accumulator::new(AutoBatch::new());
+        let msg = Message::new("T", "body")
+            .with_tag("tag")
+            .with_keys(["k1", "k2"]);
+        let size = acc.batchable(&msg).expect("batchable");
+        let with_id = msg.clone().with_unique_key(ids::unique_id());
+        let encoded = rmq_protocol::message::encode_batch(&[with_id]).expect("encoded");
+        assert_eq!(size, encoded.len());
+        let bare = Message::new("T", "b");
+        let encoded = rmq_protocol::message::encode_batch(&[bare
+            .clone()
+            .with_unique_key("0123456789ABCDEF0123456789ABCDEF")])
+        .expect("encoded");
+        assert_eq!(acc.batchable(&bare), Some(encoded.len()));
+    }
+
+    #[test]
+    fn messages_java_never_batches_are_sent_directly() {
+        let acc = Accumulator::new(AutoBatch::new().max_batch_bytes(1024));
+        let direct = [
+            Message::new("T", "x").with_delay_level(2),
+            Message::new("T", "x").with_delivery_time(std::time::SystemTime::now()),
+            Message::new("T", "x").with_property(property::TIMER_DELAY_SEC, "5"),
+            Message::new("T", "x").with_property(property::TRANSACTION_PREPARED, "true"),
+            Message::new("T", "x").with_property(property::MESSAGE_TYPE, REPLY_MESSAGE_FLAG),
+            Message::new("T", "x").with_property(property::PRODUCER_GROUP, "g"),
+            Message::new("%RETRY%g", "x"),
+            Message::new("%DLQ%g", "x"),
+            Message::new("T", vec![0u8; 1024]),
+        ];
+        for msg in &direct {
+            assert!(!acc.accepts(msg), "{msg:?}");
+        }
+        assert!(acc.accepts(&Message::new("T", "x").with_delay_level(0)));
+        assert!(acc.accepts(&Message::new("T", vec![0u8; 900])));
     }
 }
