@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use futures::future::BoxFuture;
-use rmq_client_core::{ClientInstance, ConsumerInner};
+use rmq_client_core::{ClientConfig, ClientInstance, ConsumerInner};
 use rmq_protocol::body::{
     ConsumeDirectlyOutcome, ConsumeFromWhere, ConsumeMessageDirectlyResult, ConsumeType,
     ConsumerRunningInfo, MessageModel, SubscriptionData, MASTER_ID,
@@ -23,10 +23,10 @@ use rmq_protocol::header::{
     INIT_MODE_MAX, MAX_POP_MESSAGES,
 };
 use rmq_protocol::message::property;
-use rmq_protocol::{perm, MessageQueue, StoredMessage};
+use rmq_protocol::{naming, perm, MessageQueue, StoredMessage};
 use tokio::sync::Semaphore;
 
-use super::simple_builder::SimpleConsumerBuilder;
+use super::simple_builder::{SimpleConsumerBuilder, MAX_AWAIT};
 use crate::error::{Error, Result};
 use crate::filter::Filter;
 use crate::message::ReceivedMessage;
@@ -316,6 +316,74 @@ impl SimpleConsumer {
                 broker_name: handle.broker_name.clone(),
             })?;
         Ok((handle, addr))
+    }
+}
+
+impl SimpleConsumerBuilder {
+    /// Validates, joins (or starts) the client instance and registers the group, which then
+    /// heartbeats as a POP consumer.
+    ///
+    /// # Errors
+    /// [`Error::Config`] for a missing group or subscription, an await above 60 s or no
+    /// receive allowed in flight; the instance's errors.
+    ///
+    /// # Cancel safety
+    /// Dropping the future may leave the shared client instance started (it stops with its
+    /// last user) and the group registered in it.
+    pub async fn build(self) -> Result<SimpleConsumer> {
+        if self.group.is_empty() {
+            return Err(Error::Config("a consumer group is required".into()));
+        }
+        if self.subs.is_empty() {
+            return Err(Error::Config("subscribe to at least one topic".into()));
+        }
+        if self.await_duration > MAX_AWAIT {
+            return Err(Error::Config(format!(
+                "await duration {:?} is above {MAX_AWAIT:?}",
+                self.await_duration
+            )));
+        }
+        if self.max_in_flight_receives == 0 || self.max_in_flight_receives > Semaphore::MAX_PERMITS
+        {
+            return Err(Error::Config(
+                "max in-flight receives must be at least 1".into(),
+            ));
+        }
+        let mut config = match (self.config, self.namesrv) {
+            (Some(c), _) => c,
+            (None, Some(ns)) => ClientConfig::builder().namesrv(ns).build()?,
+            (None, None) => ClientConfig::builder().build()?,
+        };
+        config.resolve_instance_name();
+        let namespace = config.namespace().map(str::to_owned);
+        let ns = namespace.as_deref();
+        let group = naming::wrap_namespace(ns, &self.group);
+        let subs = self
+            .subs
+            .into_iter()
+            .map(|(topic, filter)| (naming::wrap_namespace(ns, &topic), filter))
+            .collect();
+        let instance = ClientInstance::shared(config)?;
+        instance.start().await?;
+        let inner = Arc::new(Inner::new(
+            instance.clone(),
+            (self.group, group),
+            namespace,
+            subs,
+            self.await_duration,
+            self.max_in_flight_receives,
+        ));
+        if let Err(e) = instance.register_consumer(Arc::new(Registered(inner.clone()))) {
+            instance.release_if_idle().await;
+            return Err(e.into());
+        }
+        // Routes first, so the heartbeat reaches the topics' brokers: the group shows up there
+        // at once, not at the next round. Failures here are retried by the instance's rounds.
+        for sub in &inner.subscriptions() {
+            let _ = instance.update_topic_route(&sub.topic).await;
+        }
+        let _ = instance.send_heartbeat_now().await;
+        Ok(SimpleConsumer { inner })
     }
 }
 

@@ -1,21 +1,16 @@
-//! [`SimpleConsumerBuilder`]: by-value setters with their defaults; a bad value is kept and
-//! reported by `build`, which joins the client instance and registers the group.
+//! [`SimpleConsumerBuilder`]: by-value setters with their defaults. Its `build` (in `simple.rs`,
+//! next to what it builds) validates them, joins the client instance and registers the group.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use rmq_client_core::{ClientConfig, ClientInstance};
-use rmq_protocol::naming;
-use tokio::sync::Semaphore;
+use rmq_client_core::ClientConfig;
 
-use super::simple::{Inner, Registered, SimpleConsumer};
-use crate::error::{Error, Result};
 use crate::filter::Filter;
 
 /// Default long-poll time of a receive (Java 5.x clients' `awaitDuration`).
 const DEFAULT_AWAIT: Duration = Duration::from_secs(20);
 /// Longest await accepted: the broker holds a pop at most this long.
-const MAX_AWAIT: Duration = Duration::from_secs(60);
+pub(crate) const MAX_AWAIT: Duration = Duration::from_secs(60);
 /// Default number of receives in flight at once.
 const DEFAULT_MAX_RECEIVES: usize = 16;
 
@@ -41,12 +36,12 @@ const DEFAULT_MAX_RECEIVES: usize = 16;
 /// ```
 #[derive(Debug)]
 pub struct SimpleConsumerBuilder {
-    config: Option<ClientConfig>,
-    namesrv: Option<String>,
-    group: String,
-    subs: Vec<(String, Filter)>,
-    await_duration: Duration,
-    max_in_flight_receives: usize,
+    pub(crate) config: Option<ClientConfig>,
+    pub(crate) namesrv: Option<String>,
+    pub(crate) group: String,
+    pub(crate) subs: Vec<(String, Filter)>,
+    pub(crate) await_duration: Duration,
+    pub(crate) max_in_flight_receives: usize,
 }
 
 impl SimpleConsumerBuilder {
@@ -96,71 +91,5 @@ impl SimpleConsumerBuilder {
     pub fn max_in_flight_receives(mut self, n: usize) -> Self {
         self.max_in_flight_receives = n;
         self
-    }
-
-    /// Validates, joins (or starts) the client instance and registers the group, which then
-    /// heartbeats as a POP consumer.
-    ///
-    /// # Errors
-    /// [`Error::Config`] for a missing group or subscription, an await above 60 s or no
-    /// receive allowed in flight; the instance's errors.
-    ///
-    /// # Cancel safety
-    /// Dropping the future may leave the shared client instance started (it stops with its
-    /// last user) and the group registered in it.
-    pub async fn build(self) -> Result<SimpleConsumer> {
-        if self.group.is_empty() {
-            return Err(Error::Config("a consumer group is required".into()));
-        }
-        if self.subs.is_empty() {
-            return Err(Error::Config("subscribe to at least one topic".into()));
-        }
-        if self.await_duration > MAX_AWAIT {
-            return Err(Error::Config(format!(
-                "await duration {:?} is above {MAX_AWAIT:?}",
-                self.await_duration
-            )));
-        }
-        if self.max_in_flight_receives == 0 || self.max_in_flight_receives > Semaphore::MAX_PERMITS
-        {
-            return Err(Error::Config(
-                "max in-flight receives must be at least 1".into(),
-            ));
-        }
-        let mut config = match (self.config, self.namesrv) {
-            (Some(c), _) => c,
-            (None, Some(ns)) => ClientConfig::builder().namesrv(ns).build()?,
-            (None, None) => ClientConfig::builder().build()?,
-        };
-        config.resolve_instance_name();
-        let namespace = config.namespace().map(str::to_owned);
-        let ns = namespace.as_deref();
-        let group = naming::wrap_namespace(ns, &self.group);
-        let subs = self
-            .subs
-            .into_iter()
-            .map(|(topic, filter)| (naming::wrap_namespace(ns, &topic), filter))
-            .collect();
-        let instance = ClientInstance::shared(config)?;
-        instance.start().await?;
-        let inner = Arc::new(Inner::new(
-            instance.clone(),
-            (self.group, group),
-            namespace,
-            subs,
-            self.await_duration,
-            self.max_in_flight_receives,
-        ));
-        if let Err(e) = instance.register_consumer(Arc::new(Registered(inner.clone()))) {
-            instance.release_if_idle().await;
-            return Err(e.into());
-        }
-        // Routes first, so the heartbeat reaches the topics' brokers: the group shows up there
-        // at once, not at the next round. Failures here are retried by the instance's rounds.
-        for sub in &inner.subscriptions() {
-            let _ = instance.update_topic_route(&sub.topic).await;
-        }
-        let _ = instance.send_heartbeat_now().await;
-        Ok(SimpleConsumer { inner })
     }
 }
