@@ -9,6 +9,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
+use rmq_client_core::trace::{TraceDispatcher, TraceRole};
 use rmq_client_core::{ClientInstance, PublishInfo};
 use rmq_protocol::body::TopicRouteData;
 use rmq_protocol::naming;
@@ -34,7 +35,7 @@ pub(crate) struct Shared {
     pub(crate) tracker: TaskTracker,
     closed: AtomicBool,
     /// Message trace, when on (`trace.rs` appends to it).
-    pub(crate) traces: Option<rmq_client_core::trace::TraceDispatcher>,
+    pub(crate) traces: Option<TraceDispatcher>,
 }
 
 impl Shared {
@@ -68,7 +69,7 @@ impl Shared {
         if let Err(e) = instance.send_heartbeat_now().await {
             debug!(error = %rmq_remoting::Error::chain(&e), "first heartbeat failed; the periodic one retries");
         }
-        let traces = crate::trace::dispatcher(&settings, &instance)?;
+        let traces = trace_dispatcher(&settings, &instance)?;
         if let Some(traces) = &traces {
             registered.set_traces(traces.clone());
         }
@@ -166,6 +167,21 @@ impl Drop for Shared {
             instance.release_if_idle().await;
         });
     }
+}
+
+/// The dispatcher of a producer whose settings turn trace on.
+fn trace_dispatcher(
+    settings: &Settings,
+    instance: &ClientInstance,
+) -> Result<Option<TraceDispatcher>> {
+    let Some(topic) = &settings.trace_topic else {
+        return Ok(None);
+    };
+    TraceDispatcher::builder(instance.clone(), &settings.group, TraceRole::Produce)
+        .topic(topic.clone())
+        .build()
+        .map(Some)
+        .map_err(|e| Error::Config(e.to_string()))
 }
 
 #[cfg(test)]

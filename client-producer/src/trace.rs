@@ -7,34 +7,18 @@
 use std::time::{Instant, SystemTime};
 
 use rmq_client_core::api::{SendStatus, DEFAULT_REGION};
-use rmq_client_core::trace::{pub_record, SentMessageInfo, TraceDispatcher, TraceRole};
+use rmq_client_core::trace::{pub_record, SentMessageInfo};
 use rmq_protocol::message::property;
 use rmq_protocol::trace::{self, TraceMessageType, TraceRecord, TraceType};
 use rmq_protocol::{naming, Message, Properties};
 
 use crate::budget::Budget;
 use crate::checker::TransactionState;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::message::Outgoing;
 use crate::receipt::SendReceipt;
 use crate::send::Route;
-use crate::settings::Settings;
 use crate::shared::Shared;
-
-/// The dispatcher of a producer whose settings turn trace on.
-pub(crate) fn dispatcher(
-    settings: &Settings,
-    instance: &rmq_client_core::ClientInstance,
-) -> Result<Option<TraceDispatcher>> {
-    let Some(topic) = &settings.trace_topic else {
-        return Ok(None);
-    };
-    TraceDispatcher::builder(instance.clone(), &settings.group, TraceRole::Produce)
-        .topic(topic.clone())
-        .build()
-        .map(Some)
-        .map_err(|e| Error::Config(e.to_string()))
-}
 
 impl Shared {
     /// [`send_outgoing`](Shared::send_outgoing), then one Pub record per stored message when
