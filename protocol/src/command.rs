@@ -186,16 +186,23 @@ impl ExtFields {
 
     /// An empty map with room for `n` pairs.
     pub fn with_capacity(n: usize) -> Self {
-        ExtFields {
-            text: String::with_capacity(n.saturating_mul(16)),
-            spans: Vec::with_capacity(n),
-            ..ExtFields::new()
-        }
+        let mut fields = ExtFields::new();
+        fields.reserve(n, n.saturating_mul(16));
+        fields
     }
 
     /// Makes room for `pairs` more pairs whose keys and values take `bytes` in all, so adding
     /// them does not reallocate.
+    ///
+    /// A map without buffers yet takes those of a map dropped earlier on this thread, if any
+    /// (see [`pool`]), so building a header per request allocates nothing once warm.
     pub fn reserve(&mut self, pairs: usize, bytes: usize) {
+        if self.text.capacity() == 0 && self.spans.capacity() == 0 {
+            if let Some((text, spans)) = pool::take() {
+                self.text = text;
+                self.spans = spans;
+            }
+        }
         self.spans.reserve(pairs);
         self.text.reserve(bytes);
     }
@@ -406,6 +413,66 @@ impl ExtFields {
     }
 }
 
+impl Drop for ExtFields {
+    fn drop(&mut self) {
+        pool::give(
+            std::mem::take(&mut self.text),
+            std::mem::take(&mut self.spans),
+        );
+    }
+}
+
+/// The buffers of dropped [`ExtFields`], kept per thread for the next map that reserves room:
+/// every request and response carries a map, so the send path reuses two buffers instead of
+/// allocating two per frame. Bounded: [`pool::KEEP`] maps per thread, none larger than
+/// [`pool::MAX_TEXT`] bytes of text or [`pool::MAX_SPANS`] pairs.
+mod pool {
+    use std::cell::RefCell;
+
+    use super::Span;
+
+    /// Buffer pairs kept per thread.
+    pub(super) const KEEP: usize = 32;
+    /// Larger texts are freed, not kept.
+    pub(super) const MAX_TEXT: usize = 2048;
+    /// Larger span lists are freed, not kept.
+    pub(super) const MAX_SPANS: usize = 32;
+
+    thread_local! {
+        static FREE: RefCell<Vec<(String, Vec<Span>)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A kept pair of empty buffers, if any.
+    pub(super) fn take() -> Option<(String, Vec<Span>)> {
+        FREE.try_with(|free| free.borrow_mut().pop()).ok().flatten()
+    }
+
+    /// Keeps `text` and `spans` for reuse when there is room and they are not too large.
+    pub(super) fn give(mut text: String, mut spans: Vec<Span>) {
+        if text.capacity() == 0 && spans.capacity() == 0
+            || text.capacity() > MAX_TEXT
+            || spans.capacity() > MAX_SPANS
+        {
+            return;
+        }
+        text.clear();
+        spans.clear();
+        // A thread that is exiting has no pool left; the buffers are then simply freed.
+        let _ = FREE.try_with(|free| {
+            let mut free = free.borrow_mut();
+            if free.len() < KEEP {
+                free.push((text, spans));
+            }
+        });
+    }
+
+    /// Buffer pairs kept on this thread.
+    #[cfg(test)]
+    pub(super) fn kept() -> usize {
+        FREE.with(|free| free.borrow().len())
+    }
+}
+
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for ExtFields {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut fields = ExtFields::new();
@@ -577,6 +644,48 @@ mod tests {
             assert_eq!(pushed, inserted);
             assert_eq!(pushed.len(), n);
         }
+    }
+
+    #[test]
+    fn a_dropped_map_lends_its_buffers_to_the_next_one_on_the_thread() {
+        let mut first = ExtFields::new();
+        first.reserve(14, 300);
+        first.insert_str("a", "PID");
+        let (text, spans) = (first.text.as_ptr(), first.spans.as_ptr());
+        drop(first);
+        let mut second = ExtFields::new();
+        second.reserve(14, 300);
+        assert_eq!(second.text.as_ptr(), text);
+        assert_eq!(second.spans.as_ptr(), spans);
+        assert!(
+            second.is_empty() && second.text.is_empty(),
+            "nothing left over"
+        );
+        second.insert_str("b", "T");
+        assert_eq!(second.iter().collect::<Vec<_>>(), [("b", "T")]);
+    }
+
+    #[test]
+    fn the_pool_keeps_a_bounded_number_of_small_buffers() {
+        let maps: Vec<ExtFields> = (0..3 * super::pool::KEEP)
+            .map(|_| {
+                let mut m = ExtFields::new();
+                m.reserve(4, 64);
+                m
+            })
+            .collect();
+        drop(maps);
+        assert_eq!(super::pool::kept(), super::pool::KEEP);
+        while super::pool::take().is_some() {}
+        let mut big = ExtFields::new();
+        big.reserve(1, 64);
+        big.push_str("k", &"v".repeat(2 * super::pool::MAX_TEXT));
+        drop(big);
+        assert_eq!(super::pool::kept(), 0, "a large text is freed, not kept");
+        let mut small = ExtFields::new();
+        small.reserve(1, 64);
+        drop(small);
+        assert_eq!(super::pool::kept(), 1);
     }
 
     #[test]

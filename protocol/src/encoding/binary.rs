@@ -139,8 +139,8 @@ pub fn decode_header(mut src: &[u8]) -> Result<Command> {
         })?;
     let mut ext = &src[..ext_len];
     // Keys and values are copied into one string (see `ExtFields`), not one `String` each.
-    let mut ext_fields = ExtFields::with_capacity(0);
-    ext_fields.text.reserve(ext_len);
+    let mut ext_fields = ExtFields::new();
+    ext_fields.reserve(16, ext_len);
     while ext.has_remaining() {
         if ext.len() < 2 {
             return Err(Error::truncated("ext field key length", 2, ext.len()));

@@ -291,8 +291,7 @@ impl<'a> Scanner<'a> {
         self.eat(b'{')?;
         // The unescaped text is never longer than the header: one allocation each.
         *ext = ExtFields::new();
-        ext.text.reserve(hint);
-        ext.spans.reserve(16);
+        ext.reserve(16, hint);
         ext.set_present();
         self.ws();
         if self.peek()? == b'}' {
