@@ -3,7 +3,6 @@
 //! within the shutdown budget. It sends one batch at a time, so a slow broker fills the queue
 //! (and appends are dropped) instead of piling up sends.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rmq_protocol::trace::TraceRecord;
@@ -11,36 +10,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, warn, Instrument};
 
+use super::batch::Batch;
 use super::send::send_batch;
 use super::{Counters, Settings, Shared};
 use crate::instance::ClientInstance;
-
-/// Records encoded into one trace message body, with the keys to index it under.
-#[derive(Debug, Default)]
-pub(super) struct Batch {
-    pub(super) body: String,
-    pub(super) keys: BTreeSet<String>,
-    pub(super) records: usize,
-    /// When its first record arrived.
-    started: Option<Instant>,
-}
-
-impl Batch {
-    fn push(&mut self, record: &TraceRecord) {
-        record.encode_into(&mut self.body);
-        self.keys.extend(record.index_keys().map(str::to_owned));
-        self.records += 1;
-        self.started.get_or_insert_with(Instant::now);
-    }
-
-    fn is_full(&self, settings: &Settings) -> bool {
-        self.records >= settings.batch_records || self.body.len() >= settings.batch_bytes
-    }
-
-    fn take(&mut self) -> Batch {
-        std::mem::take(self)
-    }
-}
 
 /// Spawns the task on the instance's tracker; it cancels `shared.done` when it ends.
 pub(super) fn spawn(

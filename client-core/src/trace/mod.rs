@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+mod batch;
 mod dispatch;
 mod records;
 mod send;

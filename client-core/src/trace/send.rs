@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use rmq_protocol::header::SendMessageRequestHeader;
 use rmq_protocol::{ids, naming, Message, RequestCode};
 
-use super::dispatch::Batch;
+use super::batch::Batch;
 use super::Settings;
 use crate::error::{Error, Result};
 use crate::instance::ClientInstance;
