@@ -119,15 +119,19 @@ impl Producer {
     }
 
     /// Sends `msg` and waits for the broker to store it, retrying other queues (up to
-    /// `retries` times) within the send timeout.
+    /// `retries` times) within the send timeout. With
+    /// [`auto_batch`](crate::ProducerBuilder::auto_batch) it may wait up to the batch delay
+    /// for other messages to the topic and go out with them in one request.
     ///
     /// # Errors
     /// [`Error::InvalidMessage`] before any network call; [`Error::Timeout`] when the route
     /// lookup outlasts the deadline; [`Error::Send`] listing every attempt; [`Error::Client`]
-    /// for a topic without route; [`Error::Shutdown`].
+    /// for a topic without route; [`Error::Shutdown`]; [`Error::Batch`] when the auto-batch it
+    /// went in failed.
     ///
     /// # Cancel safety
-    /// Dropping the future abandons the send at once; the message may or may not be stored.
+    /// Dropping the future abandons the send at once; the message may or may not be stored
+    /// (an auto-batched one is still sent with its batch).
     pub async fn send(&self, msg: &Message) -> Result<SendReceipt> {
         self.shared.ensure_open()?;
         let budget = Budget::new(self.shared.settings.send_timeout);

@@ -272,8 +272,8 @@ impl Accumulator {
         Ok(Some(Queued { reply: rx }))
     }
 
-    /// Hands the open batch of `key` to its flusher, if it is the batch `id` (any, for
-    /// `None`); a batch already sealed is left alone.
+    /// Hands the open batch of `key` to its flusher if it is still the batch `id`; a batch
+    /// already sealed (and the next one of the key) is left alone.
     fn seal_if(&self, key: &Key, id: u64) {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
         seal(&mut open, key, Some(id));
@@ -288,6 +288,8 @@ impl Accumulator {
     }
 }
 
+/// Removes the open batch of `key` (only if it is the batch `id`, when given) and hands it to
+/// its flusher.
 fn seal(open: &mut HashMap<Key, Open>, key: &Key, id: Option<u64>) {
     if id.is_some_and(|id| open.get(key).is_some_and(|o| o.id != id)) {
         return;
