@@ -69,6 +69,15 @@ pub enum Error {
     /// A message body could not be (de)compressed.
     #[error("compression: {0}")]
     Compression(String),
+    /// A body uses a codec this build left out: its cargo feature (named as the codec) is off.
+    #[error(
+        "{codec} compression is not compiled in: enable the `{codec}` feature of rmq-protocol"
+    )]
+    CodecNotCompiled {
+        /// The codec, which is also the name of the feature that compiles it in: `zlib`,
+        /// `lz4` or `zstd`.
+        codec: &'static str,
+    },
     /// A value violates a protocol rule (validators, size limits).
     #[error("{0}")]
     Invalid(String),

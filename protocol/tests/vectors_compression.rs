@@ -8,6 +8,10 @@
 //! - a body + `expected.compressed_hex` + `expected.magic_hex`: a framed format named by its
 //!   magic (LZ4 or zstd): Java's frame decodes to the body, ours round-trips;
 //! - a body + `expected.compressed_hex` + `input.level`: a zlib stream at that level.
+//!
+//! Every case needs a codec, so the file runs with all three codec features (the default);
+//! `codec_features.rs` covers a build without them.
+#![cfg(all(feature = "zlib", feature = "lz4", feature = "zstd"))]
 
 mod common;
 

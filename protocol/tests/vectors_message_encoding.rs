@@ -1,6 +1,10 @@
 //! Golden vectors from Java 4.9.7's `MessageDecoder`: store-format records (encode byte-exact,
 //! decode field by field, with and without bodies and decompression), a whole pull body, batch
 //! bodies and the properties string codec.
+//!
+//! Java's compressed records are zlib, so the file runs with the `zlib` feature (a default);
+//! `codec_features.rs` covers a build without it.
+#![cfg(feature = "zlib")]
 
 mod common;
 
