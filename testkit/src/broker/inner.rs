@@ -4,7 +4,7 @@
 
 use rmq_protocol::StoredMessage;
 
-use super::{schedule, Broker};
+use super::Broker;
 use crate::store::{PutRequest, PutResult, StoreError};
 
 /// A put that copies `msg` (body, flag, properties, sysflag, born time and host, reconsume
@@ -22,15 +22,6 @@ pub(crate) fn copy_of(msg: &StoredMessage, topic: &str, queue_id: i32) -> PutReq
         reconsume_times: msg.reconsume_times,
         prepared_transaction_offset: msg.prepared_transaction_offset,
     }
-}
-
-/// Stores `put` after the commit log's delay rewrite, and wakes long polls.
-///
-/// # Errors
-/// The store's refusal.
-pub(crate) fn store(broker: &Broker, mut put: PutRequest) -> Result<PutResult, StoreError> {
-    schedule::rewrite_delayed(broker, &mut put);
-    store_as_is(broker, put)
 }
 
 /// Stores `put` without the delay rewrite, and wakes long polls: for messages whose stored

@@ -20,6 +20,7 @@ mod pull;
 mod put_rules;
 mod query;
 mod recall;
+mod recalled;
 mod relay;
 mod reply;
 mod reset;

@@ -9,23 +9,18 @@
 //!          TIMER_DEL_UNIQKEY = "<topic>+<UNIQ_KEY>"       (parked in the timer like any other)
 //! ```
 
-use std::collections::HashMap;
-
 use base64::Engine as _;
 use bytes::Bytes;
 use rmq_protocol::header::{RecallHandle, RecallMessageRequestHeader, RecallMessageResponseHeader};
 use rmq_protocol::message::property;
-use rmq_protocol::{naming, perm, Command, Properties, RequestCode, ResponseCode, StoredMessage};
+use rmq_protocol::{naming, perm, Command, Properties, RequestCode, ResponseCode};
 
+use super::recalled::{delete_key, TIMER_DEL_UNIQKEY, TIMER_OUT_MS};
 use super::{inner, now_ms, schedule, Broker};
 use crate::reply;
 use crate::server::ClientConn;
 use crate::store::PutRequest;
 
-/// Java `MessageConst.PROPERTY_TIMER_DEL_UNIQKEY`: marks a timer entry as a delete marker.
-const TIMER_DEL_UNIQKEY: &str = "TIMER_DEL_UNIQKEY";
-/// Java `MessageConst.PROPERTY_TIMER_OUT_MS`.
-const TIMER_OUT_MS: &str = "TIMER_OUT_MS";
 /// Java `MessageConst.PROPERTY_BORN_TIMESTAMP`.
 const BORN_TIMESTAMP: &str = "BORN_TIMESTAMP";
 /// Java `RecallMessageProcessor.RECALL_MESSAGE_TAG`.
@@ -34,10 +29,6 @@ const RECALL_TAG: &str = "_RECALL_TAG_";
 const DEFAULT_TIMER_MAX_DELAY_SEC: i64 = 3 * 24 * 3600;
 /// Region the answers name (as the send answers do).
 const REGION: &str = "DefaultRegion";
-/// Most recalled keys remembered; beyond it a recall still answers but does not cancel.
-const MAX_RECALLED: usize = 1 << 16;
-/// How long past its time a recalled key is kept (a marker that lost the race to the timer).
-const RECALLED_GRACE_MS: i64 = 60_000;
 
 /// Serves RECALL_MESSAGE: checks the broker, the topic and the handle in Java's order, then
 /// stores the delete marker.
@@ -181,55 +172,4 @@ pub(crate) fn handle_for(broker: &Broker, code: RequestCode, put: &PutRequest) -
     // Java adds 1 "consider of floor": the marker then rounds down to the same timer slot.
     let raw = format!("v1 {topic} {} {} {id}", broker.config().name, due + 1);
     Some(base64::engine::general_purpose::URL_SAFE.encode(raw))
-}
-
-/// Java `TimerMessageStore#buildDeleteKey`.
-fn delete_key(topic: &str, unique_key: &str) -> String {
-    format!("{topic}+{unique_key}")
-}
-
-/// The delete markers the timer has read: messages due with one of these keys are dropped
-/// instead of delivered (Java's per-slot delete list). Owned by the timer's cursor.
-#[derive(Debug, Default)]
-pub(crate) struct Recalled {
-    /// Delete key -> the marker's due time (ms), to forget it once long past.
-    keys: HashMap<String, i64>,
-}
-
-impl Recalled {
-    /// Remembers `msg`'s key if it is a delete marker; `true` for a marker (never delivered).
-    pub(crate) fn note(&mut self, msg: &StoredMessage) -> bool {
-        let Some(key) = msg.property(TIMER_DEL_UNIQKEY) else {
-            return false;
-        };
-        if self.keys.len() < MAX_RECALLED || self.keys.contains_key(key) {
-            let due = msg
-                .property(TIMER_OUT_MS)
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            self.keys.insert(key.to_owned(), due);
-        }
-        true
-    }
-
-    /// Whether the due timer message `msg` was recalled.
-    pub(crate) fn covers(&self, msg: &StoredMessage) -> bool {
-        if self.keys.is_empty() {
-            return false;
-        }
-        let topic = msg.property(property::REAL_TOPIC);
-        let id = msg.property(property::UNIQ_CLIENT_MESSAGE_ID_KEYIDX);
-        match (topic, id) {
-            (Some(topic), Some(id)) => self.keys.contains_key(&delete_key(topic, id)),
-            _ => false,
-        }
-    }
-
-    /// Forgets keys whose time is long past at `now` (ms).
-    pub(crate) fn prune(&mut self, now: i64) {
-        if !self.keys.is_empty() {
-            self.keys
-                .retain(|_, due| due.saturating_add(RECALLED_GRACE_MS) > now);
-        }
-    }
 }

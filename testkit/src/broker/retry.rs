@@ -9,7 +9,7 @@ use rmq_protocol::header::ConsumerSendMsgBackRequestHeader;
 use rmq_protocol::message::property;
 use rmq_protocol::{naming, perm, Command, ResponseCode};
 
-use super::{inner, topic_config, Broker};
+use super::{inner, schedule, topic_config, Broker};
 use crate::reply;
 use crate::store::PutRequest;
 
@@ -95,7 +95,7 @@ pub(crate) fn consumer_send_msg_back(broker: &Broker, request: &Command) -> Comm
     let mut put = inner::copy_of(&msg, &topic, queue_id);
     put.properties = properties;
     put.reconsume_times = msg.reconsume_times.saturating_add(1);
-    match inner::store(broker, put) {
+    match schedule::store_rewritten(broker, put) {
         Ok(_) => reply::ok(),
         Err(e) => reply::error(ResponseCode::SYSTEM_ERROR, e.to_string()),
     }

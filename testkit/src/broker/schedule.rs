@@ -19,7 +19,7 @@ use rmq_protocol::{naming, Command, ResponseCode, StoredMessage};
 
 use super::{inner, now_ms, Broker, DELAY_LEVELS};
 use crate::reply;
-use crate::store::PutRequest;
+use crate::store::{PutRequest, PutResult, StoreError};
 
 /// Java `TimerMessageStore.TIMER_TOPIC`.
 pub(crate) const TIMER_TOPIC: &str = "rmq_sys_wheel_timer";
@@ -216,7 +216,7 @@ pub(crate) struct Cursor {
     /// Parked timer messages: (due ms, commit-log offset), earliest first.
     timers: BinaryHeap<Reverse<(i64, i64)>>,
     /// Timer messages recalled before their time (RECALL_MESSAGE's delete markers).
-    recalled: super::recall::Recalled,
+    recalled: super::recalled::Recalled,
 }
 
 /// Delivers every delayed and timer message that is due.
@@ -321,6 +321,18 @@ fn back_to_real_topic(msg: &StoredMessage) -> Option<PutRequest> {
     let topic = msg.property(property::REAL_TOPIC)?;
     let queue_id: i32 = msg.property(property::REAL_QUEUE_ID)?.parse().ok()?;
     Some(inner::copy_of(msg, topic, queue_id))
+}
+
+/// Stores `put` after the commit log's delay rewrite, and wakes long polls.
+///
+/// # Errors
+/// The store's refusal.
+pub(crate) fn store_rewritten(
+    broker: &Broker,
+    mut put: PutRequest,
+) -> Result<PutResult, StoreError> {
+    rewrite_delayed(broker, &mut put);
+    inner::store_as_is(broker, put)
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use rmq_protocol::header::{
 use rmq_protocol::message::{property, sysflag};
 use rmq_protocol::{naming, Command, RequestCode, ResponseCode, StoredMessage};
 
-use super::{inner, now_ms, Broker};
+use super::{inner, now_ms, schedule, Broker};
 use crate::reply;
 use crate::store::PutRequest;
 
@@ -74,7 +74,7 @@ pub(crate) fn end_transaction(broker: &Broker, request: &Command) -> Option<Comm
         };
         put.sys_flag = sysflag::with_transaction_type(half.sys_flag, TRANSACTION_COMMIT);
         put.prepared_transaction_offset = header.commit_log_offset;
-        if let Err(e) = inner::store(broker, put) {
+        if let Err(e) = schedule::store_rewritten(broker, put) {
             return Some(reply::error(ResponseCode::SYSTEM_ERROR, e.to_string()));
         }
     }
