@@ -1,9 +1,10 @@
 //! The auto-batching producer on the embedded testkit cluster: concurrent sends to one topic
 //! become a few SEND_BATCH_MESSAGE requests (counted by the broker), each caller with its own
 //! receipt (id, offset id, consecutive queue offsets) that a pull reads back with its
-//! properties; a refused batch fails every caller with the broker's code; a lone message goes
-//! when its delay expires; messages Java never batches go directly; the total-bytes bound
-//! holds batches back; shutdown flushes what is pending.
+//! properties; a refused batch fails every caller with the broker's code, a retriable failure
+//! retries the whole batch; a lone message goes when its delay expires; messages Java never
+//! batches go directly; the total-bytes bound holds batches back; shutdown flushes what is
+//! pending.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -150,6 +151,33 @@ async fn a_refused_batch_fails_each_caller_with_the_brokers_code() {
         assert!(text.contains("MESSAGE_ILLEGAL"), "{text}");
         assert!(text.contains("broker-a"), "{text}");
     }
+    producer.shutdown().await;
+    cluster.shutdown().await;
+}
+
+/// A batch is retried as one request under the producer's retry policy: after a SYSTEM_ERROR
+/// (a code Java retries on) the second attempt stores it, and every caller gets its receipt.
+#[tokio::test]
+async fn a_batch_is_retried_as_a_whole() {
+    let topic = "auto-batch-retried";
+    let cluster = cluster(topic).await;
+    let batching = AutoBatch::new().max_delay(Duration::from_millis(100));
+    let producer = producer(&cluster, "auto-batch-retried", batching).await;
+    let broker = cluster.broker("broker-a").expect("broker-a");
+    broker.inject(
+        RequestCode::SEND_BATCH_MESSAGE,
+        ResponseCode::SYSTEM_ERROR,
+        1,
+    );
+    let sends = (0..4).map(|i| {
+        let producer = producer.clone();
+        async move { producer.send(&Message::new(topic, format!("m{i}"))).await }
+    });
+    for result in join_all(sends).await {
+        result.expect("stored on the second attempt");
+    }
+    assert_eq!(broker.requests(RequestCode::SEND_BATCH_MESSAGE), 2);
+    assert_eq!(pull_all(&cluster, &producer, topic).await.len(), 4);
     producer.shutdown().await;
     cluster.shutdown().await;
 }
