@@ -104,8 +104,8 @@ impl Registered {
             warn!(group = %self.group, %broker_addr, error = %rmq_remoting::Error::chain(&e), "END_TRANSACTION after a check failed");
         }
         if let Some(traces) = self.traces.get() {
-            traces.append(crate::trace::end_transaction_record(
-                crate::trace::EndTransaction {
+            traces.append(crate::trace_record::end_transaction_record(
+                crate::trace_record::EndTransaction {
                     group: &self.group,
                     topic: &topic,
                     msg_id: &unique_key,

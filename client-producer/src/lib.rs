@@ -59,6 +59,11 @@
 //! attempt (broker, queue, code, remark, elapsed). [`Error::kind`] gives a stable cause.
 //!
 //! # Feature flags
+//! - `tls` (default): TLS to brokers and name servers, forwarded to `rmq-client-core`.
+//! - `zlib`, `lz4`, `zstd` (default): the body codecs, forwarded to `rmq-protocol`; a received
+//!   body of a type left out fails to decode with `rmq_protocol::Error::CodecNotCompiled`.
+//!   A producer refuses to build with an LZ4 or zstd compression left out; without `zlib`,
+//!   its default compression, bodies go uncompressed.
 //! - `metrics`: sends record OpenTelemetry-named instruments through the `metrics` facade
 //!   (`rmq_client_core::telemetry`; off by default). Every send attempt also runs in a
 //!   `tracing` span named after the same conventions, with or without it.
@@ -84,6 +89,7 @@ mod settings;
 mod shared;
 mod timer;
 mod trace;
+mod trace_record;
 mod transaction;
 
 pub use auto_batch::{

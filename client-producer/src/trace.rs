@@ -1,16 +1,14 @@
 //! The send-side trace hooks (Java's `SendMessageTraceHookImpl` and
 //! `EndTransactionTraceHookImpl`): [`Shared::send_traced`] is the send path plus a Pub record
 //! per stored message, [`Shared::trace_end_transaction`] the EndTransaction record of a local
-//! end, [`end_transaction_record`] also that of a check's answer (`inner.rs`). All only append
-//! to the producer's trace dispatcher, which never waits or fails a send.
+//! end (built by `trace_record.rs`, which `inner.rs` uses for a check's answer too). All only
+//! append to the producer's trace dispatcher, which never waits or fails a send.
 
 use std::time::{Instant, SystemTime};
 
-use rmq_client_core::api::{SendStatus, DEFAULT_REGION};
+use rmq_client_core::api::SendStatus;
 use rmq_client_core::trace::{pub_record, SentMessageInfo};
-use rmq_protocol::message::property;
-use rmq_protocol::trace::{self, TraceMessageType, TraceRecord, TraceType};
-use rmq_protocol::{naming, Message, Properties};
+use rmq_protocol::Message;
 
 use crate::budget::Budget;
 use crate::checker::TransactionState;
@@ -19,6 +17,7 @@ use crate::message::Outgoing;
 use crate::receipt::SendReceipt;
 use crate::send::Route;
 use crate::shared::Shared;
+use crate::trace_record::{end_transaction_record, EndTransaction};
 
 impl Shared {
     /// [`send_outgoing`](Shared::send_outgoing), then one Pub record per stored message when
@@ -102,43 +101,4 @@ impl Shared {
         r.success = receipt.status == SendStatus::Ok;
         traces.append(r);
     }
-}
-
-/// What an EndTransaction record says.
-pub(crate) struct EndTransaction<'a> {
-    pub(crate) group: &'a str,
-    pub(crate) topic: &'a str,
-    pub(crate) msg_id: &'a str,
-    pub(crate) properties: &'a Properties,
-    pub(crate) store_host: &'a str,
-    pub(crate) region_id: &'a str,
-    pub(crate) transaction_id: Option<&'a str>,
-    pub(crate) state: TransactionState,
-    pub(crate) from_check: bool,
-}
-
-/// The EndTransaction record (Java's `EndTransactionTraceHookImpl`), for a local end and for
-/// the answer to a broker's check.
-pub(crate) fn end_transaction_record(end: EndTransaction<'_>) -> TraceRecord {
-    let mut r = TraceRecord::new(TraceType::EndTransaction, SystemTime::now());
-    r.region_id = if end.region_id.is_empty() {
-        DEFAULT_REGION.to_owned()
-    } else {
-        end.region_id.to_owned()
-    };
-    r.group = naming::without_namespace(end.group);
-    r.topic = naming::without_namespace(end.topic);
-    r.msg_id = end.msg_id.to_owned();
-    r.tags = end.properties.get(property::TAGS).map(str::to_owned);
-    r.keys = end.properties.get(property::KEYS).map(str::to_owned);
-    r.store_host = end.store_host.to_owned();
-    r.msg_type = TraceMessageType::TRANS_COMMIT;
-    r.transaction_id = end.transaction_id.map(str::to_owned);
-    r.transaction_state = Some(match end.state {
-        TransactionState::Commit => trace::TransactionState::Commit,
-        TransactionState::Rollback => trace::TransactionState::Rollback,
-        TransactionState::Unknown => trace::TransactionState::Unknown,
-    });
-    r.from_transaction_check = end.from_check;
-    r
 }
