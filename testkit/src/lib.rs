@@ -68,7 +68,6 @@
 
 mod broker;
 mod cluster;
-mod controller;
 mod error;
 mod fault;
 mod filter;

@@ -2,6 +2,7 @@
 //! config and its own config. Brokers register in-process through [`Namesrv::routes`], not over
 //! TCP, so REGISTER_BROKER from a client is not served.
 
+mod controller;
 mod routes;
 
 use std::collections::BTreeMap;
@@ -37,7 +38,7 @@ pub(crate) struct Namesrv {
     kv: Mutex<BTreeMap<String, BTreeMap<String, String>>>,
     config: Mutex<BTreeMap<String, String>>,
     /// The controller on the same address, when the cluster runs in controller mode.
-    controller: Mutex<Option<crate::controller::Controller>>,
+    controller: Mutex<Option<controller::Controller>>,
     /// Static-topic mapping infos by topic and broker name, as brokers register them (Java
     /// `RouteInfoManager.topicQueueMappingInfoTable`); a route carries its topic's.
     mappings: Mutex<BTreeMap<String, BTreeMap<String, serde_json::Value>>>,
@@ -80,7 +81,7 @@ impl Namesrv {
 
     /// Starts serving controller requests on this name server's address `addr`.
     pub(crate) fn enable_controller(&self, addr: String) {
-        *lock(&self.controller) = Some(crate::controller::Controller::new(addr));
+        *lock(&self.controller) = Some(controller::Controller::new(addr));
     }
 
     /// Whether the cluster runs in controller mode.
@@ -153,7 +154,7 @@ impl Namesrv {
                 reply::ok().with_body(text.into_bytes())
             }
             RequestCode::UPDATE_NAMESRV_CONFIG => self.update_config(request),
-            code if crate::controller::serves(code) => match &mut *lock(&self.controller) {
+            code if controller::serves(code) => match &mut *lock(&self.controller) {
                 Some(controller) => controller.serve(&self.routes(), request),
                 None => reply::not_supported(request.code),
             },

@@ -20,7 +20,7 @@ use rmq_protocol::header::{
 };
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 
-use crate::namesrv::Routes;
+use super::routes::Routes;
 use crate::reply;
 
 /// Java `ResponseCode.CONTROLLER_INVALID_CLEAN_BROKER_METADATA`.
