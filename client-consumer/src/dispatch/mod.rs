@@ -1,13 +1,15 @@
 //! Dispatch: what happens to messages once an engine fetched them. [`deliver`] is the one
 //! entry point an engine calls; it hands them to the consumer's [`Sink`]: the concurrent
 //! service ([`concurrent`]), the orderly service ([`orderly`]) or the lite pull buffer. Failed
-//! messages go back to the broker through [`retry`].
+//! messages go back to the broker through [`retry`]. Messages the POP engine popped go to
+//! [`pop::submit`] instead: they are settled by ack or a new invisible time, not offsets.
 //!
 //! Dispatch sits above the state (`Core`, process queues, offsets) and below the engines: it
 //! receives the consumer's `Arc<Core>` and never calls an engine or a consumer.
 
 pub(crate) mod concurrent;
 pub(crate) mod orderly;
+pub(crate) mod pop;
 pub(crate) mod retry;
 pub(crate) mod trace;
 

@@ -27,6 +27,9 @@ use crate::options::{ConsumeFrom, Options};
 use crate::state::offset_store::OffsetStore;
 use crate::state::process_queue::ProcessQueue;
 
+/// At most this many broker addresses are remembered as not serving QUERY_ASSIGNMENT.
+pub(crate) const MAX_NO_ASSIGNMENT: usize = 256;
+
 /// Where pulled messages go.
 pub(crate) enum Sink {
     /// The concurrent consume service.
@@ -74,6 +77,12 @@ pub(crate) struct Core {
     pub(crate) assigned: RwLock<Option<BTreeSet<MessageQueue>>>,
     /// Message trace, when on (`dispatch::trace` appends to it).
     pub(crate) traces: Option<TraceDispatcher>,
+    /// The POP engine's running queue tasks (a queue id of -1 stands for every queue of its
+    /// broker), each stopped through its token.
+    pub(crate) pop_tasks: Mutex<BTreeMap<MessageQueue, CancellationToken>>,
+    /// Broker addresses that answered QUERY_ASSIGNMENT with REQUEST_CODE_NOT_SUPPORTED (4.x):
+    /// not asked again, their topics are pulled.
+    pub(crate) no_assignment: Mutex<BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for Core {
@@ -122,6 +131,8 @@ impl Core {
             sink: OnceLock::new(),
             started_ms: now_ms(),
             assigned: RwLock::new(None),
+            pop_tasks: Mutex::new(BTreeMap::new()),
+            no_assignment: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -162,6 +173,23 @@ impl Core {
         &self,
     ) -> std::sync::MutexGuard<'_, BTreeMap<MessageQueue, Arc<ProcessQueue>>> {
         self.table.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Whether the broker at `addr` answered QUERY_ASSIGNMENT with REQUEST_CODE_NOT_SUPPORTED.
+    pub(crate) fn no_assignment_at(&self, addr: &str) -> bool {
+        self.no_assignment
+            .lock()
+            .is_ok_and(|set| set.contains(addr))
+    }
+
+    /// Remembers that the broker at `addr` does not serve QUERY_ASSIGNMENT (bounded: at most
+    /// [`MAX_NO_ASSIGNMENT`] addresses; one is forgotten to make room).
+    pub(crate) fn mark_no_assignment(&self, addr: String) {
+        let mut set = self.no_assignment.lock().unwrap_or_else(|p| p.into_inner());
+        if set.len() >= MAX_NO_ASSIGNMENT {
+            set.pop_first();
+        }
+        set.insert(addr);
     }
 
     pub(crate) fn subscription(&self, topic: &str) -> Option<SubscriptionData> {

@@ -5,16 +5,19 @@
 //! A dropped queue stops pulling, its offset (the low-water mark of its unfinished messages) is
 //! written through to the broker, then it is forgotten; an orderly queue is also unlocked once
 //! its running batch is done.
+//!
+//! Per topic it first asks the POP engine whether a broker serves the topic to the group in
+//! POP mode (QUERY_ASSIGNMENT); such a topic is popped ([`crate::engine::pop`]), not pulled.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
 use rmq_protocol::body::{ConsumeType, LockBatchRequestBody, MASTER_ID};
-use rmq_protocol::MessageQueue;
+use rmq_protocol::{naming, MessageQueue};
 use tracing::{debug, info, warn};
 
-use crate::state::core::Core;
+use crate::state::core::{Core, Sink};
 use crate::state::process_queue::ProcessQueue;
 
 /// Rebalances every subscribed topic (nothing in lite pull assign mode). When the owned
@@ -65,6 +68,16 @@ async fn rebalance_topics(core: &Arc<Core>) -> bool {
             debug!(group = %core.group(), %topic, "no queues known yet for the topic");
             continue;
         };
+        if may_pop(core, &topic) {
+            // A topic the broker serves this group in POP mode is popped, not pulled.
+            let popped = crate::engine::pop::assignment(core, &topic).await;
+            let pop = popped.clone().unwrap_or_default();
+            changed |= crate::engine::pop::assign(core, &topic, &pop);
+            if popped.is_some() {
+                changed |= update_table(core, &topic, BTreeSet::new()).await;
+                continue;
+            }
+        }
         let mine: BTreeSet<MessageQueue> = if core.is_clustering() {
             let mut ids = match core
                 .instance
@@ -96,6 +109,7 @@ async fn rebalance_topics(core: &Arc<Core>) -> bool {
         return changed;
     }
     let subscribed: BTreeSet<String> = core.subscriptions().into_iter().map(|s| s.topic).collect();
+    changed |= crate::engine::pop::retain_topics(core, &subscribed);
     let stale: Vec<(MessageQueue, Arc<ProcessQueue>)> = core
         .table()
         .iter()
@@ -107,6 +121,14 @@ async fn rebalance_topics(core: &Arc<Core>) -> bool {
         changed = true;
     }
     changed
+}
+
+/// Whether `topic` may be popped: a concurrent push consumer in clustering mode, and not the
+/// group's `%RETRY%` topic (brokers serve retry topics in PULL mode only).
+fn may_pop(core: &Core, topic: &str) -> bool {
+    matches!(core.sink.get(), Some(Sink::Concurrent(_)))
+        && core.is_clustering()
+        && !naming::is_retry_topic(topic)
 }
 
 /// Makes `topic`'s process queues match `mine`; returns whether anything changed.

@@ -1,0 +1,185 @@
+//! A push consumer whose group a broker serves in POP mode (SET_MESSAGE_REQUEST_MODE, as
+//! `rmq-admin setConsumeMode` does): it pops instead of pulling, acks what it consumed, gets a
+//! failed message again through the POP retry topic, keeps pulling on a broker that does not
+//! serve QUERY_ASSIGNMENT (4.x), and stops popping at shutdown. On the testkit, which serves
+//! POP and its revival as Java 5.3.3 does.
+
+mod cluster;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use cluster::{broker, until, Sender};
+use rmq_client_consumer::{ConsumeFrom, ConsumeResult, Filter, PushConsumer, ReceivedMessage};
+use rmq_protocol::body::{MessageRequestMode, SetMessageRequestModeRequestBody};
+use rmq_protocol::{RequestCode, ResponseCode};
+use rmq_testkit::MockCluster;
+
+/// Bodies consumed, with how often each was delivered and its reconsume times at the last.
+type Seen = Arc<Mutex<BTreeMap<String, (usize, i32)>>>;
+
+/// Switches `group` to POP for `topic` on the cluster's broker.
+async fn switch_to_pop(sender: &Sender, topic: &str, group: &str) {
+    let body = SetMessageRequestModeRequestBody {
+        consumer_group: group.into(),
+        mode: MessageRequestMode::Pop,
+        pop_share_queue_num: 0,
+        topic: topic.into(),
+    };
+    sender
+        .api()
+        .set_message_request_mode(sender.addr(), &body, cluster::TIMEOUT)
+        .await
+        .expect("the broker switches the group to POP");
+}
+
+/// A started push consumer of `topic` whose listener records every delivery and fails the
+/// first delivery of bodies in `fail_once`.
+async fn consumer(
+    cluster: &MockCluster,
+    topic: &str,
+    group: &str,
+    fail_once: &'static [&'static str],
+) -> (PushConsumer, Seen) {
+    let c = PushConsumer::builder()
+        .client_config(cluster::config(cluster, group))
+        .group(group)
+        .consume_from(ConsumeFrom::FirstOffset)
+        .subscribe(topic, Filter::all())
+        .build()
+        .await
+        .expect("build");
+    let seen: Seen = Arc::default();
+    let s = seen.clone();
+    c.start(move |msgs: Vec<ReceivedMessage>| {
+        let s = s.clone();
+        async move {
+            let mut result = ConsumeResult::Success;
+            let mut seen = s.lock().expect("lock");
+            for m in &msgs {
+                let body = String::from_utf8_lossy(m.body()).into_owned();
+                let e = seen.entry(body.clone()).or_insert((0, 0));
+                e.0 += 1;
+                e.1 = m.reconsume_times();
+                if e.0 == 1 && fail_once.contains(&body.as_str()) {
+                    result = ConsumeResult::RETRY;
+                }
+            }
+            result
+        }
+    })
+    .await
+    .expect("start");
+    (c, seen)
+}
+
+/// A group switched to POP consumes every message once by popping (no pull of the topic),
+/// acks them (a later pop finds nothing), and after shutdown pops no more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pop_group_consumes_every_message_once_and_stops_at_shutdown() {
+    const TOPIC: &str = "PushPopTopic";
+    const GROUP: &str = "push_pop_once";
+    let cluster = cluster::start(TOPIC, 2).await;
+    let sender = Sender::new(&cluster);
+    switch_to_pop(&sender, TOPIC, GROUP).await;
+    sender.send_n(TOPIC, 0, 5).await;
+    sender.send_n(TOPIC, 1, 5).await;
+    let (c, seen) = consumer(&cluster, TOPIC, GROUP, &[]).await;
+    until("all 10 messages consumed", || {
+        seen.lock().expect("lock").len() == 10
+    })
+    .await;
+    let b = broker(&cluster);
+    assert!(
+        b.requests(RequestCode::POP_MESSAGE) > 0,
+        "the consumer pops"
+    );
+    assert!(
+        c.assigned_queues().is_empty(),
+        "no queue of the topic is pulled"
+    );
+    until("every message acked", || {
+        b.requests(RequestCode::ACK_MESSAGE) >= 10
+    })
+    .await;
+    // Past a second pop round, nothing was delivered twice.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        seen.lock().expect("lock").values().all(|(n, _)| *n == 1),
+        "each message once: {:?}",
+        seen.lock().expect("lock")
+    );
+    c.shutdown().await;
+    let pops = b.requests(RequestCode::POP_MESSAGE);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        b.requests(RequestCode::POP_MESSAGE),
+        pops,
+        "no pop task left after shutdown"
+    );
+    sender.shutdown().await;
+    cluster.shutdown().await;
+}
+
+/// A message whose first delivery fails stays invisible for the first POP retry delay (10 s),
+/// then comes back through the group's POP retry topic with one reconsume time, and is acked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_message_comes_back_through_the_pop_retry_topic() {
+    const TOPIC: &str = "PushPopRetryTopic";
+    const GROUP: &str = "push_pop_retry";
+    let cluster = cluster::start(TOPIC, 1).await;
+    let sender = Sender::new(&cluster);
+    switch_to_pop(&sender, TOPIC, GROUP).await;
+    sender.send_n(TOPIC, 0, 2).await;
+    let (c, seen) = consumer(&cluster, TOPIC, GROUP, &["q0-1"]).await;
+    until("the failed message delivered again", || {
+        seen.lock().expect("lock").get("q0-1") == Some(&(2, 1))
+    })
+    .await;
+    let b = broker(&cluster);
+    assert!(b.requests(RequestCode::CHANGE_MESSAGE_INVISIBLETIME) >= 1);
+    until("both messages acked", || {
+        b.requests(RequestCode::ACK_MESSAGE) >= 2
+    })
+    .await;
+    assert_eq!(seen.lock().expect("lock").get("q0-0"), Some(&(1, 0)));
+    c.shutdown().await;
+    sender.shutdown().await;
+    cluster.shutdown().await;
+}
+
+/// A broker that does not serve QUERY_ASSIGNMENT (4.x) is asked once, and the consumer pulls
+/// as before, even for a group switched to POP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_query_assignment_the_consumer_pulls() {
+    const TOPIC: &str = "PushPop4xTopic";
+    const GROUP: &str = "push_pop_4x";
+    let cluster = cluster::start(TOPIC, 2).await;
+    let b = broker(&cluster);
+    b.inject(
+        RequestCode::QUERY_ASSIGNMENT,
+        ResponseCode::REQUEST_CODE_NOT_SUPPORTED,
+        1000,
+    );
+    let sender = Sender::new(&cluster);
+    switch_to_pop(&sender, TOPIC, GROUP).await;
+    sender.send_n(TOPIC, 0, 3).await;
+    sender.send_n(TOPIC, 1, 3).await;
+    let (c, seen) = consumer(&cluster, TOPIC, GROUP, &[]).await;
+    until("all 6 messages consumed", || {
+        seen.lock().expect("lock").len() == 6
+    })
+    .await;
+    assert_eq!(c.assigned_queues().len(), 2, "both queues are pulled");
+    assert_eq!(b.requests(RequestCode::POP_MESSAGE), 0, "nothing popped");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        b.requests(RequestCode::QUERY_ASSIGNMENT),
+        1,
+        "the answer is remembered"
+    );
+    c.shutdown().await;
+    sender.shutdown().await;
+    cluster.shutdown().await;
+}
