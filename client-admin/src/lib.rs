@@ -47,7 +47,9 @@
 //! [`Error::Unsupported`]: `this broker (<addr>, version <V>) does not support <operation>`.
 //!
 //! # Feature flags
-//! None.
+//! - `tls` (default): TLS to brokers and name servers, forwarded to `rmq-client-core`.
+//! - `zlib`, `lz4`, `zstd` (default): the body codecs, forwarded to `rmq-protocol`; a received
+//!   body of a type left out fails to decode with `rmq_protocol::Error::CodecNotCompiled`.
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 

@@ -58,6 +58,10 @@
 //! [`Error`] wraps the client instance's errors; [`Error::kind`] gives a stable cause.
 //!
 //! # Feature flags
+//! - `tls` (default): TLS to brokers and name servers, forwarded to `rmq-client-core`.
+//! - `zlib`, `lz4`, `zstd` (default): the body codecs, forwarded to `rmq-protocol`; a received
+//!   body of a type left out fails to decode with `rmq_protocol::Error::CodecNotCompiled`.
+//!   The consumer logs such a message and skips it.
 //! - `metrics`: pulls and listener calls record OpenTelemetry-named instruments through the
 //!   `metrics` facade (`rmq_client_core::telemetry`; off by default). Every listener call
 //!   also runs in a `tracing` span named after the same conventions, with or without it.

@@ -38,7 +38,10 @@
 //! code and remark); `rmq_remoting::Error::chain` prints any error that way.
 //!
 //! # Feature flags
-//! - `tls`: TLS to brokers and name servers (rustls, verifying the server by default).
+//! - `tls` (default): TLS to brokers and name servers (rustls, verifying the server by
+//!   default).
+//! - `zlib`, `lz4`, `zstd` (default): the body codecs, forwarded to `rmq-protocol`; a received
+//!   body of a type left out fails to decode with `rmq_protocol::Error::CodecNotCompiled`.
 //! - `metrics`: records [`telemetry`]'s OpenTelemetry-named instruments through the `metrics`
 //!   facade (off by default; no exporter is pulled in).
 #![deny(missing_docs)]

@@ -110,9 +110,47 @@ impl Settings {
         if let Some((_, why)) = checks.iter().find(|(bad, _)| *bad) {
             return Err(Error::Config((*why).to_owned()));
         }
+        // A codec chosen with `compression` must be compiled in. zlib, the default, is not
+        // refused without its feature: bodies then go uncompressed, as Java sends a body it
+        // failed to compress.
+        let kind = self.compression;
+        if kind != CompressionType::Zlib && !kind.is_compiled_in() {
+            return Err(Error::Config(format!(
+                "compression {name} is not compiled in: enable the `{name}` feature of \
+                 rmq-client-producer",
+                name = kind.name()
+            )));
+        }
         match &self.auto_batch {
             Some(batching) => batching.validate(self.max_message_size),
             None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chosen_codec_must_be_compiled_in() {
+        for kind in [CompressionType::Lz4, CompressionType::Zstd] {
+            let settings = Settings {
+                group: "g".to_owned(),
+                compression: kind,
+                ..Settings::default()
+            };
+            match settings.validate() {
+                Ok(()) => assert!(kind.is_compiled_in(), "{kind:?} accepted"),
+                Err(e) => {
+                    assert!(!kind.is_compiled_in(), "{kind:?}: {e}");
+                    assert!(
+                        e.to_string()
+                            .contains(&format!("enable the `{}` feature", kind.name())),
+                        "{e}"
+                    );
+                }
+            }
         }
     }
 }

@@ -42,7 +42,7 @@
 //! response with a non-success code is not an error here.
 //!
 //! # Feature flags
-//! - `tls`: TLS with rustls (`TlsConfig`); the server is verified by default.
+//! - `tls` (default): TLS with rustls (`TlsConfig`); the server is verified by default.
 //! - `testing`: `testing::MockServer`, a scripted in-process peer.
 #![deny(missing_docs)]
 #![deny(missing_debug_implementations)]
