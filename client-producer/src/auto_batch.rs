@@ -17,6 +17,11 @@ pub const DEFAULT_BATCH_MAX_TOTAL_BYTES: usize = 32 * 1024 * 1024;
 pub const BATCH_BYTES_LIMIT: usize = 4 * 1024 * 1024;
 /// The longest delay accepted, as Java (30 s).
 pub const BATCH_DELAY_LIMIT: Duration = Duration::from_secs(30);
+/// The default number of batch requests of one topic in flight at once (see
+/// [`AutoBatch::max_in_flight`]).
+pub(crate) const DEFAULT_BATCH_MAX_IN_FLIGHT: usize = 1;
+/// The most batch requests of one topic in flight that may be configured.
+pub(crate) const BATCH_IN_FLIGHT_LIMIT: usize = 1024;
 
 /// How [`Producer::send`](crate::Producer::send) and
 /// [`Producer::send_async`](crate::Producer::send_async) merge concurrent messages of one
@@ -25,6 +30,20 @@ pub const BATCH_DELAY_LIMIT: Duration = Duration::from_secs(30);
 ///
 /// Sizes count a message as it is encoded in a batch (body, properties and 22 bytes of entry
 /// header).
+///
+/// # When a batch is sent
+/// Batching is "natural", as a database's group commit: per topic (and `WAIT` flag),
+/// - while fewer than [`max_in_flight`](Self::max_in_flight) requests of the topic are
+///   unanswered, a message is sent at once (with whatever was waiting; a lone message goes as
+///   a plain send), so an idle producer adds no latency;
+/// - otherwise arriving messages gather in one batch, sent as soon as a request of the topic
+///   answers, or earlier once it holds [`max_batch_bytes`](Self::max_batch_bytes), or once its
+///   first message has waited [`max_delay`](Self::max_delay), whatever is in flight;
+/// - at shutdown every waiting batch is sent at once.
+///
+/// The busier the producer, the larger the batches. Java's `ProduceAccumulator` differs: it
+/// always holds a batch until `batchMaxDelayMs` expires or the batch is full, so each message
+/// waits out the delay even when nothing else is in flight.
 ///
 /// ```
 /// use std::time::Duration;
@@ -41,6 +60,7 @@ pub struct AutoBatch {
     max_delay: Duration,
     max_batch_bytes: usize,
     max_total_bytes: usize,
+    max_in_flight: usize,
 }
 
 impl Default for AutoBatch {
@@ -49,18 +69,21 @@ impl Default for AutoBatch {
             max_delay: DEFAULT_BATCH_MAX_DELAY,
             max_batch_bytes: DEFAULT_BATCH_MAX_BYTES,
             max_total_bytes: DEFAULT_BATCH_MAX_TOTAL_BYTES,
+            max_in_flight: DEFAULT_BATCH_MAX_IN_FLIGHT,
         }
     }
 }
 
 impl AutoBatch {
-    /// Java's defaults: 10 ms, 32 KiB per batch, 32 MiB held in all.
+    /// Java's defaults (10 ms, 32 KiB per batch, 32 MiB held in all) and one request of a
+    /// topic in flight.
     pub fn new() -> Self {
         AutoBatch::default()
     }
 
-    /// How long a batch waits for more messages after its first one, at most; it is sent
-    /// earlier once full. Must be within 1 ms..=30 s. Default 10 ms.
+    /// How long a message may wait in a batch, at most: a batch is sent when its first
+    /// message has waited this long even while requests of its topic are in flight. Must be
+    /// within 1 ms..=30 s. Default 10 ms.
     pub fn max_delay(mut self, delay: Duration) -> Self {
         self.max_delay = delay;
         self
@@ -82,6 +105,13 @@ impl AutoBatch {
         self
     }
 
+    /// How many requests of one topic may be in flight before new messages gather into a
+    /// batch that waits for one of them to answer. Must be within 1..=1024. Default 1.
+    pub fn max_in_flight(mut self, requests: usize) -> Self {
+        self.max_in_flight = requests;
+        self
+    }
+
     /// The configured [`max_delay`](Self::max_delay).
     pub fn delay(&self) -> Duration {
         self.max_delay
@@ -95,6 +125,11 @@ impl AutoBatch {
     /// The configured [`max_total_bytes`](Self::max_total_bytes).
     pub fn total_bytes(&self) -> usize {
         self.max_total_bytes
+    }
+
+    /// The configured [`max_in_flight`](Self::max_in_flight).
+    pub fn in_flight(&self) -> usize {
+        self.max_in_flight
     }
 
     /// The first invalid value, as [`Error::Config`]; `max_message_size` is the producer's.
@@ -125,6 +160,13 @@ impl AutoBatch {
                     self.max_batch_bytes, self.max_total_bytes
                 ),
             ),
+            (
+                self.max_in_flight == 0 || self.max_in_flight > BATCH_IN_FLIGHT_LIMIT,
+                format!(
+                    "auto_batch max_in_flight must be within 1..={BATCH_IN_FLIGHT_LIMIT}, not {}",
+                    self.max_in_flight
+                ),
+            ),
         ];
         match checks.into_iter().find(|(bad, _)| *bad) {
             Some((_, why)) => Err(Error::Config(why)),
@@ -145,6 +187,7 @@ mod tests {
         assert_eq!(b.delay(), Duration::from_millis(10));
         assert_eq!(b.batch_bytes(), 32 * 1024);
         assert_eq!(b.total_bytes(), 32 * 1024 * 1024);
+        assert_eq!(b.in_flight(), 1);
         assert!(b.validate(FOUR_MIB).is_ok());
     }
 
@@ -169,6 +212,8 @@ mod tests {
                 AutoBatch::new().max_total_bytes(u32::MAX as usize + 1),
                 "max_total_bytes",
             ),
+            (AutoBatch::new().max_in_flight(0), "max_in_flight"),
+            (AutoBatch::new().max_in_flight(1025), "max_in_flight"),
         ];
         for (b, name) in bad {
             let e = b.validate(FOUR_MIB).expect_err("refused");

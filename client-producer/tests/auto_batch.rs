@@ -1,16 +1,17 @@
-//! The auto-batching producer on the embedded testkit cluster: concurrent sends to one topic
-//! become a few SEND_BATCH_MESSAGE requests (counted by the broker), each caller with its own
-//! receipt (id, offset id, consecutive queue offsets) that a pull reads back with its
-//! properties; a refused batch fails every caller with the broker's code, a retriable failure
-//! retries the whole batch; a lone message goes when its delay expires; messages Java never
-//! batches go directly; the total-bytes bound holds batches back; shutdown flushes what is
-//! pending.
+//! The auto-batching producer on the embedded testkit cluster: a lone message goes at once,
+//! without waiting for the delay; sends made while a request of the topic is in flight (made
+//! slow by a latency fault) gather into one SEND_BATCH_MESSAGE (counted by the broker), sent
+//! when that request answers, each caller with its own receipt (id, offset id, consecutive
+//! queue offsets) that a pull reads back with its properties; `max_delay` bounds the wait
+//! behind a slow request; a refused batch fails every caller with the broker's code, a
+//! retriable failure retries the whole batch; messages Java never batches go directly; the
+//! total-bytes bound holds batches back; shutdown flushes what is pending.
 
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use rmq_client_producer::{AutoBatch, ErrorKind, Message, Producer};
+use rmq_client_producer::{AutoBatch, ErrorKind, Message, Producer, SendFuture};
 use rmq_protocol::header::PullMessageRequestHeader;
 use rmq_protocol::message::{decode_stored, DecodeOptions, PullSysFlag};
 use rmq_protocol::{RequestCode, ResponseCode, StoredMessage};
@@ -41,6 +42,25 @@ fn requests(cluster: &MockCluster, code: RequestCode) -> u64 {
     cluster.broker("broker-a").expect("broker-a").requests(code)
 }
 
+/// Makes plain sends slow by `latency` and puts one of `topic` in flight (with the default of
+/// one request in flight per topic), so the sends that follow gather into a batch until it
+/// answers. Its receipt resolves once the broker answers.
+async fn occupy(
+    cluster: &MockCluster,
+    producer: &Producer,
+    topic: &str,
+    latency: Duration,
+) -> SendFuture {
+    // Learn the route first, so the first send is on the wire as soon as it is admitted.
+    producer.publish_queues(topic).await.expect("route");
+    let broker = cluster.broker("broker-a").expect("broker-a");
+    broker.set_latency(RequestCode::SEND_MESSAGE_V2, latency);
+    producer
+        .send_async(&Message::new(topic, "first"))
+        .await
+        .expect("admitted")
+}
+
 /// Everything stored in queue 0 of `topic`, from offset 0.
 async fn pull_all(cluster: &MockCluster, producer: &Producer, topic: &str) -> Vec<StoredMessage> {
     let addr = cluster.broker("broker-a").expect("broker").addr();
@@ -68,15 +88,16 @@ async fn pull_all(cluster: &MockCluster, producer: &Producer, topic: &str) -> Ve
     decode_stored(pulled.body, DecodeOptions::new()).expect("decoded")
 }
 
-/// Twenty concurrent sends go out as (at most) two batch requests and no single sends; each
-/// caller's receipt names its own message, and a pull finds each one at its receipt's offset
-/// with its body, tag, key and user property.
+/// Twenty sends made while a slow request of the topic is in flight go out as one batch
+/// request once it answers; each caller's receipt names its own message, and a pull finds each
+/// one at its receipt's offset with its body, tag, key and user property.
 #[tokio::test]
-async fn concurrent_sends_become_few_batch_requests_with_a_receipt_each() {
+async fn sends_while_a_request_is_in_flight_become_one_batch_with_a_receipt_each() {
     let topic = "auto-batch-merge";
     let cluster = cluster(topic).await;
-    let batching = AutoBatch::new().max_delay(Duration::from_millis(100));
+    let batching = AutoBatch::new().max_delay(Duration::from_secs(5));
     let producer = producer(&cluster, "auto-batch-merge", batching).await;
+    let first = occupy(&cluster, &producer, topic, Duration::from_millis(300)).await;
     let sends = (0..20).map(|i| {
         let producer = producer.clone();
         async move {
@@ -92,19 +113,19 @@ async fn concurrent_sends_become_few_batch_requests_with_a_receipt_each() {
         .into_iter()
         .map(|r| r.expect("stored"))
         .collect();
-    let batches = requests(&cluster, RequestCode::SEND_BATCH_MESSAGE);
-    assert!((1..=2).contains(&batches), "{batches} batch requests");
-    assert_eq!(requests(&cluster, RequestCode::SEND_MESSAGE_V2), 0);
+    assert_eq!(first.await.expect("stored").queue_offset(), 0);
+    assert_eq!(requests(&cluster, RequestCode::SEND_BATCH_MESSAGE), 1);
+    assert_eq!(requests(&cluster, RequestCode::SEND_MESSAGE_V2), 1);
 
     let ids: HashSet<_> = receipts.iter().map(|r| r.msg_id().clone()).collect();
     assert_eq!(ids.len(), 20, "every receipt has its own id");
     let mut offsets: Vec<i64> = receipts.iter().map(|r| r.queue_offset()).collect();
     offsets.sort_unstable();
-    assert_eq!(offsets, (0..20).collect::<Vec<i64>>(), "one offset each");
+    assert_eq!(offsets, (1..=20).collect::<Vec<i64>>(), "one offset each");
     assert!(receipts.iter().all(|r| r.msg_ids().len() == 1));
 
     let stored = pull_all(&cluster, &producer, topic).await;
-    assert_eq!(stored.len(), 20);
+    assert_eq!(stored.len(), 21);
     for (i, receipt) in receipts.iter().enumerate() {
         let m = stored
             .iter()
@@ -129,6 +150,7 @@ async fn a_refused_batch_fails_each_caller_with_the_brokers_code() {
     let cluster = cluster(topic).await;
     let batching = AutoBatch::new().max_delay(Duration::from_millis(100));
     let producer = producer(&cluster, "auto-batch-refused", batching).await;
+    let first = occupy(&cluster, &producer, topic, Duration::from_millis(50)).await;
     let broker = cluster.broker("broker-a").expect("broker-a");
     broker.inject(
         RequestCode::SEND_BATCH_MESSAGE,
@@ -140,6 +162,7 @@ async fn a_refused_batch_fails_each_caller_with_the_brokers_code() {
         async move { producer.send(&Message::new(topic, format!("m{i}"))).await }
     });
     let results = join_all(sends).await;
+    first.await.expect("the plain send is stored");
     assert_eq!(broker.requests(RequestCode::SEND_BATCH_MESSAGE), 1);
     for result in results {
         let e = result.expect_err("refused");
@@ -163,6 +186,7 @@ async fn a_batch_is_retried_as_a_whole() {
     let cluster = cluster(topic).await;
     let batching = AutoBatch::new().max_delay(Duration::from_millis(100));
     let producer = producer(&cluster, "auto-batch-retried", batching).await;
+    let first = occupy(&cluster, &producer, topic, Duration::from_millis(50)).await;
     let broker = cluster.broker("broker-a").expect("broker-a");
     broker.inject(
         RequestCode::SEND_BATCH_MESSAGE,
@@ -176,31 +200,97 @@ async fn a_batch_is_retried_as_a_whole() {
     for result in join_all(sends).await {
         result.expect("stored on the second attempt");
     }
+    first.await.expect("the plain send is stored");
     assert_eq!(broker.requests(RequestCode::SEND_BATCH_MESSAGE), 2);
-    assert_eq!(pull_all(&cluster, &producer, topic).await.len(), 4);
+    assert_eq!(pull_all(&cluster, &producer, topic).await.len(), 5);
     producer.shutdown().await;
     cluster.shutdown().await;
 }
 
-/// A message alone in its batch is sent when the delay expires, as a plain single send.
+/// With nothing in flight a message is sent at once, as a plain single send, not after the
+/// 5 s delay; so is the next one, once the first has answered.
 #[tokio::test]
-async fn a_lone_message_is_sent_when_its_delay_expires() {
+async fn a_lone_message_is_sent_without_waiting_for_the_delay() {
     let topic = "auto-batch-lone";
     let cluster = cluster(topic).await;
-    let batching = AutoBatch::new().max_delay(Duration::from_millis(200));
+    let batching = AutoBatch::new().max_delay(Duration::from_secs(5));
     let producer = producer(&cluster, "auto-batch-lone", batching).await;
+    producer.publish_queues(topic).await.expect("route");
     let started = Instant::now();
     let receipt = producer
         .send(&Message::new(topic, "alone").with_user_property("k", "v"))
         .await
         .expect("stored");
-    assert!(started.elapsed() < Duration::from_secs(10));
-    assert_eq!(requests(&cluster, RequestCode::SEND_MESSAGE_V2), 1);
+    producer
+        .send(&Message::new(topic, "next"))
+        .await
+        .expect("stored");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "waited {:?}: the delay is 5 s",
+        started.elapsed()
+    );
+    assert_eq!(requests(&cluster, RequestCode::SEND_MESSAGE_V2), 2);
     assert_eq!(requests(&cluster, RequestCode::SEND_BATCH_MESSAGE), 0);
     let stored = pull_all(&cluster, &producer, topic).await;
-    assert_eq!(stored.len(), 1);
+    assert_eq!(stored.len(), 2);
     assert_eq!(stored[0].msg_id(), receipt.msg_id().as_str());
     assert_eq!(stored[0].property("k"), Some("v"));
+    producer.shutdown().await;
+    cluster.shutdown().await;
+}
+
+/// Behind a request slower than `max_delay`, a waiting batch goes when its delay expires
+/// rather than when the slow request answers.
+#[tokio::test]
+async fn max_delay_bounds_the_wait_behind_a_slow_request() {
+    let topic = "auto-batch-delay";
+    let cluster = cluster(topic).await;
+    let batching = AutoBatch::new().max_delay(Duration::from_millis(100));
+    let producer = producer(&cluster, "auto-batch-delay", batching).await;
+    let first = occupy(&cluster, &producer, topic, Duration::from_secs(2)).await;
+    let started = Instant::now();
+    let sends = (0..3).map(|i| {
+        let producer = producer.clone();
+        async move { producer.send(&Message::new(topic, format!("m{i}"))).await }
+    });
+    for result in join_all(sends).await {
+        result.expect("stored");
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "waited {:?} for the 2 s request",
+        started.elapsed()
+    );
+    assert_eq!(requests(&cluster, RequestCode::SEND_BATCH_MESSAGE), 1);
+    first.await.expect("stored");
+    producer.shutdown().await;
+    cluster.shutdown().await;
+}
+
+/// Two requests of a topic in flight: the first two sends go at once, alone, and the rest
+/// gather into one batch.
+#[tokio::test]
+async fn max_in_flight_requests_go_at_once_before_messages_gather() {
+    let topic = "auto-batch-two";
+    let cluster = cluster(topic).await;
+    let batching = AutoBatch::new()
+        .max_delay(Duration::from_secs(5))
+        .max_in_flight(2);
+    let producer = producer(&cluster, "auto-batch-two", batching).await;
+    producer.publish_queues(topic).await.expect("route");
+    let broker = cluster.broker("broker-a").expect("broker-a");
+    broker.set_latency(RequestCode::SEND_MESSAGE_V2, Duration::from_millis(200));
+    let sends = (0..10).map(|i| {
+        let producer = producer.clone();
+        async move { producer.send(&Message::new(topic, format!("m{i}"))).await }
+    });
+    for result in join_all(sends).await {
+        result.expect("stored");
+    }
+    assert_eq!(requests(&cluster, RequestCode::SEND_MESSAGE_V2), 2);
+    assert_eq!(requests(&cluster, RequestCode::SEND_BATCH_MESSAGE), 1);
+    assert_eq!(pull_all(&cluster, &producer, topic).await.len(), 10);
     producer.shutdown().await;
     cluster.shutdown().await;
 }
@@ -237,9 +327,9 @@ async fn messages_java_never_batches_go_directly() {
     cluster.shutdown().await;
 }
 
-/// With room for two batches of two messages, eight concurrent sends put only two batch
-/// requests on the wire while the broker holds them; the others wait for room, then go. All
-/// eight are stored.
+/// With room for four messages, eight concurrent sends put only four on the wire while the
+/// broker holds them (the first alone, the next two as a full batch, the fourth alone when its
+/// delay expires); the others wait for room, then go. All eight are stored.
 #[tokio::test]
 async fn the_total_bytes_bound_holds_batches_back() {
     let topic = "auto-batch-bound";
@@ -261,6 +351,11 @@ async fn the_total_bytes_bound_holds_batches_back() {
     // Learn the route first, so the held batches are the only thing waiting.
     producer.publish_queues(topic).await.expect("route");
     broker.set_latency(RequestCode::SEND_BATCH_MESSAGE, Duration::from_secs(3));
+    broker.set_latency(RequestCode::SEND_MESSAGE_V2, Duration::from_secs(3));
+    let on_wire = || {
+        broker.requests(RequestCode::SEND_BATCH_MESSAGE)
+            + broker.requests(RequestCode::SEND_MESSAGE_V2)
+    };
     let sends: Vec<_> = (0..8)
         .map(|_| {
             let producer = producer.clone();
@@ -268,19 +363,21 @@ async fn the_total_bytes_bound_holds_batches_back() {
         })
         .collect();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while broker.requests(RequestCode::SEND_BATCH_MESSAGE) < 2 && Instant::now() < deadline {
+    while on_wire() < 3 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(
-        broker.requests(RequestCode::SEND_BATCH_MESSAGE),
-        2,
-        "two batches hold the whole bound until answered"
+        (
+            broker.requests(RequestCode::SEND_MESSAGE_V2),
+            broker.requests(RequestCode::SEND_BATCH_MESSAGE)
+        ),
+        (2, 1),
+        "four messages hold the whole bound until answered"
     );
     for send in sends {
         send.await.expect("task").expect("stored");
     }
-    assert_eq!(broker.requests(RequestCode::SEND_BATCH_MESSAGE), 4);
     assert_eq!(pull_all(&cluster, &producer, topic).await.len(), 8);
     producer.shutdown().await;
     cluster.shutdown().await;
@@ -294,6 +391,7 @@ async fn shutdown_flushes_pending_batches() {
     let cluster = cluster(topic).await;
     let batching = AutoBatch::new().max_delay(Duration::from_secs(20));
     let producer = producer(&cluster, "auto-batch-shutdown", batching).await;
+    let first = occupy(&cluster, &producer, topic, Duration::from_secs(1)).await;
     let mut pending = Vec::new();
     for i in 0..3 {
         let msg = Message::new(topic, format!("m{i}"));
@@ -308,6 +406,7 @@ async fn shutdown_flushes_pending_batches() {
     for receipt in pending {
         receipt.await.expect("stored");
     }
+    first.await.expect("stored");
     assert_eq!(requests(&cluster, RequestCode::SEND_BATCH_MESSAGE), 1);
     let e = producer
         .send(&Message::new(topic, "late"))

@@ -1,6 +1,7 @@
 //! A batch's flusher: waits until the batch is sealed, its delay expires or the producer shuts
-//! down, sends it through the ordinary send path, and answers every member: its own receipt
-//! (Java `MessageAccumulation.splitSendResults`) or the batch's error, shared.
+//! down, sends it through the ordinary send path, answers every member (its own receipt, as
+//! Java `MessageAccumulation.splitSendResults`, or the batch's error, shared), and counts the
+//! batch answered in its lane.
 
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ pub(super) async fn when_due(
     };
     if let Some(batch) = batch {
         send(&shared, batch).await;
+        acc.answered(&key);
     }
 }
 

@@ -1,7 +1,8 @@
-//! The auto-batching accumulator (Java 5.x `ProduceAccumulator`): concurrent
-//! [`send`](crate::Producer::send) and [`send_async`](crate::Producer::send_async) calls to one
-//! topic are held for at most [`AutoBatch::max_delay`] and go out together as one
-//! `SEND_BATCH_MESSAGE`; each caller gets its own receipt or the batch's error.
+//! The auto-batching accumulator: concurrent [`send`](crate::Producer::send) and
+//! [`send_async`](crate::Producer::send_async) calls to one topic go out together as one
+//! `SEND_BATCH_MESSAGE` while earlier requests of the topic are in flight ("natural" batching,
+//! as group commit; see [`AutoBatch`] for the rule and how it differs from Java 5.x
+//! `ProduceAccumulator`); each caller gets its own receipt or the batch's error.
 //!
 //! # How a message travels
 //! 1. [`Accumulator::admit`] decides whether the message may be batched. As Java, messages with
@@ -11,18 +12,23 @@
 //!    never come here.
 //! 2. It waits (within the send's deadline) for room under [`AutoBatch::max_total_bytes`]: the
 //!    bytes of every batch not yet answered. That wait is the back-pressure of this path.
-//! 3. It joins the open batch of its key (wire topic + `WAIT` flag; Java adds the tag, but each
-//!    message keeps its own tag inside the batch, so we do not split on it). The first message
-//!    of a batch spawns its flusher, a task on the producer's tracker. A message that would
-//!    take the batch over `max_batch_bytes` seals it (the flusher sends it at once) and opens
-//!    the next one; a batch that reaches the bound is sealed too.
-//! 4. The flusher sends when sealed, when the delay expires, or at once when the producer
+//! 3. It joins the open batch of its key's lane (wire topic + `WAIT` flag; Java adds the tag,
+//!    but each message keeps its own tag inside the batch, so we do not split on it). The
+//!    first message of a batch spawns its flusher, a task on the producer's tracker. A message
+//!    that would take the batch over `max_batch_bytes` seals it and opens the next one; a
+//!    batch that reaches the bound is sealed too; and while fewer than
+//!    [`AutoBatch::max_in_flight`] batches of the lane are unanswered, the batch is sealed at
+//!    once. Sealing hands the batch to its flusher and counts it in flight.
+//! 4. The flusher sends when sealed, or seals and sends when the delay expires or the producer
 //!    shuts down, through the ordinary send path (queue selection, retries, deadline). The
 //!    batch's deadline is its first member's, the earliest; its attempts the most any member
 //!    asked for. `flush.rs` splits the answer back: each message its own id and offset id, its
-//!    queue offset the batch's first plus its index.
+//!    queue offset the batch's first plus its index. Then it counts the batch answered, which
+//!    seals the lane's waiting batch if the lane has room again.
 //!
-//! The open batches sit in a `std::sync::Mutex` map: nothing awaits while it is held.
+//! The lanes sit in a `std::sync::Mutex` map: nothing awaits while it is held. A lane is
+//! removed once it has no open batch and nothing in flight, so the map holds at most one lane
+//! per batch whose bytes are held under `max_total_bytes`.
 
 mod flush;
 
@@ -52,7 +58,7 @@ const ENTRY_OVERHEAD: usize = 4 + 4 + 4 + 4 + 4 + 2;
 /// The open batches of one producer and the bound on what they hold.
 pub(crate) struct Accumulator {
     config: AutoBatch,
-    open: Mutex<HashMap<Key, Open>>,
+    lanes: Mutex<HashMap<Key, Lane>>,
     /// One permit per byte held in batches not yet answered.
     held: Arc<Semaphore>,
     /// Cancelled at shutdown: every flusher sends what it has at once.
@@ -75,6 +81,13 @@ struct Key {
     /// The topic as the user named it (each producer has one namespace).
     topic: String,
     wait_store_msg_ok: bool,
+}
+
+/// The batches of one key: the one taking messages, and how many are sent but unanswered.
+#[derive(Default)]
+struct Lane {
+    open: Option<Open>,
+    in_flight: usize,
 }
 
 /// A batch still taking messages, and the way to hand it to its flusher.
@@ -136,7 +149,7 @@ impl Accumulator {
         Accumulator {
             held: Arc::new(Semaphore::new(config.total_bytes())),
             config,
-            open: Mutex::new(HashMap::new()),
+            lanes: Mutex::new(HashMap::new()),
             closing: CancellationToken::new(),
             next_id: AtomicU64::new(0),
         }
@@ -231,15 +244,17 @@ impl Accumulator {
             _held: hold,
         };
         let spawn = {
-            let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-            let full = open
-                .get(&key)
+            let mut lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
+            let lane = lanes.entry(key.clone()).or_default();
+            let full = lane
+                .open
+                .as_ref()
                 .is_some_and(|o| o.batch.bytes + size > self.config.batch_bytes());
             if full {
-                seal(&mut open, &key, None);
+                seal(lane, None);
             }
             let mut spawn = None;
-            let entry = open.entry(key.clone()).or_insert_with(|| {
+            let open = lane.open.get_or_insert_with(|| {
                 let id = self.next_id.fetch_add(1, Ordering::Relaxed);
                 let (flusher, sealed) = oneshot::channel();
                 spawn = Some((id, sealed));
@@ -255,13 +270,14 @@ impl Accumulator {
                     flusher,
                 }
             });
-            let batch = &mut entry.batch;
+            let batch = &mut open.batch;
             batch.msgs.push(msg);
             batch.members.push(member);
             batch.bytes += size;
             batch.attempts = batch.attempts.max(req.attempts);
-            if batch.bytes >= self.config.batch_bytes() {
-                seal(&mut open, &key, None);
+            if batch.bytes >= self.config.batch_bytes() || lane.in_flight < self.config.in_flight()
+            {
+                seal(lane, None);
             }
             spawn
         };
@@ -272,11 +288,29 @@ impl Accumulator {
         Ok(Some(Queued { reply: rx }))
     }
 
-    /// Hands the open batch of `key` to its flusher if it is still the batch `id`; a batch
-    /// already sealed (and the next one of the key) is left alone.
+    /// Hands the open batch of `key` to its flusher if it is still the batch `id`, whatever is
+    /// in flight; a batch already sealed (and the next one of the key) is left alone.
     fn seal_if(&self, key: &Key, id: u64) {
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        seal(&mut open, key, Some(id));
+        let mut lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(lane) = lanes.get_mut(key) {
+            seal(lane, Some(id));
+        }
+    }
+
+    /// Counts one batch of `key` answered: the lane's waiting batch is sealed if the lane has
+    /// room again, and an idle lane is removed.
+    fn answered(&self, key: &Key) {
+        let mut lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(lane) = lanes.get_mut(key) else {
+            return;
+        };
+        lane.in_flight = lane.in_flight.saturating_sub(1);
+        if lane.in_flight < self.config.in_flight() {
+            seal(lane, None);
+        }
+        if lane.in_flight == 0 && lane.open.is_none() {
+            lanes.remove(key);
+        }
     }
 
     /// Sends every open batch at once and refuses new ones; waiters for room get
@@ -288,13 +322,14 @@ impl Accumulator {
     }
 }
 
-/// Removes the open batch of `key` (only if it is the batch `id`, when given) and hands it to
-/// its flusher.
-fn seal(open: &mut HashMap<Key, Open>, key: &Key, id: Option<u64>) {
-    if id.is_some_and(|id| open.get(key).is_some_and(|o| o.id != id)) {
+/// Takes the open batch of `lane` (only if it is the batch `id`, when given), hands it to its
+/// flusher and counts it in flight.
+fn seal(lane: &mut Lane, id: Option<u64>) {
+    if id.is_some_and(|id| lane.open.as_ref().is_some_and(|o| o.id != id)) {
         return;
     }
-    if let Some(o) = open.remove(key) {
+    if let Some(o) = lane.open.take() {
+        lane.in_flight += 1;
         // The flusher only stops listening once it has this batch or the runtime is gone;
         // then the members learn it from their dropped replies.
         let _ = o.flusher.send(o.batch);
