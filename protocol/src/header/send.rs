@@ -5,7 +5,6 @@
 //! an owned copy of any string.
 
 use crate::command::ExtFields;
-use crate::header::HeaderScalar;
 
 header! {
     /// SendMessageRequestHeader (V1 field names; code 10, and what V2 expands to).
@@ -298,6 +297,16 @@ impl<'a> SendMessageRequest<'a> {
     }
 
     fn write(&self, names: &SendNames, ext: &mut ExtFields) {
+        if !ext.is_empty() {
+            // Rare: the map already has fields. Write apart, then insert pair by pair so that
+            // existing keys keep their place and take the new value, as the owned headers do.
+            let mut own = ExtFields::new();
+            self.write(names, &mut own);
+            for (key, value) in own.iter() {
+                ext.insert_str(key, value);
+            }
+            return;
+        }
         let strings = self.producer_group.len()
             + self.topic.len()
             + self.default_topic.len()
@@ -305,34 +314,55 @@ impl<'a> SendMessageRequest<'a> {
             + self.broker_name.map_or(0, str::len);
         // Names, the strings, and at most 20 bytes for each of the 9 other values.
         ext.reserve(14, 64 + strings + 9 * 20);
-        ext.insert_str(names.producer_group, self.producer_group);
-        ext.insert_str(names.topic, self.topic);
-        ext.insert_str(names.default_topic, self.default_topic);
-        self.default_topic_queue_nums
-            .put_wire(names.default_topic_queue_nums, ext);
-        self.queue_id.put_wire(names.queue_id, ext);
-        self.sys_flag.put_wire(names.sys_flag, ext);
-        self.born_timestamp.put_wire(names.born_timestamp, ext);
-        self.flag.put_wire(names.flag, ext);
+        // The map is empty and the names distinct: append, no lookups.
+        ext.push_str(names.producer_group, self.producer_group);
+        ext.push_str(names.topic, self.topic);
+        ext.push_str(names.default_topic, self.default_topic);
+        push_int(
+            ext,
+            names.default_topic_queue_nums,
+            self.default_topic_queue_nums,
+        );
+        push_int(ext, names.queue_id, self.queue_id);
+        push_int(ext, names.sys_flag, self.sys_flag);
+        push_int(ext, names.born_timestamp, self.born_timestamp);
+        push_int(ext, names.flag, self.flag);
         if let Some(properties) = self.properties {
-            ext.insert_str(names.properties, properties);
+            ext.push_str(names.properties, properties);
         }
         if let Some(times) = self.reconsume_times {
-            times.put_wire(names.reconsume_times, ext);
+            push_int(ext, names.reconsume_times, times);
         }
-        self.unit_mode.put_wire(names.unit_mode, ext);
+        ext.push_str(names.unit_mode, java_bool(self.unit_mode));
         if names.batch_first {
-            self.batch.put_wire(names.batch, ext);
+            ext.push_str(names.batch, java_bool(self.batch));
         }
         if let Some(max) = self.max_reconsume_times {
-            max.put_wire(names.max_reconsume_times, ext);
+            push_int(ext, names.max_reconsume_times, max);
         }
         if !names.batch_first {
-            self.batch.put_wire(names.batch, ext);
+            ext.push_str(names.batch, java_bool(self.batch));
         }
         if let Some(broker_name) = self.broker_name {
-            ext.insert_str(names.broker_name, broker_name);
+            ext.push_str(names.broker_name, broker_name);
         }
+    }
+}
+
+/// Appends `name` = `value` in decimal, formatted on the stack.
+fn push_int(ext: &mut ExtFields, name: &str, value: impl Into<i64>) {
+    let mut buf = [0u8; 24];
+    let text = crate::encoding::json::format_int(value.into(), &mut buf);
+    // Decimal digits are ASCII.
+    ext.push_str(name, std::str::from_utf8(text).unwrap_or_default());
+}
+
+/// Java's `Boolean.toString`.
+fn java_bool(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
     }
 }
 
