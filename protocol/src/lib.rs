@@ -23,6 +23,11 @@
 //! # Errors
 //! Every decoder returns [`Error`] on malformed input and never panics; lengths read from the
 //! wire are checked against the bytes present before anything is allocated.
+//!
+//! # Feature flags
+//! - `zlib` (default), with `zlib-rs` (default) as flate2's backend; `lz4` (default); `zstd`
+//!   (default): the body codecs of [`compression`]. Without one, that type's compress and
+//!   decompress return [`Error::CodecNotCompiled`], and so does decoding a record of that type.
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations)]
 
