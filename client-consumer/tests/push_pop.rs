@@ -21,9 +21,14 @@ type Seen = Arc<Mutex<BTreeMap<String, (usize, i32)>>>;
 
 /// Switches `group` to POP for `topic` on the cluster's broker.
 async fn switch_to_pop(sender: &Sender, topic: &str, group: &str) {
+    switch(sender, topic, group, MessageRequestMode::Pop).await;
+}
+
+/// Switches `group` to `mode` for `topic` on the cluster's broker.
+async fn switch(sender: &Sender, topic: &str, group: &str, mode: MessageRequestMode) {
     let body = SetMessageRequestModeRequestBody {
         consumer_group: group.into(),
-        mode: MessageRequestMode::Pop,
+        mode,
         pop_share_queue_num: 0,
         topic: topic.into(),
     };
@@ -31,7 +36,7 @@ async fn switch_to_pop(sender: &Sender, topic: &str, group: &str) {
         .api()
         .set_message_request_mode(sender.addr(), &body, cluster::TIMEOUT)
         .await
-        .expect("the broker switches the group to POP");
+        .expect("the broker switches the group's mode");
 }
 
 /// A started push consumer of `topic` whose listener records every delivery and fails the
@@ -178,6 +183,43 @@ async fn without_query_assignment_the_consumer_pulls() {
         b.requests(RequestCode::QUERY_ASSIGNMENT),
         1,
         "the answer is remembered"
+    );
+    c.shutdown().await;
+    sender.shutdown().await;
+    cluster.shutdown().await;
+}
+
+/// Switched back to PULL, the consumer stops its pop tasks at the next rebalance and pulls the
+/// topic's queues again; a message sent then is consumed by pulling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switched_back_to_pull_the_consumer_stops_popping() {
+    const TOPIC: &str = "PushPopBackTopic";
+    const GROUP: &str = "push_pop_back";
+    let cluster = cluster::start(TOPIC, 2).await;
+    let b = broker(&cluster);
+    let sender = Sender::new(&cluster);
+    switch_to_pop(&sender, TOPIC, GROUP).await;
+    let (c, seen) = consumer(&cluster, TOPIC, GROUP, &[]).await;
+    until("the consumer pops", || {
+        b.requests(RequestCode::POP_MESSAGE) > 0
+    })
+    .await;
+    switch(&sender, TOPIC, GROUP, MessageRequestMode::Pull).await;
+    until("both queues pulled again", || {
+        c.assigned_queues().len() == 2
+    })
+    .await;
+    let pops = b.requests(RequestCode::POP_MESSAGE);
+    sender.send_n(TOPIC, 1, 1).await;
+    until("the message consumed", || {
+        seen.lock().expect("lock").contains_key("q1-0")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        b.requests(RequestCode::POP_MESSAGE),
+        pops,
+        "no pop after the switch back"
     );
     c.shutdown().await;
     sender.shutdown().await;

@@ -4,7 +4,7 @@
 //! stops when its token is cancelled (reassignment, the topic back to pull, shutdown).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rmq_protocol::header::{PopMessageRequestHeader, INIT_MODE_MAX, INIT_MODE_MIN};
 use rmq_protocol::MessageQueue;
@@ -27,6 +27,9 @@ pub(crate) const POP_THRESHOLD: usize = 96;
 pub(crate) const POP_INVISIBLE: Duration = Duration::from_secs(60);
 /// Pause after a failed pop or when the broker holds too many polls.
 const POP_BACKOFF: Duration = Duration::from_secs(1);
+/// Pause after a "nothing new" answer that came back sooner than this (a broker that does not
+/// hold the poll), so such a broker is not asked in a busy loop.
+const EMPTY_POP_PAUSE: Duration = Duration::from_millis(200);
 
 /// Spawns the pop task of `queue` on the consumer's tracker.
 pub(crate) fn spawn(core: &Arc<Core>, queue: MessageQueue, token: CancellationToken) {
@@ -87,6 +90,7 @@ async fn pop_once(core: &Arc<Core>, queue: &MessageQueue, held: Held) -> Option<
     };
     let api = core.instance.api();
     let timeout = core.opts.broker_suspend + api.default_timeout();
+    let asked = Instant::now();
     let popped = match api
         .pop_message(&addr, &queue.broker_name, &header, timeout)
         .await
@@ -99,6 +103,7 @@ async fn pop_once(core: &Arc<Core>, queue: &MessageQueue, held: Held) -> Option<
     };
     match popped.status {
         PopStatus::Found => {}
+        PopStatus::NoNewMsg if asked.elapsed() < EMPTY_POP_PAUSE => return Some(EMPTY_POP_PAUSE),
         PopStatus::NoNewMsg => return None,
         PopStatus::PollingFull => return Some(POP_BACKOFF),
     }
