@@ -81,7 +81,8 @@ fn fmt() -> Result<()> {
     cargo(&["fmt", "--all", "--", "--check"])
 }
 
-/// The library crates pull no CLI-only dependency; prints their dependency counts.
+/// The library crates pull no CLI-only dependency, and `default-features = false` removes TLS
+/// and every codec (checked and the protocol tests run without them); prints the counts.
 fn deps() -> Result<()> {
     crate::deps::run(&[])
 }

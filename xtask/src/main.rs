@@ -30,8 +30,9 @@ usage: cargo xtask <command>
                              cluster (--real: on the crates.io servers)
   demo [--real]              produce and consume end to end on an embedded rmq-testkit cluster
                              (NAMESRV_ADDR: that cluster; --real: the crates.io servers)
-  deps                       each library crate's normal dependency count; fails if one pulls
-                             clap, indicatif, chrono or tracing-subscriber
+  deps                       each library crate's dependency count, default and minimal features;
+                             fails if one pulls clap, indicatif, chrono or tracing-subscriber,
+                             or if default-features = false leaves TLS or a codec in
   bench [ARGS..]             cargo bench --workspace [ARGS..], then the producer sink one-shot
   bench compare [OPTIONS]    our bench tools vs Java's (JAVA_BENCH_PRODUCER/_CONSUMER), A B A B on one
                              broker (default: embedded testkit); report in <target>/bench-report/
