@@ -1,5 +1,7 @@
 //! [`PushConsumer`]: pulls in the background and calls an async listener (Java's
-//! `DefaultMQPushConsumer`).
+//! `DefaultMQPushConsumer`). A topic whose broker serves the group in POP mode (switched with
+//! SET_MESSAGE_REQUEST_MODE, `rmq-admin setConsumeMode`) is popped instead (concurrent
+//! listeners in clustering mode; see `engine::pop`).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -26,6 +28,13 @@ enum Phase {
 /// Built with [`PushConsumer::builder`]; consuming starts with [`start`](Self::start) (or
 /// [`start_orderly`](Self::start_orderly)) and ends with [`shutdown`](Self::shutdown), which
 /// drains running listeners within the drain timeout and commits offsets.
+///
+/// With a concurrent listener in clustering mode, each rebalance asks a broker of every
+/// subscribed topic how it serves the group (QUERY_ASSIGNMENT): in POP mode the consumer pops
+/// the queues the broker assigns (at most 96 popped and unsettled messages per queue), acks
+/// what the listener consumed and hides a failed message for the retry delay (10 s, 30 s, 1 min
+/// ... by reconsume times), after which the broker delivers it again through the group's POP
+/// retry topic. Brokers that do not serve QUERY_ASSIGNMENT (4.x) are pulled from as before.
 ///
 /// Dropping the last handle without calling `shutdown` stops the consumer too: pulling stops
 /// at once, and the same shutdown (drain, commit, unregister) runs in the background on the
@@ -181,7 +190,8 @@ impl PushConsumer {
     }
 
     /// The queues of the subscribed topics this consumer currently owns. The group's
-    /// `%RETRY%` queues, which a clustering consumer also pulls, are left out.
+    /// `%RETRY%` queues, which a clustering consumer also pulls, are left out, and so are the
+    /// queues of topics it pops (the broker keeps their offsets).
     pub fn assigned_queues(&self) -> Vec<MessageQueue> {
         self.core.user_queues()
     }
