@@ -195,7 +195,7 @@ impl ExtFields {
     /// them does not reallocate.
     ///
     /// A map without buffers yet takes those of a map dropped earlier on this thread, if any
-    /// (see [`pool`]), so building a header per request allocates nothing once warm.
+    /// (a per-thread pool), so building a header per request allocates nothing once warm.
     pub fn reserve(&mut self, pairs: usize, bytes: usize) {
         if self.text.capacity() == 0 && self.spans.capacity() == 0 {
             if let Some((text, spans)) = pool::take() {

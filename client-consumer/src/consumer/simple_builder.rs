@@ -14,7 +14,7 @@ pub(crate) const MAX_AWAIT: Duration = Duration::from_secs(60);
 /// Default number of receives in flight at once.
 const DEFAULT_MAX_RECEIVES: usize = 16;
 
-/// Builds a [`SimpleConsumer`].
+/// Builds a [`SimpleConsumer`](crate::SimpleConsumer).
 ///
 /// ```no_run
 /// use std::time::Duration;
