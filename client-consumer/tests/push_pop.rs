@@ -7,6 +7,7 @@
 mod cluster;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -220,6 +221,46 @@ async fn switched_back_to_pull_the_consumer_stops_popping() {
         b.requests(RequestCode::POP_MESSAGE),
         pops,
         "no pop after the switch back"
+    );
+    c.shutdown().await;
+    sender.shutdown().await;
+    cluster.shutdown().await;
+}
+
+/// A listener that does not return holds its messages: one queue has at most 96 popped and
+/// unsettled messages (three pops of 32), so the consumer stops popping it until they settle.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn popped_and_unsettled_messages_are_bounded_per_queue() {
+    const TOPIC: &str = "PushPopBoundTopic";
+    const GROUP: &str = "push_pop_bound";
+    let cluster = cluster::start(TOPIC, 1).await;
+    let b = broker(&cluster);
+    let sender = Sender::new(&cluster);
+    switch_to_pop(&sender, TOPIC, GROUP).await;
+    sender.send_n(TOPIC, 0, 200).await;
+    let c = PushConsumer::builder()
+        .client_config(cluster::config(&cluster, GROUP))
+        .group(GROUP)
+        .consume_from(ConsumeFrom::FirstOffset)
+        .subscribe(TOPIC, Filter::all())
+        .drain_timeout(Duration::from_millis(100))
+        .build()
+        .await
+        .expect("build");
+    let started = Arc::new(AtomicUsize::new(0));
+    let s = started.clone();
+    c.start(move |_: Vec<ReceivedMessage>| {
+        s.fetch_add(1, Ordering::SeqCst);
+        std::future::pending::<ConsumeResult>()
+    })
+    .await
+    .expect("start");
+    until("listeners running", || started.load(Ordering::SeqCst) > 0).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pops = b.requests(RequestCode::POP_MESSAGE);
+    assert!(
+        (1..=3).contains(&pops),
+        "{pops} pops: more than 96 messages popped and unsettled"
     );
     c.shutdown().await;
     sender.shutdown().await;

@@ -17,11 +17,14 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use rmq_protocol::MessageQueue;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::state::core::Core;
 
 pub(crate) use assignment::assignment;
+
+/// Pop tasks of one consumer at most; queues a broker assigns beyond it are not popped.
+pub(crate) const MAX_POP_QUEUES: usize = 1024;
 
 /// Makes `topic`'s pop tasks match `queues` (empty: the topic is not popped); returns whether
 /// anything changed.
@@ -39,6 +42,10 @@ pub(crate) fn assign(core: &Arc<Core>, topic: &str, queues: &BTreeSet<MessageQue
     });
     for q in queues {
         if tasks.contains_key(q) || core.pull_token.is_cancelled() {
+            continue;
+        }
+        if tasks.len() >= MAX_POP_QUEUES {
+            warn!(group = %core.group(), queue = %q, max = MAX_POP_QUEUES, "too many pop queues; queue not popped");
             continue;
         }
         let token = core.pull_token.child_token();
