@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use rmq_protocol::header::SendMessageRequestHeader;
+use rmq_protocol::header::SendMessageRequest;
 use rmq_protocol::message::{property, Message};
 use rmq_protocol::{ids, naming, RequestCode};
 
@@ -102,6 +102,7 @@ impl ClientInstance {
                 .remove(property::MAX_RECONSUME_TIMES)
                 .and_then(|v| v.parse().ok());
         }
+        let properties = message.properties().encode();
         let born = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
@@ -121,33 +122,34 @@ impl ClientInstance {
                 });
                 continue;
             };
-            let header = SendMessageRequestHeader {
-                producer_group: naming::CLIENT_INNER_PRODUCER_GROUP.to_owned(),
-                topic: topic.clone(),
-                default_topic: naming::AUTO_CREATE_TOPIC_KEY_TOPIC.to_owned(),
+            let header = SendMessageRequest {
+                producer_group: naming::CLIENT_INNER_PRODUCER_GROUP,
+                topic: &topic,
+                default_topic: naming::AUTO_CREATE_TOPIC_KEY_TOPIC,
                 default_topic_queue_nums: 4,
                 queue_id: queue.queue_id,
                 sys_flag: 0,
                 born_timestamp: born,
                 flag: message.flag(),
-                properties: Some(message.properties().encode()),
+                properties: Some(&properties),
                 reconsume_times,
                 unit_mode: false,
                 batch: false,
                 max_reconsume_times,
-                broker_name: Some(queue.broker_name.clone()),
+                broker_name: Some(&queue.broker_name),
             };
             let sent = self
                 .api()
-                .send_message(
+                .send_request(
                     &addr,
                     &queue.broker_name,
                     RequestCode::SEND_MESSAGE_V2,
-                    header,
+                    &header,
                     message.body().clone(),
                     remaining,
                 )
-                .await;
+                .await
+                .map(|(response, _)| response);
             match sent {
                 Ok(response) => return Ok(response),
                 Err(e) => {
