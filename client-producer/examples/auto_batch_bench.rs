@@ -1,7 +1,8 @@
 //! `auto_batch_bench`: 64 tasks calling `send` (and a 64-deep `send_async` window) on one
 //! producer against the in-process sink (`rmq_testkit::sink`), with and without
-//! [`AutoBatch`], printing a Markdown table of msgs/s, client CPU per message, the sink's CPU
-//! per message (what a broker would save) and requests per message.
+//! [`AutoBatch`] (its defaults, two requests in flight, a 1 ms delay), printing a Markdown
+//! table of msgs/s, client CPU per message, the sink's CPU per message (what a broker would
+//! save) and requests per message.
 //!
 //! ```sh
 //! cargo run --profile bench -p rmq-client-producer --example auto_batch_bench -- [--secs 3] [--rounds 3]
@@ -42,14 +43,18 @@ struct Args {
 }
 
 /// The producers compared: a label and the auto-batch settings (`None`: unbatched).
-fn variants() -> [(&'static str, Option<AutoBatch>); 3] {
+fn variants() -> [(&'static str, Option<AutoBatch>); 4] {
     [
         ("unbatched", None),
+        ("auto default (10ms, 1 in flight)", Some(AutoBatch::new())),
         (
-            "auto 1ms",
+            "auto 10ms, 2 in flight",
+            Some(AutoBatch::new().max_in_flight(2)),
+        ),
+        (
+            "auto 1ms, 1 in flight",
             Some(AutoBatch::new().max_delay(Duration::from_millis(1))),
         ),
-        ("auto 10ms (Java default)", Some(AutoBatch::new())),
     ]
 }
 
