@@ -150,7 +150,7 @@ async fn a_refused_batch_fails_each_caller_with_the_brokers_code() {
     let cluster = cluster(topic).await;
     let batching = AutoBatch::new().max_delay(Duration::from_millis(100));
     let producer = producer(&cluster, "auto-batch-refused", batching).await;
-    let first = occupy(&cluster, &producer, topic, Duration::from_millis(50)).await;
+    let first = occupy(&cluster, &producer, topic, Duration::from_millis(300)).await;
     let broker = cluster.broker("broker-a").expect("broker-a");
     broker.inject(
         RequestCode::SEND_BATCH_MESSAGE,
@@ -186,7 +186,7 @@ async fn a_batch_is_retried_as_a_whole() {
     let cluster = cluster(topic).await;
     let batching = AutoBatch::new().max_delay(Duration::from_millis(100));
     let producer = producer(&cluster, "auto-batch-retried", batching).await;
-    let first = occupy(&cluster, &producer, topic, Duration::from_millis(50)).await;
+    let first = occupy(&cluster, &producer, topic, Duration::from_millis(300)).await;
     let broker = cluster.broker("broker-a").expect("broker-a");
     broker.inject(
         RequestCode::SEND_BATCH_MESSAGE,
