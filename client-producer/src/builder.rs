@@ -246,11 +246,12 @@ macro_rules! common_setters {
 impl ProducerBuilder {
     common_setters!();
 
-    /// Turns auto-batching on (Java 5.x `setAutoBatch(true)`): concurrent
-    /// [`send`](Producer::send) and [`send_async`](Producer::send_async) calls to one topic
-    /// within [`AutoBatch::max_delay`] go out as one batch request, each caller still getting
-    /// its own receipt (its own id, its own queue offset) or the batch's error
-    /// ([`Error::Batch`]). Delayed, transactional and reply messages, `%RETRY%`/`%DLQ%` topics
+    /// Turns auto-batching on (Java 5.x `setAutoBatch(true)`): a [`send`](Producer::send) or
+    /// [`send_async`](Producer::send_async) to a topic with no request in flight goes at once;
+    /// calls arriving while one is in flight gather and go out as one batch request when it
+    /// answers (or when the batch is full, or at the latest after [`AutoBatch::max_delay`]),
+    /// each caller still getting its own receipt (its own id, its own queue offset) or the
+    /// batch's error ([`Error::Batch`]). Delayed, transactional and reply messages, `%RETRY%`/`%DLQ%` topics
     /// and messages over the batch bound are sent directly, as are oneway, ordered and
     /// `send_to` sends. Shutdown sends pending batches at once. Default off.
     ///

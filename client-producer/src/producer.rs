@@ -120,8 +120,9 @@ impl Producer {
 
     /// Sends `msg` and waits for the broker to store it, retrying other queues (up to
     /// `retries` times) within the send timeout. With
-    /// [`auto_batch`](crate::ProducerBuilder::auto_batch) it may wait up to the batch delay
-    /// for other messages to the topic and go out with them in one request.
+    /// [`auto_batch`](crate::ProducerBuilder::auto_batch) it goes at once when no request to
+    /// the topic is in flight; otherwise it waits for that request's answer (at most the batch
+    /// delay) and goes out with the other messages gathered meanwhile in one request.
     ///
     /// # Errors
     /// [`Error::InvalidMessage`] before any network call; [`Error::Timeout`] when the route
