@@ -28,6 +28,9 @@ const ALIASES: Aliases = &[
     ("-ri", "--report-interval"),
 ];
 
+/// The default async in-flight window (`--inflight`).
+const DEFAULT_ASYNC_WINDOW: u32 = 128;
+
 /// How long a sender waits after a failed send, as Java's does.
 const FAILURE_PAUSE: Duration = Duration::from_secs(3);
 
@@ -83,10 +86,16 @@ struct Args {
     /// Delay level when -d is on.
     #[arg(short = 'e', long, default_value_t = 1)]
     delay_level: i32,
-    /// Send asynchronously (one sending task; the producer's in-flight bound is the flow
-    /// control Java's 10,000-entry queue check is).
+    /// Send asynchronously (one sending task; the in-flight window below is the flow control
+    /// Java's 10,000-entry queue check is).
     #[arg(short = 'y', long, default_value = "false", value_parser = java_bool, action = clap::ArgAction::Set)]
     r#async: bool,
+    /// Async sends in flight at most (the producer's `max_inflight_async`); the sending task
+    /// waits for room. Java's benchmark allows 10,000, which turns into hundreds of
+    /// milliseconds of queueing per send once the broker is the bottleneck; a window of about a
+    /// hundred reaches the same rate with a latency of a few milliseconds (BENCHMARKS.md).
+    #[arg(long, default_value_t = DEFAULT_ASYNC_WINDOW, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    inflight: u32,
     /// Compress bodies over --compress-over bytes (Java 5.x: compressEnable). Off, as in
     /// Java, nothing is compressed.
     #[arg(short = 'c', long, default_value = "false", value_parser = java_bool, action = clap::ArgAction::Set)]
@@ -298,6 +307,7 @@ async fn connect(args: &Args) -> Result<Producer, Box<dyn std::error::Error>> {
         .client_config(config.build()?)
         .group(args.group.clone())
         .enable_trace(args.msg_trace)
+        .max_inflight_async(args.inflight as usize)
         .send_timeout(Duration::from_millis(args.timeout_ms));
     // Java 4.9.7's benchmark never compresses (threshold Integer.MAX_VALUE); 5.x's -c turns it on.
     builder = if args.compress {
@@ -444,6 +454,15 @@ mod tests {
     fn on_off_values_read_as_java_parse_boolean() {
         let a = parse(&["-k", "yes", "-y", "1"]);
         assert!(!a.keys && !a.r#async);
+    }
+
+    #[test]
+    fn the_async_window_defaults_to_a_few_hundred_and_takes_a_flag() {
+        assert_eq!(parse(&[]).inflight, DEFAULT_ASYNC_WINDOW);
+        assert_eq!(parse(&["-y", "true", "--inflight", "64"]).inflight, 64);
+        assert!(
+            Args::parse_java(["rmq-bench-producer", "--inflight", "0"].map(String::from)).is_err()
+        );
     }
 
     #[test]
