@@ -134,32 +134,32 @@ impl FaultStrategy {
     /// Disabled: round-robin, skipping `last_broker` when another broker has a queue.
     /// Enabled: the next queue (round-robin) whose broker is available and is not
     /// `last_broker`, then any available one; when none is, a queue of the least bad broker.
-    pub(crate) fn select(
+    pub(crate) fn select<'a>(
         &self,
-        info: &PublishInfo,
+        info: &'a PublishInfo,
         last_broker: Option<&str>,
         unreachable: &dyn Fn(&str) -> bool,
-    ) -> Option<MessageQueue> {
+    ) -> Option<&'a MessageQueue> {
         self.select_at(info, last_broker, unreachable, Instant::now())
     }
 
-    fn select_at(
+    fn select_at<'a>(
         &self,
-        info: &PublishInfo,
+        info: &'a PublishInfo,
         last_broker: Option<&str>,
         unreachable: &dyn Fn(&str) -> bool,
         now: Instant,
-    ) -> Option<MessageQueue> {
+    ) -> Option<&'a MessageQueue> {
         let n = info.queues.len();
         if !self.enabled {
-            let first = info.select_queue(last_broker)?.clone();
+            let first = info.select_queue(last_broker)?;
             if !unreachable(&first.broker_name) {
                 return Some(first);
             }
             for _ in 1..n {
                 let q = info.select_queue(None)?;
                 if !unreachable(&q.broker_name) && Some(q.broker_name.as_str()) != last_broker {
-                    return Some(q.clone());
+                    return Some(q);
                 }
             }
             return Some(first);
@@ -169,9 +169,9 @@ impl FaultStrategy {
             let q = info.select_queue(None)?;
             if self.is_available_at(&q.broker_name, now) && !unreachable(&q.broker_name) {
                 if Some(q.broker_name.as_str()) != last_broker {
-                    return Some(q.clone());
+                    return Some(q);
                 }
-                fallback.get_or_insert_with(|| q.clone());
+                fallback.get_or_insert(q);
             }
         }
         if fallback.is_some() {
@@ -188,10 +188,10 @@ impl FaultStrategy {
             } else {
                 let q = info.select_queue(None)?;
                 let i = (q.queue_id.unsigned_abs() as usize) % of_broker.len();
-                return Some(of_broker[i].clone());
+                return Some(of_broker[i]);
             }
         }
-        info.select_queue(last_broker).cloned()
+        info.select_queue(last_broker)
     }
 }
 
@@ -266,6 +266,7 @@ mod tests {
                 s.select_at(&info, None, &reachable, later)
                     .expect("q")
                     .broker_name
+                    .clone()
             })
             .collect();
         assert_eq!(

@@ -2,10 +2,14 @@
 //! namespace wrapping, the unique id (`UNIQ_KEY`), compression and the sys flag (Java's
 //! `Validators.checkMessage` + the first half of `sendKernelImpl`). Batches live in `batch.rs`.
 //!
-//! The user's message is never modified; the prepared copy shares its body bytes.
+//! The user's message is never modified; the prepared copy shares its body bytes. Its
+//! properties are written once, in wire form, straight from the message's (no copy of the
+//! map): the send header borrows that text on every attempt.
 
 use bytes::Bytes;
-use rmq_protocol::message::{property, sysflag, Properties};
+use rmq_protocol::message::{
+    property, sysflag, Properties, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR,
+};
 use rmq_protocol::{compression, ids, naming, validate, Message};
 
 use crate::error::{Error, Result};
@@ -20,15 +24,18 @@ pub(crate) const MAX_PROPERTIES_LEN: usize = i16::MAX as usize;
 pub(crate) struct Outgoing {
     /// The topic on the wire (namespace-wrapped).
     pub(crate) topic: String,
-    /// The topic as the user named it, for receipts and errors.
-    pub(crate) user_topic: String,
+    /// The topic as the user named it when it differs from `topic` (a namespace); see
+    /// [`Outgoing::user_topic`].
+    user_topic: Option<String>,
     /// The body as sent (compressed, or the batch encoding).
     pub(crate) body: Bytes,
     /// Uncompressed size, for in-flight accounting.
     pub(crate) size: usize,
     pub(crate) sys_flag: i32,
     pub(crate) flag: i32,
-    pub(crate) properties: Properties,
+    /// The properties in wire form (`name 0x01 value 0x02 …`), as the send header carries
+    /// them; [`Outgoing::properties`] reads them back.
+    pub(crate) wire_properties: String,
     /// The ids users see: `UNIQ_KEY`, one per message of a batch.
     pub(crate) msg_ids: Vec<MessageId>,
     pub(crate) batch: bool,
@@ -36,6 +43,85 @@ pub(crate) struct Outgoing {
     pub(crate) reply: bool,
     pub(crate) reconsume_times: Option<i32>,
     pub(crate) max_reconsume_times: Option<i32>,
+}
+
+impl Outgoing {
+    /// The topic as the user named it (without namespace), for receipts and errors.
+    pub(crate) fn user_topic(&self) -> &str {
+        self.user_topic.as_deref().unwrap_or(&self.topic)
+    }
+
+    /// The properties as sent, decoded from the wire form (for the rare readers: trace, the
+    /// delivery-time guard of an old broker).
+    pub(crate) fn properties(&self) -> Properties {
+        Properties::decode(&self.wire_properties)
+    }
+}
+
+/// Whether `topic` differs from `user_topic`, and then the user's name.
+fn user_topic_if_wrapped(topic: &str, user_topic: &str) -> Option<String> {
+    (topic != user_topic).then(|| user_topic.to_owned())
+}
+
+/// Writes pairs as `Properties::encode` does: `0x02` between pairs, `0x01` inside one.
+struct WireWriter {
+    out: String,
+    first: bool,
+}
+
+impl WireWriter {
+    fn with_capacity(capacity: usize) -> WireWriter {
+        WireWriter {
+            out: String::with_capacity(capacity),
+            first: true,
+        }
+    }
+
+    fn pair(&mut self, name: &str, value: &str) {
+        if !self.first {
+            self.out.push(PROPERTY_SEPARATOR);
+        }
+        self.first = false;
+        self.out.push_str(name);
+        self.out.push(NAME_VALUE_SEPARATOR);
+        self.out.push_str(value);
+    }
+}
+
+/// The wire form of `properties` after the changes `prepare` makes, in the order the map
+/// operations would leave them: `drop` names removed, `UNIQ_KEY` appended when `unique_id` is
+/// given (the message has none), `INSTANCE_ID` replaced in place or appended.
+fn encode_prepared(
+    properties: &Properties,
+    unique_id: Option<&str>,
+    instance_id: Option<&str>,
+    drop: &[&str],
+) -> String {
+    let extra = |name: &str, value: Option<&str>| value.map_or(0, |v| name.len() + v.len() + 2);
+    let capacity = properties.encoded_len()
+        + extra(property::UNIQ_CLIENT_MESSAGE_ID_KEYIDX, unique_id)
+        + extra(property::INSTANCE_ID, instance_id);
+    let mut w = WireWriter::with_capacity(capacity);
+    let mut instance_written = false;
+    for (name, value) in properties.iter() {
+        if drop.contains(&name) {
+            continue;
+        }
+        match instance_id {
+            Some(ns) if name == property::INSTANCE_ID => {
+                w.pair(name, ns);
+                instance_written = true;
+            }
+            _ => w.pair(name, value),
+        }
+    }
+    if let Some(id) = unique_id {
+        w.pair(property::UNIQ_CLIENT_MESSAGE_ID_KEYIDX, id);
+    }
+    if let Some(ns) = instance_id.filter(|_| !instance_written) {
+        w.pair(property::INSTANCE_ID, ns);
+    }
+    w.out
 }
 
 pub(crate) fn invalid(e: rmq_protocol::Error) -> Error {
@@ -59,8 +145,7 @@ pub(crate) fn check(settings: &Settings, msg: &Message) -> Result<()> {
     Ok(())
 }
 
-fn check_properties_len(properties: &Properties) -> Result<()> {
-    let len = properties.encoded_len();
+fn check_properties_len(len: usize) -> Result<()> {
     if len > MAX_PROPERTIES_LEN {
         return Err(Error::InvalidMessage(format!(
             "properties of {len} bytes exceed {MAX_PROPERTIES_LEN}"
@@ -74,19 +159,12 @@ pub(crate) fn prepare(settings: &Settings, msg: &Message) -> Result<Outgoing> {
     check(settings, msg)?;
     let namespace = settings.namespace.as_deref();
     let topic = naming::wrap_namespace(namespace, msg.topic());
-    let mut properties = msg.properties().clone();
+    let props = msg.properties();
     // Java: MessageClientIDSetter.setUniqID keeps an id the user already set.
-    let msg_id = match msg.unique_key() {
-        Some(id) => id.to_owned(),
-        None => {
-            let id = ids::unique_id();
-            properties.insert(property::UNIQ_CLIENT_MESSAGE_ID_KEYIDX, id.clone());
-            id
-        }
+    let (msg_id, new_id) = match msg.unique_key() {
+        Some(id) => (MessageId::from(id), false),
+        None => (MessageId::from(ids::unique_id()), true),
     };
-    if let Some(ns) = namespace.filter(|ns| !ns.is_empty()) {
-        properties.insert(property::INSTANCE_ID, ns);
-    }
     let mut sys_flag = 0;
     let mut body = msg.body().clone();
     if body.len() >= settings.compress_threshold {
@@ -98,32 +176,40 @@ pub(crate) fn prepare(settings: &Settings, msg: &Message) -> Result<Outgoing> {
             sys_flag |= sysflag::COMPRESSED | kind.sys_flag_bits();
         }
     }
-    if properties.get(property::TRANSACTION_PREPARED) == Some("true") {
+    if props.get(property::TRANSACTION_PREPARED) == Some("true") {
         sys_flag |= sysflag::TRANSACTION_PREPARED_TYPE;
     }
     let mut reconsume_times = Some(0);
     let mut max_reconsume_times = None;
+    let mut moved: &[&str] = &[];
     if naming::is_retry_topic(&topic) {
         // Java moves these two properties into the header for %RETRY% topics.
-        reconsume_times = properties
-            .remove(property::RECONSUME_TIME)
+        reconsume_times = props
+            .get(property::RECONSUME_TIME)
             .and_then(|v| v.parse().ok())
             .or(Some(0));
-        max_reconsume_times = properties
-            .remove(property::MAX_RECONSUME_TIMES)
+        max_reconsume_times = props
+            .get(property::MAX_RECONSUME_TIMES)
             .and_then(|v| v.parse().ok());
+        moved = &[property::RECONSUME_TIME, property::MAX_RECONSUME_TIMES];
     }
-    check_properties_len(&properties)?;
-    let reply = properties.get(property::MESSAGE_TYPE) == Some(REPLY_MESSAGE_FLAG);
+    let wire_properties = encode_prepared(
+        props,
+        new_id.then_some(msg_id.as_str()),
+        namespace.filter(|ns| !ns.is_empty()),
+        moved,
+    );
+    check_properties_len(wire_properties.len())?;
+    let reply = props.get(property::MESSAGE_TYPE) == Some(REPLY_MESSAGE_FLAG);
     Ok(Outgoing {
+        user_topic: user_topic_if_wrapped(&topic, msg.topic()),
         topic,
-        user_topic: msg.topic().to_owned(),
         size: msg.body().len(),
         body,
         sys_flag,
         flag: msg.flag(),
-        properties,
-        msg_ids: vec![MessageId::from(msg_id)],
+        wire_properties,
+        msg_ids: vec![msg_id],
         batch: false,
         reply,
         reconsume_times,
@@ -186,7 +272,7 @@ pub(crate) fn prepare_batch(settings: &Settings, msgs: &[Message]) -> Result<Out
         if let Some(ns) = namespace.filter(|ns| !ns.is_empty()) {
             m = m.with_property(property::INSTANCE_ID, ns);
         }
-        check_properties_len(m.properties())?;
+        check_properties_len(m.properties().encoded_len())?;
         size += m.body().len();
         ids.push(MessageId::from(id));
         encoded.push(m);
@@ -200,26 +286,28 @@ pub(crate) fn prepare_batch(settings: &Settings, msgs: &[Message]) -> Result<Out
         )));
     }
     // Java: the batch's own properties carry only WAIT (and INSTANCE_ID with a namespace).
-    let mut properties = Properties::new();
-    properties.insert(
-        property::WAIT_STORE_MSG_OK,
-        if first.wait_store_msg_ok() {
-            "true"
-        } else {
-            "false"
-        },
+    let wait = if first.wait_store_msg_ok() {
+        "true"
+    } else {
+        "false"
+    };
+    let instance_id = namespace.filter(|ns| !ns.is_empty());
+    let mut properties = WireWriter::with_capacity(
+        property::WAIT_STORE_MSG_OK.len() + 6 + instance_id.map_or(0, |ns| ns.len() + 13),
     );
-    if let Some(ns) = namespace.filter(|ns| !ns.is_empty()) {
-        properties.insert(property::INSTANCE_ID, ns);
+    properties.pair(property::WAIT_STORE_MSG_OK, wait);
+    if let Some(ns) = instance_id {
+        properties.pair(property::INSTANCE_ID, ns);
     }
+    let topic = naming::wrap_namespace(namespace, first.topic());
     Ok(Outgoing {
-        topic: naming::wrap_namespace(namespace, first.topic()),
-        user_topic: first.topic().to_owned(),
+        user_topic: user_topic_if_wrapped(&topic, first.topic()),
+        topic,
         body,
         size,
         sys_flag: 0,
         flag: 0,
-        properties,
+        wire_properties: properties.out,
         msg_ids: ids,
         batch: true,
         reply: false,
@@ -273,9 +361,56 @@ mod tests {
         let a = prepare(&s, &Message::new("T", "x")).expect("ok");
         let b = prepare(&s, &Message::new("T", "x")).expect("ok");
         assert_ne!(a.msg_ids, b.msg_ids);
-        assert_eq!(a.properties.get("UNIQ_KEY"), Some(a.msg_ids[0].as_str()));
+        assert_eq!(a.properties().get("UNIQ_KEY"), Some(a.msg_ids[0].as_str()));
         let own = prepare(&s, &Message::new("T", "x").with_unique_key("ABC")).expect("ok");
         assert_eq!(own.msg_ids, ["ABC"].map(MessageId::from));
+    }
+
+    /// The properties as the map operations would leave them (clone, insert the id and
+    /// namespace, remove the retry pair), encoded: what `prepare` wrote before it wrote the
+    /// wire form directly.
+    fn by_map_operations(msg: &Message, id: &str, ns: Option<&str>) -> String {
+        let mut p = msg.properties().clone();
+        if msg.unique_key().is_none() {
+            p.insert(property::UNIQ_CLIENT_MESSAGE_ID_KEYIDX, id);
+        }
+        if let Some(ns) = ns {
+            p.insert(property::INSTANCE_ID, ns);
+        }
+        if naming::is_retry_topic(&naming::wrap_namespace(ns, msg.topic())) {
+            p.remove(property::RECONSUME_TIME);
+            p.remove(property::MAX_RECONSUME_TIMES);
+        }
+        p.encode()
+    }
+
+    #[test]
+    fn prepared_properties_are_the_bytes_the_map_operations_give() {
+        let wire = "KEYS\u{1}k1\u{2}INSTANCE_ID\u{1}old\u{2}TAGS\u{1}t";
+        let from_wire = Message::new("T", "x")
+            .with_properties(Properties::from_wire(Bytes::from_static(wire.as_bytes())));
+        let msgs = [
+            Message::new("T", "x"),
+            Message::new("T", "x").with_tag("a").with_keys(["k"]),
+            Message::new("T", "x").with_unique_key("OWN"),
+            Message::new("T", "x")
+                .with_property("INSTANCE_ID", "mine")
+                .with_tag("a"),
+            Message::new("%RETRY%g", "x")
+                .with_property("RECONSUME_TIME", "3")
+                .with_tag("a")
+                .with_property("MAX_RECONSUME_TIMES", "16"),
+            from_wire,
+        ];
+        for ns in [None, Some("ns1")] {
+            let mut s = settings();
+            s.namespace = ns.map(str::to_owned);
+            for msg in &msgs {
+                let out = prepare(&s, msg).expect("ok");
+                let expected = by_map_operations(msg, out.msg_ids[0].as_str(), ns);
+                assert_eq!(out.wire_properties, expected, "{msg:?} namespace {ns:?}");
+            }
+        }
     }
 
     #[test]
@@ -315,8 +450,8 @@ mod tests {
         s.namespace = Some("ns1".into());
         let out = prepare(&s, &Message::new("T", "x")).expect("ok");
         assert_eq!(out.topic, "ns1%T");
-        assert_eq!(out.user_topic, "T");
-        assert_eq!(out.properties.get("INSTANCE_ID"), Some("ns1"));
+        assert_eq!(out.user_topic(), "T");
+        assert_eq!(out.properties().get("INSTANCE_ID"), Some("ns1"));
     }
 
     #[test]
@@ -330,7 +465,7 @@ mod tests {
         let out = prepare(&s, &retry).expect("ok");
         assert_eq!(out.reconsume_times, Some(3));
         assert_eq!(out.max_reconsume_times, Some(16));
-        assert!(out.properties.get("RECONSUME_TIME").is_none());
+        assert!(out.properties().get("RECONSUME_TIME").is_none());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //!
 //! It does not validate or compress (see `message.rs`) and spawns nothing.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -95,13 +96,8 @@ impl Shared {
     }
 
     /// The send header, borrowed from the message and queue (written into the request
-    /// without owned copies); `properties` is `out.properties` encoded.
-    fn header<'a>(
-        &'a self,
-        out: &'a Outgoing,
-        queue: &'a MessageQueue,
-        properties: &'a str,
-    ) -> SendMessageRequest<'a> {
+    /// without owned copies).
+    fn header<'a>(&'a self, out: &'a Outgoing, queue: &'a MessageQueue) -> SendMessageRequest<'a> {
         SendMessageRequest {
             producer_group: self.registered_group(),
             topic: &out.topic,
@@ -111,7 +107,7 @@ impl Shared {
             sys_flag: out.sys_flag,
             born_timestamp: now_millis(),
             flag: out.flag,
-            properties: Some(properties),
+            properties: Some(&out.wire_properties),
             reconsume_times: out.reconsume_times,
             unit_mode: false,
             batch: out.batch,
@@ -163,7 +159,8 @@ impl Shared {
                 {
                     return Err(Error::InvalidMessage(format!(
                         "message topic {} differs from the queue's topic {}",
-                        out.user_topic, q.topic
+                        out.user_topic(),
+                        q.topic
                     )));
                 }
                 Ok(None)
@@ -175,7 +172,7 @@ impl Shared {
                 let queues: Vec<MessageQueue> = info
                     .queues
                     .iter()
-                    .map(|q| MessageQueue::new(&out.user_topic, &q.broker_name, q.queue_id))
+                    .map(|q| MessageQueue::new(out.user_topic(), &q.broker_name, q.queue_id))
                     .collect();
                 let i = selector
                     .select(&queues, msg)
@@ -184,7 +181,7 @@ impl Shared {
                         Error::InvalidMessage(format!(
                             "the selector chose no queue among {} of topic {}",
                             queues.len(),
-                            out.user_topic
+                            out.user_topic()
                         ))
                     })?;
                 let q = info.queues[i].clone();
@@ -224,17 +221,18 @@ impl Shared {
                 deadline_passed = true;
                 break;
             };
-            let queue = match (&route, &selected, &info) {
+            // Borrowed from the route's queues (no copy per attempt) unless the user named it.
+            let queue: Cow<'_, MessageQueue> = match (&route, &selected, &info) {
                 (Route::Queue(q), _, _) => {
-                    MessageQueue::new(&out.topic, &q.broker_name, q.queue_id)
+                    Cow::Owned(MessageQueue::new(&out.topic, &q.broker_name, q.queue_id))
                 }
-                (_, Some((_, q)), _) => q.clone(),
+                (_, Some((_, q)), _) => Cow::Borrowed(q),
                 (_, None, Some(info)) => {
                     match self
                         .fault
                         .select(info, last_broker.as_deref(), &unreachable)
                     {
-                        Some(q) => q,
+                        Some(q) => Cow::Borrowed(q),
                         None => break,
                     }
                 }
@@ -256,16 +254,15 @@ impl Shared {
                         broker_name: queue.broker_name.clone(),
                     },
                 });
-                last_broker = Some(queue.broker_name);
+                last_broker = Some(queue.broker_name.clone());
                 continue;
             };
-            self.check_timer_support(&out.properties, &queue.broker_name, &addr)?;
+            self.check_timer_support(out, &queue.broker_name, &addr)?;
             let remaining = budget.remaining().unwrap_or(remaining);
             let timeout = attempt_timeout(remaining, total - attempt, other_brokers);
-            let properties = out.properties.encode();
-            let header = self.header(out, &queue, &properties);
+            let header = self.header(out, &queue);
             let sent = rmq_client_core::telemetry::observe_send(
-                &out.user_topic,
+                out.user_topic(),
                 &addr,
                 out.msg_ids.len(),
                 self.instance.api().send_request(
@@ -287,7 +284,7 @@ impl Shared {
                     if receipt.status != SendStatus::Ok
                         && self.settings.retry_another_broker_when_not_store_ok
                     {
-                        last_broker = Some(queue.broker_name);
+                        last_broker = Some(queue.broker_name.clone());
                         not_ok = Some(receipt);
                         continue;
                     }
@@ -301,7 +298,7 @@ impl Shared {
                     let isolation = busy || !matches!(error, rmq_client_core::Error::Broker { .. });
                     self.fault.record(&queue.broker_name, elapsed, isolation);
                     let retriable = is_retriable_attempt(&error);
-                    tracing::debug!(topic = %out.user_topic, broker = %queue.broker_name, %addr, ?elapsed, %error, "send attempt failed");
+                    tracing::debug!(topic = %out.user_topic(), broker = %queue.broker_name, %addr, ?elapsed, %error, "send attempt failed");
                     attempts.push(Attempt {
                         broker_name: queue.broker_name.clone(),
                         addr: Some(addr),
@@ -310,7 +307,7 @@ impl Shared {
                         elapsed,
                         error,
                     });
-                    last_broker = Some(queue.broker_name);
+                    last_broker = Some(queue.broker_name.clone());
                     if !retriable {
                         break;
                     }
@@ -324,7 +321,7 @@ impl Shared {
             deadline_passed = true;
         }
         Err(Error::Send {
-            topic: out.user_topic.clone(),
+            topic: out.user_topic().to_owned(),
             attempts,
             elapsed: budget.elapsed(),
             deadline_passed,
@@ -339,7 +336,7 @@ impl Shared {
             .fault
             .select(&info, None, &unreachable)
             .ok_or_else(|| Error::Send {
-                topic: out.user_topic.clone(),
+                topic: out.user_topic().to_owned(),
                 attempts: Vec::new(),
                 elapsed: budget.elapsed(),
                 deadline_passed: false,
@@ -347,7 +344,7 @@ impl Shared {
         let started = budget.elapsed();
         let t0 = Instant::now();
         let fail = |addr: Option<String>, error| Error::Send {
-            topic: out.user_topic.clone(),
+            topic: out.user_topic().to_owned(),
             attempts: vec![Attempt {
                 broker_name: queue.broker_name.clone(),
                 addr,
@@ -368,10 +365,9 @@ impl Shared {
             };
             return Err(fail(None, error));
         };
-        self.check_timer_support(&out.properties, &queue.broker_name, &addr)?;
+        self.check_timer_support(out, &queue.broker_name, &addr)?;
         let remaining = budget.remaining().unwrap_or(Duration::from_millis(1));
-        let properties = out.properties.encode();
-        let header = self.header(out, &queue, &properties);
+        let header = self.header(out, queue);
         let sent = self
             .instance
             .api()

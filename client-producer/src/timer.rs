@@ -3,35 +3,35 @@
 //! (from the client instance's broker version table) predates timer messages, since such a
 //! broker ignores the property and delivers at once. It does not compute delivery times.
 
-use rmq_protocol::message::{property, Properties};
+use rmq_protocol::message::{property, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR};
 use rmq_protocol::version::Version;
 
 use crate::error::{Error, Result};
+use crate::message::Outgoing;
 use crate::shared::Shared;
 
 /// The first broker version with timer messages (RocketMQ 5.0.0's `TimerMessageStore`).
 pub const TIMER_MIN_VERSION: Version = Version::V5_0_0;
 
-/// Whether `properties` ask for a 5.x delivery time.
-pub(crate) fn has_delivery_time(properties: &Properties) -> bool {
-    [
+/// Whether properties in wire form (`name 0x01 value 0x02 …`) ask for a 5.x delivery time:
+/// one of the timer names with a non-empty value (the broker drops empty ones). Reads the
+/// text in place, without decoding it.
+pub(crate) fn has_delivery_time(wire: &str) -> bool {
+    const NAMES: [&str; 3] = [
         property::TIMER_DELIVER_MS,
         property::TIMER_DELAY_SEC,
         property::TIMER_DELAY_MS,
-    ]
-    .iter()
-    .any(|name| properties.get(name).is_some())
+    ];
+    wire.split(PROPERTY_SEPARATOR).any(|pair| {
+        pair.split_once(NAME_VALUE_SEPARATOR)
+            .is_some_and(|(name, value)| !value.is_empty() && NAMES.contains(&name))
+    })
 }
 
-/// Refuses a delivery-time message for a broker known to be older than
+/// Refuses a delivery-time message (properties `wire`) for a broker known to be older than
 /// [`TIMER_MIN_VERSION`]; an unknown version (0: no heartbeat answered yet) lets it through.
-pub(crate) fn check_broker(
-    properties: &Properties,
-    broker_name: &str,
-    addr: &str,
-    version: i32,
-) -> Result<()> {
-    if version == 0 || version >= TIMER_MIN_VERSION.0 || !has_delivery_time(properties) {
+pub(crate) fn check_broker(wire: &str, broker_name: &str, addr: &str, version: i32) -> Result<()> {
+    if version == 0 || version >= TIMER_MIN_VERSION.0 || !has_delivery_time(wire) {
         return Ok(());
     }
     Err(Error::DeliveryTimeUnsupported {
@@ -42,15 +42,15 @@ pub(crate) fn check_broker(
 }
 
 impl Shared {
-    /// [`check_broker`] with the version the client instance knows for `addr`.
+    /// [`check_broker`] for `out` with the version the client instance knows for `addr`.
     pub(crate) fn check_timer_support(
         &self,
-        properties: &Properties,
+        out: &Outgoing,
         broker_name: &str,
         addr: &str,
     ) -> Result<()> {
         let version = self.instance.brokers().version(broker_name, addr);
-        check_broker(properties, broker_name, addr, version)
+        check_broker(&out.wire_properties, broker_name, addr, version)
     }
 }
 
@@ -58,10 +58,13 @@ impl Shared {
 mod tests {
     use super::*;
 
-    fn timed() -> Properties {
+    use rmq_protocol::message::Properties;
+
+    fn timed() -> String {
         let mut p = Properties::new();
+        p.insert(property::WAIT_STORE_MSG_OK, "true");
         p.insert(property::TIMER_DELIVER_MS, "1700000000000");
-        p
+        p.encode()
     }
 
     #[test]
@@ -86,7 +89,10 @@ mod tests {
         }
         let mut delay = Properties::new();
         delay.insert(property::TIMER_DELAY_SEC, "10");
-        assert!(check_broker(&delay, "b", "a", Version::V4_9_7.0).is_err());
-        assert!(check_broker(&Properties::new(), "b", "a", Version::V4_9_7.0).is_ok());
+        assert!(check_broker(&delay.encode(), "b", "a", Version::V4_9_7.0).is_err());
+        assert!(check_broker("", "b", "a", Version::V4_9_7.0).is_ok());
+        // An empty value is dropped by the broker, and a timer name as a value is no timer.
+        let empty = "TIMER_DELAY_SEC\u{1}\u{2}KEYS\u{1}TIMER_DELAY_MS";
+        assert!(check_broker(empty, "b", "a", Version::V4_9_7.0).is_ok());
     }
 }

@@ -44,12 +44,13 @@ impl Shared {
                 .master(&receipt.queue.broker_name)
                 .unwrap_or_default();
             let count = receipt.msg_ids.len().max(1);
+            let properties = out.properties();
             for (i, id) in receipt.msg_ids.iter().enumerate() {
                 let offset_id = receipt.offset_msg_ids.get(i).map_or("", |o| o.as_str());
                 let info = SentMessageInfo {
                     group: &self.settings.group,
-                    topic: &out.user_topic,
-                    properties: &out.properties,
+                    topic: out.user_topic(),
+                    properties: &properties,
                     body_length: out.size / count,
                     msg_id: id.as_str(),
                     offset_msg_id: offset_id,

@@ -41,32 +41,32 @@ const CASES: [Case; 6] = [
     Case {
         mode: Mode::Sync { tasks: 1 },
         body: 128,
-        max_per_send: 26.0,
+        max_per_send: 17.0,
     },
     Case {
         mode: Mode::Sync { tasks: 16 },
         body: 128,
-        max_per_send: 26.0,
+        max_per_send: 17.0,
     },
     Case {
         mode: Mode::Async { in_flight: 64 },
         body: 128,
-        max_per_send: 31.0,
+        max_per_send: 22.0,
     },
     Case {
         mode: Mode::Oneway,
         body: 128,
-        max_per_send: 17.0,
+        max_per_send: 8.0,
     },
     Case {
         mode: Mode::Batch { size: 32 },
         body: 128,
-        max_per_send: 380.0,
+        max_per_send: 374.0,
     },
     Case {
         mode: Mode::Sync { tasks: 1 },
         body: 4096,
-        max_per_send: 29.0,
+        max_per_send: 20.0,
     },
 ];
 
