@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cluster::{broker, until, Sender};
+use cluster::{broker, until, until_within, Sender};
 use rmq_client_consumer::{ConsumeFrom, ConsumeResult, Filter, PushConsumer, ReceivedMessage};
 use rmq_protocol::body::{MessageRequestMode, SetMessageRequestModeRequestBody};
 use rmq_protocol::{RequestCode, ResponseCode};
@@ -139,9 +139,13 @@ async fn a_failed_message_comes_back_through_the_pop_retry_topic() {
     switch_to_pop(&sender, TOPIC, GROUP).await;
     sender.send_n(TOPIC, 0, 2).await;
     let (c, seen) = consumer(&cluster, TOPIC, GROUP, &["q0-1"]).await;
-    until("the failed message delivered again", || {
-        seen.lock().expect("lock").get("q0-1") == Some(&(2, 1))
-    })
+    // The retry is due 10 s after the failure; a pop that was already waiting may only see it
+    // at its next poll (15 s each), so a loaded machine gets a few polls' worth of time.
+    until_within(
+        "the failed message delivered again",
+        Duration::from_secs(90),
+        || seen.lock().expect("lock").get("q0-1") == Some(&(2, 1)),
+    )
     .await;
     let b = broker(&cluster);
     assert!(b.requests(RequestCode::CHANGE_MESSAGE_INVISIBLETIME) >= 1);

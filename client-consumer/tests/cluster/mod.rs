@@ -150,7 +150,12 @@ impl Sender {
 
 /// Waits until `f` holds, failing the test with `what` after [`TIMEOUT`].
 pub async fn until(what: &str, f: impl Fn() -> bool) {
-    let deadline = Instant::now() + TIMEOUT;
+    until_within(what, TIMEOUT, f).await;
+}
+
+/// Waits until `f` holds, failing the test with `what` after `timeout`.
+pub async fn until_within(what: &str, timeout: Duration, f: impl Fn() -> bool) {
+    let deadline = Instant::now() + timeout;
     while !f() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
