@@ -48,7 +48,8 @@ pub enum CodecError {
 pub enum ForeignPeer {
     /// The bytes start with `HTTP`: an HTTP server's response (a proxy or dashboard port).
     Http,
-    /// A TLS record (`0x16 0x03`) on a plain connection: the server expects TLS.
+    /// A TLS record (a handshake `0x16 0x03`, or an alert `0x15 0x03` answering our plain
+    /// bytes) on a plain connection: the server expects TLS.
     Tls,
 }
 
@@ -70,7 +71,7 @@ impl ForeignPeer {
     pub fn recognise(bytes: &[u8]) -> Option<ForeignPeer> {
         if bytes.starts_with(b"HTTP") {
             Some(ForeignPeer::Http)
-        } else if bytes.starts_with(&[0x16, 0x03]) {
+        } else if bytes.starts_with(&[0x16, 0x03]) || bytes.starts_with(&[0x15, 0x03]) {
             Some(ForeignPeer::Tls)
         } else {
             None
@@ -270,8 +271,12 @@ mod tests {
             .encode_frame(&request())
             .expect("encodes");
         assert_eq!(ForeignPeer::recognise(&frame), None);
-        assert_eq!(ForeignPeer::recognise(b"\x15\x03"), None);
-        // A TLS alert record (0x15) is not a handshake; "HTTP" is matched on its own.
+        // A TLS server answers our plain frame with an alert record (decode_error).
+        assert_eq!(
+            ForeignPeer::recognise(&[0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x32]),
+            Some(ForeignPeer::Tls)
+        );
+        assert_eq!(ForeignPeer::recognise(b"\x15\x01"), None);
         assert_eq!(ForeignPeer::recognise(b"HTTP"), Some(ForeignPeer::Http));
     }
 

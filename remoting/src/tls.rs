@@ -220,7 +220,29 @@ impl TlsConnector {
             None => ServerName::try_from(host_of(addr).to_owned())
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?,
         };
-        self.inner.connect(name, stream).await
+        self.inner
+            .connect(name, stream)
+            .await
+            .map_err(|e| explain_handshake_failure(addr, e))
+    }
+}
+
+/// A handshake the server broke off (closed, reset, or answered with bytes that are not TLS)
+/// most often means a plain port: say so, keeping the kind and the cause.
+fn explain_handshake_failure(addr: &str, e: io::Error) -> io::Error {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::InvalidData => io::Error::new(
+            e.kind(),
+            format!(
+                "TLS handshake with {addr} failed ({e}): the server did not answer in TLS; \
+                 if this is a plain (non-TLS) RocketMQ port, disable TLS in the client \
+                 configuration"
+            ),
+        ),
+        _ => e,
     }
 }
 

@@ -122,6 +122,43 @@ async fn client_without_ca_is_refused() {
     assert!(server.requests().is_empty());
 }
 
+/// A TLS client dialing a plain RocketMQ port (the server reads the ClientHello as an
+/// oversized frame and closes) is told the port may not speak TLS.
+#[tokio::test]
+async fn tls_to_a_plain_port_says_the_server_did_not_answer_in_tls() {
+    let server = MockServer::start(|_| Reply::success())
+        .await
+        .expect("plain server");
+    let err = call(&server, TlsConfig::new())
+        .await
+        .expect_err("a plain server cannot finish a handshake");
+    assert_eq!(err.kind(), ErrorKind::Connect, "{err:?}");
+    let text = crate::Error::chain(&err).to_string();
+    assert!(text.contains("did not answer in TLS"), "{text}");
+    assert!(text.contains(&server.addr()), "{text}");
+}
+
+/// A plain client dialing a TLS port: the server's alert is recognised and named.
+#[tokio::test]
+async fn plain_to_a_tls_port_names_a_tls_server() {
+    let pki = pki();
+    let server = MockServer::start_tls(|_| Reply::success(), server_config(&pki, false))
+        .await
+        .expect("server");
+    let client = RemotingClient::new(RemotingConfig::default());
+    let err = client
+        .invoke(
+            &server.addr(),
+            Command::request(RequestCode::HEART_BEAT),
+            LONG,
+        )
+        .await
+        .expect_err("a TLS server cannot answer a plain frame");
+    client.shutdown().await;
+    let text = crate::Error::chain(&err).to_string();
+    assert!(text.contains("TLS server"), "{text}");
+}
+
 /// A certificate for another name is refused even with the right CA.
 #[tokio::test]
 async fn wrong_server_name_is_refused() {
