@@ -80,6 +80,16 @@ async fn consumer(
     (c, seen)
 }
 
+/// Waits until the consumer pops the topic and pulls none of its queues. A consumer that starts
+/// before the broker has seen its heartbeat gets "no assignment" and pulls for one rebalance
+/// round; the messages are sent once it pops.
+async fn popping(b: &rmq_testkit::BrokerHandle, c: &PushConsumer) {
+    until("the consumer pops and pulls nothing", || {
+        b.requests(RequestCode::POP_MESSAGE) > 0 && c.assigned_queues().is_empty()
+    })
+    .await;
+}
+
 /// A group switched to POP consumes every message once by popping (no pull of the topic),
 /// acks them (a later pop finds nothing), and after shutdown pops no more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,18 +99,15 @@ async fn a_pop_group_consumes_every_message_once_and_stops_at_shutdown() {
     let cluster = cluster::start(TOPIC, 2).await;
     let sender = Sender::new(&cluster);
     switch_to_pop(&sender, TOPIC, GROUP).await;
+    let (c, seen) = consumer(&cluster, TOPIC, GROUP, &[]).await;
+    let b = broker(&cluster);
+    popping(&b, &c).await;
     sender.send_n(TOPIC, 0, 5).await;
     sender.send_n(TOPIC, 1, 5).await;
-    let (c, seen) = consumer(&cluster, TOPIC, GROUP, &[]).await;
     until("all 10 messages consumed", || {
         seen.lock().expect("lock").len() == 10
     })
     .await;
-    let b = broker(&cluster);
-    assert!(
-        b.requests(RequestCode::POP_MESSAGE) > 0,
-        "the consumer pops"
-    );
     assert!(
         c.assigned_queues().is_empty(),
         "no queue of the topic is pulled"
@@ -137,8 +144,9 @@ async fn a_failed_message_comes_back_through_the_pop_retry_topic() {
     let cluster = cluster::start(TOPIC, 1).await;
     let sender = Sender::new(&cluster);
     switch_to_pop(&sender, TOPIC, GROUP).await;
-    sender.send_n(TOPIC, 0, 2).await;
     let (c, seen) = consumer(&cluster, TOPIC, GROUP, &["q0-1"]).await;
+    popping(&broker(&cluster), &c).await;
+    sender.send_n(TOPIC, 0, 2).await;
     // The retry is due 10 s after the failure; a pop that was already waiting may only see it
     // at its next poll (15 s each), so a loaded machine gets a few polls' worth of time.
     until_within(
