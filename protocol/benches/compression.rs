@@ -1,5 +1,5 @@
 //! Body compression costs: zlib (level 5, Java's default) both ways, LZ4 both ways, and the
-//! zstd frame we write (stored blocks) and read, on a 4 KiB body of pseudo-random letters.
+//! zstd both ways (compressed at the producer's level), on a 4 KiB body of pseudo-random letters.
 //!
 //! The zlib backend is flate2's: `zlib-rs` by default, miniz_oxide with
 //! `cargo bench -p rmq-protocol --no-default-features --bench compression`.
