@@ -21,13 +21,18 @@ use crate::error::{Error, Result};
 
 /// Upper-case hex of `bytes` (Java `UtilAll.bytes2string`).
 pub fn to_hex_upper(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex_upper(&mut out, bytes);
+    out
+}
+
+/// Appends `bytes` to `out` as upper-case hex, two digits per byte.
+fn push_hex_upper(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789ABCDEF";
     for &b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0xF)]));
     }
-    out
 }
 
 /// Bytes of a hex string in either case (Java `UtilAll.string2bytes` upper-cases first).
@@ -190,7 +195,7 @@ impl UniqueIdGenerator {
         tail[4..].copy_from_slice(&counter.to_be_bytes());
         let mut id = String::with_capacity(self.prefix.len() + 12);
         id.push_str(&self.prefix);
-        id.push_str(&to_hex_upper(&tail));
+        push_hex_upper(&mut id, &tail);
         id
     }
 }
