@@ -37,6 +37,14 @@ impl BrokerTable {
         self.addrs.read().map(|t| t.clone()).unwrap_or_default()
     }
 
+    /// `f` applied to the master address of `broker_name`, without copying the address (the
+    /// table stays read-locked while `f` runs, so keep it short and never block in it).
+    pub fn with_master<R>(&self, broker_name: &str, f: impl FnOnce(&str) -> R) -> Option<R> {
+        let t = self.addrs.read().ok()?;
+        let addr = t.get(broker_name)?.get(&MASTER_ID)?;
+        Some(f(addr))
+    }
+
     /// The addresses of `broker_name`.
     pub fn addrs_of(&self, broker_name: &str) -> Option<BTreeMap<i64, String>> {
         self.addrs.read().ok()?.get(broker_name).cloned()
@@ -125,6 +133,17 @@ impl BrokerTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_master_sees_only_the_master_address() {
+        let t = BrokerTable::default();
+        t.update("a", [(1, "s:1".to_owned())].into());
+        assert_eq!(t.with_master("a", str::len), None);
+        assert_eq!(t.with_master("b", str::len), None);
+        t.update("a", [(0, "m:0".to_owned()), (1, "s:1".to_owned())].into());
+        assert_eq!(t.with_master("a", str::to_owned), Some("m:0".to_owned()));
+        assert_eq!(t.with_master("a", str::to_owned), t.master("a"));
+    }
 
     #[test]
     fn subscribe_falls_back_to_any_address_unless_only_this_broker() {

@@ -140,10 +140,11 @@ impl Shared {
     /// Whether the transport holds `broker`'s master unreachable right now (a refused
     /// connect, in backoff).
     fn unreachable(&self, broker: &str) -> bool {
+        let remoting = self.instance.api().remoting();
         self.instance
             .brokers()
-            .master(broker)
-            .is_some_and(|addr| !self.instance.api().remoting().is_available(&addr))
+            .with_master(broker, |addr| !remoting.is_available(addr))
+            .unwrap_or(false)
     }
 
     /// The queue a routed send starts with.
