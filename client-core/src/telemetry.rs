@@ -277,13 +277,17 @@ mod imp {
         );
     }
 
+    /// The labels every instrument carries, with room for the two a caller may add (so that
+    /// adding them does not reallocate).
     fn labels(op: Operation, topic: &str) -> Vec<Label> {
-        vec![
+        let mut labels = Vec::with_capacity(6);
+        labels.extend([
             Label::from_static_parts(attribute::SYSTEM, SYSTEM),
             Label::from_static_parts(attribute::OPERATION_NAME, op.as_str()),
             Label::from_static_parts(attribute::OPERATION_TYPE, op.as_str()),
             Label::new(attribute::DESTINATION_NAME, topic.to_owned()),
-        ]
+        ]);
+        labels
     }
 
     pub(super) fn record_send(
@@ -302,7 +306,7 @@ mod imp {
         }
         metrics::histogram!(instrument::OPERATION_DURATION, labels.clone())
             .record(elapsed.as_secs_f64());
-        metrics::counter!(instrument::SENT_MESSAGES, labels.clone()).increment(messages);
+        metrics::counter!(instrument::SENT_MESSAGES, labels).increment(messages);
     }
 
     pub(super) fn record_receive(group: &str, topic: &str, messages: u64, elapsed: Duration) {
@@ -311,7 +315,7 @@ mod imp {
         metrics::histogram!(instrument::OPERATION_DURATION, labels.clone())
             .record(elapsed.as_secs_f64());
         if messages > 0 {
-            metrics::counter!(instrument::CONSUMED_MESSAGES, labels.clone()).increment(messages);
+            metrics::counter!(instrument::CONSUMED_MESSAGES, labels).increment(messages);
         }
     }
 
@@ -321,8 +325,7 @@ mod imp {
         if failed > 0 {
             labels.push(Label::from_static_parts(attribute::ERROR_TYPE, "failed"));
         }
-        metrics::histogram!(instrument::PROCESS_DURATION, labels.clone())
-            .record(elapsed.as_secs_f64());
+        metrics::histogram!(instrument::PROCESS_DURATION, labels).record(elapsed.as_secs_f64());
     }
 }
 

@@ -36,37 +36,39 @@ struct Case {
 }
 
 /// The bounds: the measured figure plus less than one allocation, so noise (a table that
-/// grows once during the run) passes and one more allocation per send does not.
+/// grows once during the run) passes and one more allocation per send does not. `async_64`
+/// varies by up to 1.5 with timing (its 64 requests in flight outnumber the thread's pool of
+/// header buffers), so its bound sits 2 above the release build's figure.
 const CASES: [Case; 6] = [
     Case {
         mode: Mode::Sync { tasks: 1 },
         body: 128,
-        max_per_send: 17.0,
+        max_per_send: 15.0,
     },
     Case {
         mode: Mode::Sync { tasks: 16 },
         body: 128,
-        max_per_send: 17.0,
+        max_per_send: 15.0,
     },
     Case {
         mode: Mode::Async { in_flight: 64 },
         body: 128,
-        max_per_send: 22.0,
+        max_per_send: 20.0,
     },
     Case {
         mode: Mode::Oneway,
         body: 128,
-        max_per_send: 8.0,
+        max_per_send: 6.0,
     },
     Case {
         mode: Mode::Batch { size: 32 },
         body: 128,
-        max_per_send: 374.0,
+        max_per_send: 341.0,
     },
     Case {
         mode: Mode::Sync { tasks: 1 },
         body: 4096,
-        max_per_send: 20.0,
+        max_per_send: 18.0,
     },
 ];
 
@@ -82,8 +84,9 @@ async fn received(sink: &rmq_testkit::sink::SinkServer, n: u64) -> u64 {
 
 /// With the `metrics` feature (CI tests with `--all-features`) every send attempt that waits
 /// for an answer also records its instruments through the `metrics` facade, whose label set
-/// costs 10 allocations even with no recorder installed; oneway sends record nothing.
-const METRICS_EXTRA: f64 = if cfg!(feature = "metrics") { 10.0 } else { 0.0 };
+/// costs 6 allocations even with no recorder installed (the topic and server names, the label
+/// vector and its clone for the second instrument); oneway sends record nothing.
+const METRICS_EXTRA: f64 = if cfg!(feature = "metrics") { 6.0 } else { 0.0 };
 
 /// A case's bound in this build.
 fn bound(case: &Case) -> f64 {
