@@ -26,8 +26,11 @@
 
 use std::borrow::Cow;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
+use tracing::instrument::Instrumented;
 use tracing::{Instrument, Span};
 
 use crate::ErrorKind;
@@ -184,29 +187,67 @@ pub fn describe_metrics() {
 ///
 /// # Cancel safety
 /// As `request`; a send dropped before it finished records nothing.
-pub async fn observe_send<T>(
-    topic: &str,
-    server: &str,
+///
+/// The returned future holds `request` in place (an `async fn` here would hold it twice: as
+/// its argument and as the awaited future, which doubled the size of every send task).
+pub fn observe_send<'a, T, F>(
+    topic: &'a str,
+    server: &'a str,
     messages: usize,
-    request: impl Future<Output = crate::Result<T>>,
-) -> crate::Result<T> {
+    request: F,
+) -> ObserveSend<'a, F>
+where
+    F: Future<Output = crate::Result<T>>,
+{
     let span = send_span(topic);
     span.record(attribute::SERVER_ADDRESS, server);
-    let started = Instant::now();
-    let answer = request.instrument(span.clone()).await;
-    let error = answer.as_ref().err().map(|e| error_type(e.kind()));
-    if let Some(error) = &error {
-        span.record(attribute::ERROR_TYPE, error.as_ref());
-    }
-    let messages = u64::try_from(messages).unwrap_or(u64::MAX);
-    record_send(
+    ObserveSend {
+        request: request.instrument(span),
         topic,
-        Some(server),
+        server,
         messages,
-        started.elapsed(),
-        error.as_deref(),
-    );
-    answer
+        started: Instant::now(),
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future [`observe_send`] returns: the request inside its span, recorded when it
+    /// finishes.
+    #[must_use = "futures do nothing unless polled"]
+    pub struct ObserveSend<'a, F> {
+        #[pin]
+        request: Instrumented<F>,
+        topic: &'a str,
+        server: &'a str,
+        messages: usize,
+        started: Instant,
+    }
+}
+
+impl<T, F> Future for ObserveSend<'_, F>
+where
+    F: Future<Output = crate::Result<T>>,
+{
+    type Output = crate::Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let answer = ready!(this.request.as_mut().poll(cx));
+        let error = answer.as_ref().err().map(|e| error_type(e.kind()));
+        if let Some(error) = &error {
+            let span = this.request.as_ref().get_ref().span();
+            span.record(attribute::ERROR_TYPE, error.as_ref());
+        }
+        let messages = u64::try_from(*this.messages).unwrap_or(u64::MAX);
+        record_send(
+            this.topic,
+            Some(this.server),
+            messages,
+            this.started.elapsed(),
+            error.as_deref(),
+        );
+        Poll::Ready(answer)
+    }
 }
 
 /// One finished send of `messages` messages to `topic` that took `elapsed`: records
