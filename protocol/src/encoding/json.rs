@@ -52,13 +52,14 @@ pub(crate) fn encode_header_into(cmd: &Command, dst: &mut BytesMut) {
     out.raw(format_int(i64::from(cmd.code), &mut int_buf));
     if ext {
         out.raw(b",\"extFields\":{");
-        for (i, (k, v)) in cmd.ext_fields.iter_bytes().enumerate() {
-            if i > 0 {
-                out.raw(b",");
-            }
-            out.str(k);
-            out.raw(b":");
-            out.str(v);
+        let mut pairs = false;
+        for (k, v) in cmd.ext_fields.iter_bytes() {
+            out.pair(k, v);
+            pairs = true;
+        }
+        // Each pair ends in a comma; the last one's becomes the closing brace.
+        if pairs {
+            out.pos -= 1;
         }
         out.raw(b"}");
     }
@@ -99,6 +100,33 @@ impl Out<'_> {
         }
         if let Some(slot) = self.dst.get_mut(self.pos..end) {
             slot.copy_from_slice(bytes);
+        }
+        self.pos = end;
+    }
+
+    /// `"k":"v",` (escaped as fastjson escapes): in one bounds-checked slot when neither needs
+    /// escaping, which is the usual case.
+    fn pair(&mut self, k: &[u8], v: &[u8]) {
+        if may_need_escape(k) || may_need_escape(v) {
+            self.str(k);
+            self.raw(b":");
+            self.str(v);
+            self.raw(b",");
+            return;
+        }
+        let end = self.pos + k.len() + v.len() + 6;
+        if end > self.dst.len() {
+            let grown = (self.dst.len() - self.start) * 2;
+            self.dst.resize((self.start + grown).max(end), 0);
+        }
+        if let Some(slot) = self.dst.get_mut(self.pos..end) {
+            let (key, rest) = slot.split_at_mut(k.len() + 4);
+            key[0] = b'"';
+            key[1..=k.len()].copy_from_slice(k);
+            key[k.len() + 1..].copy_from_slice(b"\":\"");
+            let (value, tail) = rest.split_at_mut(v.len());
+            value.copy_from_slice(v);
+            tail.copy_from_slice(b"\",");
         }
         self.pos = end;
     }
