@@ -395,6 +395,14 @@ impl ExtFields {
         self.spans.is_empty()
     }
 
+    /// The bytes of every key and value of the map, from the span index alone.
+    pub(crate) fn pairs_text_len(&self) -> usize {
+        self.spans
+            .iter()
+            .map(|s| (s.key.1 - s.key.0) + (s.value.1 - s.value.0))
+            .sum()
+    }
+
     /// The pairs in order, as bytes (encoders: no char-boundary checks).
     pub(crate) fn iter_bytes(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         let text = self.text.as_bytes();

@@ -53,17 +53,14 @@ pub(crate) fn encode_header_into(cmd: &Command, dst: &mut BytesMut) -> Result<()
     })?;
     let remark = cmd.remark.as_deref().unwrap_or("");
     let remark_len = len_i32(remark.len(), "remark")?;
-    let mut pairs_len = 0usize;
-    for (k, v) in cmd.ext_fields.iter_bytes() {
-        if i16::try_from(k.len()).is_err() {
-            return Err(Error::BadLength {
-                what: "ext field key",
-                len: k.len() as i64,
-            });
-        }
-        len_i32(v.len(), "ext field value")?;
-        pairs_len += 2 + k.len() + 4 + v.len();
-    }
+    // Every key and value is a range of the map's text: when the whole text fits an i16, each
+    // key fits its i16 length and each value its i32 one, and the span index gives the total
+    // without looking at the text.
+    let pairs_len = if i16::try_from(cmd.ext_fields.text.len()).is_ok() {
+        cmd.ext_fields.pairs_text_len() + 6 * cmd.ext_fields.len()
+    } else {
+        checked_pairs_len(&cmd.ext_fields)?
+    };
     let ext_len = len_i32(pairs_len, "extFields")?;
     let len = FIXED_LEN + remark.len() + 4 + pairs_len;
 
@@ -89,6 +86,23 @@ pub(crate) fn encode_header_into(cmd: &Command, dst: &mut BytesMut) -> Result<()
         out.put(v);
     }
     Ok(())
+}
+
+/// The encoded length of the pairs of `ext`, checking that each key's length fits an i16 and
+/// each value's an i32.
+fn checked_pairs_len(ext: &ExtFields) -> Result<usize> {
+    let mut pairs_len = 0usize;
+    for (k, v) in ext.iter_bytes() {
+        if i16::try_from(k.len()).is_err() {
+            return Err(Error::BadLength {
+                what: "ext field key",
+                len: k.len() as i64,
+            });
+        }
+        len_i32(v.len(), "ext field value")?;
+        pairs_len += 2 + k.len() + 4 + v.len();
+    }
+    Ok(pairs_len)
 }
 
 /// A write cursor over a slice sized for exactly what is written.
@@ -197,4 +211,74 @@ fn take_slice<'a>(src: &mut &'a [u8], what: &'static str) -> Result<&'a str> {
     let text = std::str::from_utf8(text).map_err(|_| Error::Utf8(what))?;
     *src = rest;
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn command(ext: ExtFields) -> Command {
+        let mut cmd = Command::request(crate::RequestCode::SEND_MESSAGE_V2);
+        cmd.ext_fields = ext;
+        cmd
+    }
+
+    #[test]
+    fn a_key_too_long_for_an_i16_length_is_an_error_and_writes_nothing() {
+        let mut ext = ExtFields::default();
+        ext.insert_str("k", "v");
+        ext.insert_str(&"x".repeat(40_000), "v");
+        let mut dst = BytesMut::from(&b"before"[..]);
+        let err = encode_header_into(&command(ext), &mut dst);
+        assert!(
+            matches!(
+                err,
+                Err(Error::BadLength {
+                    what: "ext field key",
+                    len: 40_000
+                })
+            ),
+            "{err:?}"
+        );
+        assert_eq!(&dst[..], b"before");
+        // A long value is fine: its length is an i32.
+        let mut ext = ExtFields::default();
+        ext.insert_str("k", &"v".repeat(40_000));
+        let cmd = command(ext);
+        let mut dst = BytesMut::new();
+        encode_header_into(&cmd, &mut dst).expect("a long value encodes");
+        assert_eq!(
+            decode_header(&dst).expect("decodes").ext_fields,
+            cmd.ext_fields
+        );
+    }
+
+    #[test]
+    fn replaced_and_removed_pairs_leave_no_trace_on_the_wire() {
+        let mut ext = ExtFields::default();
+        for i in 0..40 {
+            ext.insert_str(&format!("key{i}"), &format!("value{i}"));
+        }
+        for i in 0..40 {
+            ext.insert_str(&format!("key{i}"), &"w".repeat(i));
+        }
+        for i in (0..40).step_by(3) {
+            ext.remove(&format!("key{i}"));
+        }
+        let cmd = command(ext);
+        let mut dst = BytesMut::new();
+        encode_header_into(&cmd, &mut dst).expect("encodes");
+        let expected_len = FIXED_LEN
+            + 4
+            + cmd
+                .ext_fields
+                .iter()
+                .map(|(k, v)| 2 + k.len() + 4 + v.len())
+                .sum::<usize>();
+        assert_eq!(dst.len(), expected_len);
+        assert_eq!(
+            decode_header(&dst).expect("decodes").ext_fields,
+            cmd.ext_fields
+        );
+    }
 }
