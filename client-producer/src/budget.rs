@@ -22,8 +22,13 @@ impl Budget {
 
     /// Time left, `None` once the deadline has passed.
     pub(crate) fn remaining(&self) -> Option<Duration> {
+        self.remaining_at(Instant::now())
+    }
+
+    /// Time left at `now` (for a caller that already read the clock).
+    pub(crate) fn remaining_at(&self, now: Instant) -> Option<Duration> {
         self.deadline
-            .checked_duration_since(Instant::now())
+            .checked_duration_since(now)
             .filter(|d| !d.is_zero())
     }
 

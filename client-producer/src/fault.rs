@@ -72,13 +72,9 @@ impl FaultStrategy {
         }
     }
 
-    /// Records a send to `broker` that took `latency`; `failed` marks a send that failed for
-    /// the transport's reasons (not a broker's answer).
-    pub(crate) fn record(&self, broker: &str, latency: Duration, failed: bool) {
-        self.record_at(broker, latency, failed, Instant::now());
-    }
-
-    fn record_at(&self, broker: &str, latency: Duration, failed: bool, now: Instant) {
+    /// Records a send to `broker` that took `latency` and ended at `now`; `failed` marks a
+    /// send that failed for the transport's reasons (not a broker's answer).
+    pub(crate) fn record_at(&self, broker: &str, latency: Duration, failed: bool, now: Instant) {
         if !self.enabled {
             return;
         }
@@ -143,7 +139,7 @@ impl FaultStrategy {
         self.select_at(info, last_broker, unreachable, Instant::now())
     }
 
-    fn select_at<'a>(
+    pub(crate) fn select_at<'a>(
         &self,
         info: &'a PublishInfo,
         last_broker: Option<&str>,
@@ -310,7 +306,7 @@ mod tests {
     fn disabled_strategy_records_nothing_and_only_skips_the_last_broker() {
         let s = FaultStrategy::new(false);
         let info = info(&["a", "b"]);
-        s.record("a", Duration::from_secs(10), true);
+        s.record_at("a", Duration::from_secs(10), true, Instant::now());
         assert!(s.items.is_empty());
         for _ in 0..6 {
             let q = s.select(&info, Some("b"), &reachable).expect("q");

@@ -218,7 +218,10 @@ impl Shared {
         });
         let unreachable = |broker: &str| self.unreachable(broker);
         for attempt in 0..total {
-            let Some(remaining) = budget.remaining() else {
+            // One clock read serves the attempt's start: its deadline check, the fault
+            // strategy's selection and the attempt's start time.
+            let t0 = Instant::now();
+            let Some(remaining) = budget.remaining_at(t0) else {
                 deadline_passed = true;
                 break;
             };
@@ -231,7 +234,7 @@ impl Shared {
                 (_, None, Some(info)) => {
                     match self
                         .fault
-                        .select(info, last_broker.as_deref(), &unreachable)
+                        .select_at(info, last_broker.as_deref(), &unreachable, t0)
                     {
                         Some(q) => Cow::Borrowed(q),
                         None => break,
@@ -239,8 +242,7 @@ impl Shared {
                 }
                 _ => break,
             };
-            let started = budget.elapsed();
-            let t0 = Instant::now();
+            let started = t0.saturating_duration_since(budget.started);
             let Some(addr) = self
                 .master_addr(&out.topic, &queue.broker_name, &budget)
                 .await
@@ -276,10 +278,12 @@ impl Shared {
                 ),
             )
             .await;
-            let elapsed = t0.elapsed();
+            let done = Instant::now();
+            let elapsed = done.saturating_duration_since(t0);
             match sent {
                 Ok((response, recall_handle)) => {
-                    self.fault.record(&queue.broker_name, elapsed, false);
+                    self.fault
+                        .record_at(&queue.broker_name, elapsed, false, done);
                     let mut receipt = self.receipt(out, &queue, response);
                     receipt.recall_handle = recall_handle;
                     if receipt.status != SendStatus::Ok
@@ -297,7 +301,8 @@ impl Shared {
                         self.instance.record_busy_send();
                     }
                     let isolation = busy || !matches!(error, rmq_client_core::Error::Broker { .. });
-                    self.fault.record(&queue.broker_name, elapsed, isolation);
+                    self.fault
+                        .record_at(&queue.broker_name, elapsed, isolation, done);
                     let retriable = is_retriable_attempt(&error);
                     tracing::debug!(topic = %out.user_topic(), broker = %queue.broker_name, %addr, ?elapsed, %error, "send attempt failed");
                     attempts.push(Attempt {
