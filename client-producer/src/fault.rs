@@ -130,15 +130,7 @@ impl FaultStrategy {
     /// Disabled: round-robin, skipping `last_broker` when another broker has a queue.
     /// Enabled: the next queue (round-robin) whose broker is available and is not
     /// `last_broker`, then any available one; when none is, a queue of the least bad broker.
-    pub(crate) fn select<'a>(
-        &self,
-        info: &'a PublishInfo,
-        last_broker: Option<&str>,
-        unreachable: &dyn Fn(&str) -> bool,
-    ) -> Option<&'a MessageQueue> {
-        self.select_at(info, last_broker, unreachable, Instant::now())
-    }
-
+    /// `now` is the attempt's start (availability is judged at that instant).
     pub(crate) fn select_at<'a>(
         &self,
         info: &'a PublishInfo,
@@ -309,7 +301,9 @@ mod tests {
         s.record_at("a", Duration::from_secs(10), true, Instant::now());
         assert!(s.items.is_empty());
         for _ in 0..6 {
-            let q = s.select(&info, Some("b"), &reachable).expect("q");
+            let q = s
+                .select_at(&info, Some("b"), &reachable, Instant::now())
+                .expect("q");
             assert_eq!(q.broker_name, "a");
         }
     }
@@ -321,11 +315,17 @@ mod tests {
             let s = FaultStrategy::new(enabled);
             let info = info(&["a", "b"]);
             for _ in 0..6 {
-                assert_eq!(s.select(&info, None, &down).expect("q").broker_name, "b");
+                assert_eq!(
+                    s.select_at(&info, None, &down, Instant::now())
+                        .expect("q")
+                        .broker_name,
+                    "b"
+                );
             }
             let all_down = |_: &str| true;
             assert!(
-                s.select(&info, None, &all_down).is_some(),
+                s.select_at(&info, None, &all_down, Instant::now())
+                    .is_some(),
                 "with every broker down a queue is still chosen (the send reports why)"
             );
         }

@@ -338,17 +338,17 @@ impl Shared {
     pub(crate) async fn send_outgoing_oneway(&self, out: &Outgoing, budget: Budget) -> Result<()> {
         let info = self.publish_info(&out.topic, &budget).await?;
         let unreachable = |broker: &str| self.unreachable(broker);
+        let t0 = Instant::now();
         let queue = self
             .fault
-            .select(&info, None, &unreachable)
+            .select_at(&info, None, &unreachable, t0)
             .ok_or_else(|| Error::Send {
                 topic: out.user_topic().to_owned(),
                 attempts: Vec::new(),
                 elapsed: budget.elapsed(),
                 deadline_passed: false,
             })?;
-        let started = budget.elapsed();
-        let t0 = Instant::now();
+        let started = t0.saturating_duration_since(budget.started);
         let fail = |addr: Option<String>, error| Error::Send {
             topic: out.user_topic().to_owned(),
             attempts: vec![Attempt {
