@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bytes::BytesMut;
 use rmq_client_consumer::{
     ClientConfig, ConsumeFrom, ConsumeResult, Filter, MessageQueue, PullConsumer, PushConsumer,
-    ReceivedMessage,
+    PushConsumerBuilder, ReceivedMessage,
 };
 use rmq_client_core::TaskSchedule;
 use rmq_protocol::body::{
@@ -172,12 +172,17 @@ impl Fake {
         }
     }
 
-    fn heartbeats(&self) -> usize {
+    /// How many requests with this code the fake has received.
+    fn count(&self, code: RequestCode) -> usize {
         self.server
             .requests()
             .iter()
-            .filter(|r| r.request_code() == RequestCode::HEART_BEAT)
+            .filter(|r| r.request_code() == code)
             .count()
+    }
+
+    fn heartbeats(&self) -> usize {
+        self.count(RequestCode::HEART_BEAT)
     }
 
     /// What a broker restart does to the client's registration.
@@ -207,19 +212,25 @@ async fn until(within: Duration, what: &str, f: impl Fn() -> bool) {
     }
 }
 
-/// A push consumer whose broker forgot the group (it restarted) resumes within seconds: the
-/// refused pull sends a heartbeat and is retried shortly, not after the 30 s heartbeat.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_push_consumer_resumes_at_once_when_the_broker_forgot_the_group() {
-    let fake = Fake::start(Duration::from_millis(200)).await;
-    fake.put("R", 1);
+/// A push consumer of `topic` from its first offset, not started yet.
+fn push_builder(fake: &Fake, group: &str, topic: &str) -> PushConsumerBuilder {
+    PushConsumer::builder()
+        .client_config(fake.config())
+        .group(group)
+        .subscribe(topic, Filter::all())
+        .consume_from(ConsumeFrom::FirstOffset)
+}
+
+/// A started push consumer of `topic` that counts what it consumes, returned once it has
+/// consumed its first message.
+async fn counting_push_consumer(
+    fake: &Fake,
+    group: &str,
+    topic: &str,
+) -> (PushConsumer, Arc<AtomicUsize>) {
     let seen = Arc::new(AtomicUsize::new(0));
     let s = seen.clone();
-    let c = PushConsumer::builder()
-        .client_config(fake.config())
-        .group("resume_group")
-        .subscribe("R", Filter::all())
-        .consume_from(ConsumeFrom::FirstOffset)
+    let c = push_builder(fake, group, topic)
         .build()
         .await
         .expect("build");
@@ -233,6 +244,43 @@ async fn a_push_consumer_resumes_at_once_when_the_broker_forgot_the_group() {
         seen.load(SeqCst) >= 1
     })
     .await;
+    (c, seen)
+}
+
+/// A lite-pull consumer from the first offset, assigned `queue`.
+async fn assigned_pull_consumer(fake: &Fake, group: &str, queue: &MessageQueue) -> PullConsumer {
+    let c = PullConsumer::builder()
+        .client_config(fake.config())
+        .group(group)
+        .consume_from(ConsumeFrom::FirstOffset)
+        .build()
+        .await
+        .expect("build");
+    c.assign(vec![queue.clone()]).await.expect("assign");
+    c
+}
+
+/// Polls until `n` messages came or 10 s passed, whichever is first.
+async fn poll_up_to(c: &PullConsumer, n: usize) -> Vec<ReceivedMessage> {
+    let mut got = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while got.len() < n && Instant::now() < deadline {
+        got.extend(c.poll(Duration::from_millis(500)).await.expect("poll"));
+    }
+    got
+}
+
+fn offsets(msgs: &[ReceivedMessage]) -> Vec<i64> {
+    msgs.iter().map(ReceivedMessage::queue_offset).collect()
+}
+
+/// A push consumer whose broker forgot the group (it restarted) resumes within seconds: the
+/// refused pull sends a heartbeat and is retried shortly, not after the 30 s heartbeat.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_consumer_resumes_at_once_when_the_broker_forgot_the_group() {
+    let fake = Fake::start(Duration::from_millis(200)).await;
+    fake.put("R", 1);
+    let (c, seen) = counting_push_consumer(&fake, "resume_group", "R").await;
     // Let the assignment settle (a changed assignment heartbeats every broker).
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let heartbeats = fake.heartbeats();
@@ -260,29 +308,15 @@ async fn a_lite_pull_seek_during_a_long_poll_takes_effect_at_once() {
     let fake = Fake::start(Duration::from_secs(20)).await;
     fake.put("S", 5);
     let queue = MessageQueue::new("S", "fake", 0);
-    let c = PullConsumer::builder()
-        .client_config(fake.config())
-        .group("seek_group")
-        .consume_from(ConsumeFrom::FirstOffset)
-        .build()
-        .await
-        .expect("build");
-    c.assign(vec![queue.clone()]).await.expect("assign");
-    let mut first = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while first.len() < 5 && Instant::now() < deadline {
-        first.extend(c.poll(Duration::from_millis(500)).await.expect("poll"));
-    }
-    let offsets: Vec<i64> = first.iter().map(ReceivedMessage::queue_offset).collect();
-    assert_eq!(offsets, [0, 1, 2, 3, 4]);
+    let c = assigned_pull_consumer(&fake, "seek_group", &queue).await;
+    assert_eq!(offsets(&poll_up_to(&c, 5).await), [0, 1, 2, 3, 4]);
     // The pull task is now long-polling at offset 5.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let sought = Instant::now();
     c.seek(&queue, 2).await.expect("seek");
     let again = c.poll(Duration::from_secs(3)).await.expect("poll");
     let took = sought.elapsed();
-    let offsets: Vec<i64> = again.iter().map(ReceivedMessage::queue_offset).collect();
-    assert_eq!(offsets, [2, 3, 4], "from the new offset, in order");
+    assert_eq!(offsets(&again), [2, 3, 4], "from the new offset, in order");
     assert!(
         took < Duration::from_secs(1),
         "messages after the seek took {took:?}"
@@ -298,23 +332,8 @@ async fn a_busy_broker_delays_pulls_and_is_counted() {
     let fake = Fake::start(Duration::from_millis(200)).await;
     fake.busy.store(2, SeqCst);
     fake.put("B", 3);
-    let c = PullConsumer::builder()
-        .client_config(fake.config())
-        .group("busy_group")
-        .consume_from(ConsumeFrom::FirstOffset)
-        .build()
-        .await
-        .expect("build");
-    c.assign(vec![MessageQueue::new("B", "fake", 0)])
-        .await
-        .expect("assign");
-    let mut got = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while got.len() < 3 && Instant::now() < deadline {
-        got.extend(c.poll(Duration::from_millis(500)).await.expect("poll"));
-    }
-    let offsets: Vec<i64> = got.iter().map(ReceivedMessage::queue_offset).collect();
-    assert_eq!(offsets, [0, 1, 2]);
+    let c = assigned_pull_consumer(&fake, "busy_group", &MessageQueue::new("B", "fake", 0)).await;
+    assert_eq!(offsets(&poll_up_to(&c, 3).await), [0, 1, 2]);
     assert_eq!(fake.busy.load(SeqCst), 0, "both busy answers were given");
     assert_eq!(c.instance().back_pressure().pulls, 2);
     c.shutdown().await;
@@ -327,44 +346,18 @@ async fn a_busy_broker_delays_pulls_and_is_counted() {
 async fn a_dropped_push_consumer_stops_pulling_and_unregisters() {
     let fake = Fake::start(Duration::from_millis(100)).await;
     fake.put("D", 1);
-    let seen = Arc::new(AtomicUsize::new(0));
-    let s = seen.clone();
-    let c = PushConsumer::builder()
-        .client_config(fake.config())
-        .group("drop_group")
-        .subscribe("D", Filter::all())
-        .consume_from(ConsumeFrom::FirstOffset)
-        .build()
-        .await
-        .expect("build");
-    c.start(move |m: Vec<ReceivedMessage>| {
-        s.fetch_add(m.len(), SeqCst);
-        async { ConsumeResult::Success }
-    })
-    .await
-    .expect("start");
-    until(Duration::from_secs(10), "first message", || {
-        seen.load(SeqCst) >= 1
-    })
-    .await;
-    let count = |code: RequestCode| {
-        fake.server
-            .requests()
-            .iter()
-            .filter(|r| r.request_code() == code)
-            .count()
-    };
+    let (c, _seen) = counting_push_consumer(&fake, "drop_group", "D").await;
     drop(c);
     until(
         Duration::from_secs(5),
         "UNREGISTER_CLIENT after the drop",
-        || count(RequestCode::UNREGISTER_CLIENT) >= 1,
+        || fake.count(RequestCode::UNREGISTER_CLIENT) >= 1,
     )
     .await;
-    let pulls = count(RequestCode::PULL_MESSAGE);
+    let pulls = fake.count(RequestCode::PULL_MESSAGE);
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(
-        count(RequestCode::PULL_MESSAGE),
+        fake.count(RequestCode::PULL_MESSAGE),
         pulls,
         "no pull after the drop"
     );
@@ -380,11 +373,7 @@ async fn an_expired_listener_is_left_to_finish_while_its_batch_is_sent_back() {
     fake.put("E", 1);
     let finished = Arc::new(AtomicBool::new(false));
     let f = finished.clone();
-    let c = PushConsumer::builder()
-        .client_config(fake.config())
-        .group("expire_group")
-        .subscribe("E", Filter::all())
-        .consume_from(ConsumeFrom::FirstOffset)
+    let c = push_builder(&fake, "expire_group", "E")
         .consume_timeout(Duration::from_millis(300))
         .build()
         .await
@@ -443,20 +432,8 @@ async fn lite_pull_pause_and_resume_take_effect_at_once() {
     let fake = Fake::start(Duration::from_secs(20)).await;
     fake.put("P", 2);
     let queue = MessageQueue::new("P", "fake", 0);
-    let c = PullConsumer::builder()
-        .client_config(fake.config())
-        .group("pause_group")
-        .consume_from(ConsumeFrom::FirstOffset)
-        .build()
-        .await
-        .expect("build");
-    c.assign(vec![queue.clone()]).await.expect("assign");
-    let mut first = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while first.len() < 2 && Instant::now() < deadline {
-        first.extend(c.poll(Duration::from_millis(500)).await.expect("poll"));
-    }
-    assert_eq!(first.len(), 2);
+    let c = assigned_pull_consumer(&fake, "pause_group", &queue).await;
+    assert_eq!(poll_up_to(&c, 2).await.len(), 2);
     tokio::time::sleep(Duration::from_millis(300)).await;
     c.pause(std::slice::from_ref(&queue));
     fake.put("P", 3);
@@ -471,8 +448,7 @@ async fn lite_pull_pause_and_resume_take_effect_at_once() {
     c.resume(std::slice::from_ref(&queue));
     let got = c.poll(Duration::from_secs(3)).await.expect("poll");
     let took = resumed.elapsed();
-    let offsets: Vec<i64> = got.iter().map(ReceivedMessage::queue_offset).collect();
-    assert_eq!(offsets, [2, 3, 4]);
+    assert_eq!(offsets(&got), [2, 3, 4]);
     assert!(took < Duration::from_secs(1), "resume took {took:?}");
     c.shutdown().await;
     fake.server.shutdown().await;
