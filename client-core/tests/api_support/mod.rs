@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rmq_client_core::api::ClientApi;
-use rmq_protocol::{Command, LanguageCode, ResponseCode, SerializeType};
+use rmq_protocol::{Command, LanguageCode, RequestCode, ResponseCode, SerializeType};
 use rmq_remoting::testing::{MockServer, Reply};
 use rmq_remoting::RemotingClient;
 
@@ -54,6 +54,15 @@ impl Fixture {
         requests.into_iter().next().expect("one request")
     }
 
+    /// The codes of the requests received so far, in order.
+    pub fn codes(&self) -> Vec<RequestCode> {
+        self.server
+            .requests()
+            .iter()
+            .map(Command::request_code)
+            .collect()
+    }
+
     /// Waits until `n` requests arrived (oneway requests get no answer to wait for).
     pub async fn wait_requests(&self, n: usize) -> Vec<Command> {
         for _ in 0..200 {
@@ -92,6 +101,12 @@ pub fn ext(cmd: &Command) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
+}
+
+/// Asserts that `request` has `code` and exactly the ext fields `pairs`.
+pub fn assert_request(request: &Command, code: RequestCode, pairs: &[(&str, &str)]) {
+    assert_eq!(request.request_code(), code, "{request:?}");
+    assert_eq!(ext(request), fields(pairs), "the fields of {code:?}");
 }
 
 /// `pairs` as a sorted map.
