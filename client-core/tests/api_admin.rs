@@ -28,11 +28,10 @@ async fn create_topic_sends_the_topic_config_as_header_fields() {
         .create_topic(&fx.addr, "TBW102", &config, TIMEOUT)
         .await
         .expect("create");
-    let request = fx.request();
-    assert_eq!(request.request_code(), RequestCode::UPDATE_AND_CREATE_TOPIC);
-    assert_eq!(
-        ext(&request),
-        fields(&[
+    assert_request(
+        &fx.request(),
+        RequestCode::UPDATE_AND_CREATE_TOPIC,
+        &[
             ("topic", "TopicTest"),
             ("defaultTopic", "TBW102"),
             ("readQueueNums", "8"),
@@ -41,7 +40,7 @@ async fn create_topic_sends_the_topic_config_as_header_fields() {
             ("topicFilterType", "SINGLE_TAG"),
             ("topicSysFlag", "0"),
             ("order", "false"),
-        ])
+        ],
     );
 }
 
@@ -57,18 +56,15 @@ async fn topic_and_group_deletion_send_their_names() {
         .await
         .expect("group");
     let requests = fx.server.requests();
-    assert_eq!(
-        requests[0].request_code(),
-        RequestCode::DELETE_TOPIC_IN_BROKER
+    assert_request(
+        &requests[0],
+        RequestCode::DELETE_TOPIC_IN_BROKER,
+        &[("topic", "TopicTest")],
     );
-    assert_eq!(ext(&requests[0]), fields(&[("topic", "TopicTest")]));
-    assert_eq!(
-        requests[1].request_code(),
-        RequestCode::DELETE_SUBSCRIPTIONGROUP
-    );
-    assert_eq!(
-        ext(&requests[1]),
-        fields(&[("groupName", "CG"), ("removeOffset", "true")])
+    assert_request(
+        &requests[1],
+        RequestCode::DELETE_SUBSCRIPTIONGROUP,
+        &[("groupName", "CG"), ("removeOffset", "true")],
     );
 }
 
@@ -116,14 +112,8 @@ async fn all_groups_and_topic_configs_read_the_java_wrappers() {
         .await
         .expect("topics");
     assert_eq!(topics.topic_config_table["TopicTest"].write_queue_nums, 4);
-    let codes: Vec<_> = fx
-        .server
-        .requests()
-        .iter()
-        .map(|r| r.request_code())
-        .collect();
     assert_eq!(
-        codes,
+        fx.codes(),
         [
             RequestCode::GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
             RequestCode::GET_ALL_TOPIC_CONFIG
@@ -149,9 +139,11 @@ async fn topic_stats_read_fastjson_object_keys_and_ci_string_keys_alike() {
         .expect("ci");
     assert_eq!(a, b);
     assert_eq!(a.offset_table[&mq(0)].max_offset, 10);
-    let request = from_java.request();
-    assert_eq!(request.request_code(), RequestCode::GET_TOPIC_STATS_INFO);
-    assert_eq!(ext(&request), fields(&[("topic", "TopicTest")]));
+    assert_request(
+        &from_java.request(),
+        RequestCode::GET_TOPIC_STATS_INFO,
+        &[("topic", "TopicTest")],
+    );
 }
 
 #[tokio::test]
@@ -180,11 +172,10 @@ async fn consume_stats_read_the_offset_table_and_rate() {
         .expect("stats");
     assert_eq!(stats.consume_tps, 1.5);
     assert_eq!(stats.total_diff(), 10);
-    let request = fx.request();
-    assert_eq!(request.request_code(), RequestCode::GET_CONSUME_STATS);
-    assert_eq!(
-        ext(&request),
-        fields(&[("consumerGroup", "CG"), ("topic", "TopicTest")])
+    assert_request(
+        &fx.request(),
+        RequestCode::GET_CONSUME_STATS,
+        &[("consumerGroup", "CG"), ("topic", "TopicTest")],
     );
 }
 
@@ -226,18 +217,14 @@ async fn running_info_via_broker_reads_object_keyed_queue_table() {
         .expect("info");
     assert_eq!(info.mq_table[&mq(0)].cached_msg_count, 5);
     assert_eq!(info.properties["PROP_CONSUME_TYPE"], "CONSUME_PASSIVELY");
-    let request = fx.request();
-    assert_eq!(
-        request.request_code(),
-        RequestCode::GET_CONSUMER_RUNNING_INFO
-    );
-    assert_eq!(
-        ext(&request),
-        fields(&[
+    assert_request(
+        &fx.request(),
+        RequestCode::GET_CONSUMER_RUNNING_INFO,
+        &[
             ("consumerGroup", "GID_test"),
             ("clientId", "127.0.0.1@1"),
-            ("jstackEnable", "true")
-        ])
+            ("jstackEnable", "true"),
+        ],
     );
 }
 
@@ -258,19 +245,15 @@ async fn reset_offset_via_broker_returns_the_new_offsets() {
         .await
         .expect("reset");
     assert_eq!(offsets, BTreeMap::from([(mq(0), 42), (mq(3), 7)]));
-    let request = fx.request();
-    assert_eq!(
-        request.request_code(),
-        RequestCode::INVOKE_BROKER_TO_RESET_OFFSET
-    );
-    assert_eq!(
-        ext(&request),
-        fields(&[
+    assert_request(
+        &fx.request(),
+        RequestCode::INVOKE_BROKER_TO_RESET_OFFSET,
+        &[
             ("topic", "TopicTest"),
             ("group", "CG"),
             ("timestamp", "1700000000000"),
-            ("isForce", "true")
-        ])
+            ("isForce", "true"),
+        ],
     );
 
     fx.server
@@ -293,14 +276,10 @@ async fn consumer_status_via_broker_reads_each_clients_table() {
         .await
         .expect("status");
     assert_eq!(status["127.0.0.1@1"][&mq(0)], 11);
-    let request = fx.request();
-    assert_eq!(
-        request.request_code(),
-        RequestCode::INVOKE_BROKER_TO_GET_CONSUMER_STATUS
-    );
-    assert_eq!(
-        ext(&request),
-        fields(&[("topic", "TopicTest"), ("group", "CG")])
+    assert_request(
+        &fx.request(),
+        RequestCode::INVOKE_BROKER_TO_GET_CONSUMER_STATUS,
+        &[("topic", "TopicTest"), ("group", "CG")],
     );
 }
 
@@ -311,16 +290,15 @@ async fn clone_group_offset_sends_both_groups() {
         .clone_group_offset(&fx.addr, "SRC", "DEST", Some("TopicTest"), false, TIMEOUT)
         .await
         .expect("clone");
-    let request = fx.request();
-    assert_eq!(request.request_code(), RequestCode::CLONE_GROUP_OFFSET);
-    assert_eq!(
-        ext(&request),
-        fields(&[
+    assert_request(
+        &fx.request(),
+        RequestCode::CLONE_GROUP_OFFSET,
+        &[
             ("srcGroup", "SRC"),
             ("destGroup", "DEST"),
             ("topic", "TopicTest"),
-            ("offline", "false")
-        ])
+            ("offline", "false"),
+        ],
     );
 }
 
@@ -367,13 +345,10 @@ async fn consumer_groups_and_time_spans_of_a_topic() {
     assert_eq!(spans[0].delay_time, 2);
     let requests = fx.server.requests();
     assert_eq!(ext(&requests[0]), fields(&[("topic", "TopicTest")]));
-    assert_eq!(
-        requests[1].request_code(),
-        RequestCode::QUERY_CONSUME_TIME_SPAN
-    );
-    assert_eq!(
-        ext(&requests[1]),
-        fields(&[("topic", "TopicTest"), ("group", "GID_test")])
+    assert_request(
+        &requests[1],
+        RequestCode::QUERY_CONSUME_TIME_SPAN,
+        &[("topic", "TopicTest"), ("group", "GID_test")],
     );
 }
 
@@ -400,13 +375,10 @@ async fn broker_runtime_info_and_stats_data() {
     assert_eq!(stats.stats_day.sum, 100);
     let requests = fx.server.requests();
     assert!(requests[0].ext_fields.is_empty());
-    assert_eq!(
-        requests[1].request_code(),
-        RequestCode::VIEW_BROKER_STATS_DATA
-    );
-    assert_eq!(
-        ext(&requests[1]),
-        fields(&[("statsName", "TOPIC_PUT_NUMS"), ("statsKey", "TopicTest")])
+    assert_request(
+        &requests[1],
+        RequestCode::VIEW_BROKER_STATS_DATA,
+        &[("statsName", "TOPIC_PUT_NUMS"), ("statsKey", "TopicTest")],
     );
 }
 
@@ -454,14 +426,8 @@ async fn clean_ups_send_their_codes() {
         .clean_unused_topic(&fx.addr, TIMEOUT)
         .await
         .expect("topic");
-    let codes: Vec<_> = fx
-        .server
-        .requests()
-        .iter()
-        .map(|r| r.request_code())
-        .collect();
     assert_eq!(
-        codes,
+        fx.codes(),
         [
             RequestCode::CLEAN_EXPIRED_CONSUMEQUEUE,
             RequestCode::CLEAN_UNUSED_TOPIC
@@ -488,17 +454,13 @@ async fn consume_directly_via_broker_reads_the_result() {
         .expect("consume");
     assert_eq!(result.consume_result, Some(ConsumeDirectlyOutcome::Success));
     assert_eq!(result.spent_time_mills, 12);
-    let request = fx.request();
-    assert_eq!(
-        request.request_code(),
-        RequestCode::CONSUME_MESSAGE_DIRECTLY
-    );
-    assert_eq!(
-        ext(&request),
-        fields(&[
+    assert_request(
+        &fx.request(),
+        RequestCode::CONSUME_MESSAGE_DIRECTLY,
+        &[
             ("consumerGroup", "CG"),
             ("clientId", "127.0.0.1@1"),
-            ("msgId", "7F00000100002A9F0000000000000064")
-        ])
+            ("msgId", "7F00000100002A9F0000000000000064"),
+        ],
     );
 }
