@@ -6,7 +6,7 @@ mod api_support;
 use api_support::*;
 use bytes::Bytes;
 use rmq_client_core::api::{SendResponse, SendStatus};
-use rmq_client_core::error::ErrorKind;
+use rmq_client_core::error::{ErrorKind, Result};
 use rmq_protocol::header::{
     EndTransactionRequestHeader, SendMessageRequestHeader, TRANSACTION_COMMIT,
 };
@@ -48,22 +48,44 @@ fn stored(code: ResponseCode) -> rmq_protocol::Command {
     cmd
 }
 
+/// Sends `body` under `header` with `code` to the fixture's peer, named `broker`.
+async fn send(
+    fx: &Fixture,
+    broker: &str,
+    code: RequestCode,
+    header: SendMessageRequestHeader,
+    body: Bytes,
+) -> Result<SendResponse> {
+    fx.api
+        .send_message(&fx.addr, broker, code, header, body, TIMEOUT)
+        .await
+}
+
+/// A plain V2 send of `x` to broker `b`, for the tests about how the answer is read.
+async fn send_x(fx: &Fixture) -> Result<SendResponse> {
+    send(
+        fx,
+        "b",
+        RequestCode::SEND_MESSAGE_V2,
+        header(),
+        Bytes::from_static(b"x"),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn send_v2_uses_single_letter_fields_like_java() {
     let fx = Fixture::answering(stored(ResponseCode::SUCCESS)).await;
     let body = Bytes::from_static(b"Hello RocketMQ");
-    let response = fx
-        .api
-        .send_message(
-            &fx.addr,
-            "broker-a",
-            RequestCode::SEND_MESSAGE_V2,
-            header(),
-            body.clone(),
-            TIMEOUT,
-        )
-        .await
-        .expect("send");
+    let response = send(
+        &fx,
+        "broker-a",
+        RequestCode::SEND_MESSAGE_V2,
+        header(),
+        body.clone(),
+    )
+    .await
+    .expect("send");
     assert_eq!(
         response,
         SendResponse {
@@ -106,17 +128,15 @@ async fn send_v2_uses_single_letter_fields_like_java() {
 #[tokio::test]
 async fn send_v1_uses_java_field_names_and_bname() {
     let fx = Fixture::answering(stored(ResponseCode::SUCCESS)).await;
-    fx.api
-        .send_message(
-            &fx.addr,
-            "broker-a",
-            RequestCode::SEND_MESSAGE,
-            header(),
-            Bytes::from_static(b"x"),
-            TIMEOUT,
-        )
-        .await
-        .expect("send");
+    send(
+        &fx,
+        "broker-a",
+        RequestCode::SEND_MESSAGE,
+        header(),
+        Bytes::from_static(b"x"),
+    )
+    .await
+    .expect("send");
     let sent = ext(&fx.request());
     assert_eq!(sent["producerGroup"], "PG");
     assert_eq!(sent["topic"], "TopicTest");
@@ -132,17 +152,15 @@ async fn batch_send_uses_the_v2_header_with_the_batch_flag() {
         batch: true,
         ..header()
     };
-    fx.api
-        .send_message(
-            &fx.addr,
-            "broker-a",
-            RequestCode::SEND_BATCH_MESSAGE,
-            batch,
-            Bytes::from_static(b"batch"),
-            TIMEOUT,
-        )
-        .await
-        .expect("send");
+    send(
+        &fx,
+        "broker-a",
+        RequestCode::SEND_BATCH_MESSAGE,
+        batch,
+        Bytes::from_static(b"batch"),
+    )
+    .await
+    .expect("send");
     let request = fx.request();
     assert_eq!(request.request_code(), RequestCode::SEND_BATCH_MESSAGE);
     assert_eq!(ext(&request)["m"], "true");
@@ -165,46 +183,21 @@ async fn flush_and_slave_codes_are_stored_statuses() {
         ),
     ] {
         let fx = Fixture::answering(stored(code)).await;
-        let response = fx
-            .api
-            .send_message(
-                &fx.addr,
-                "b",
-                RequestCode::SEND_MESSAGE_V2,
-                header(),
-                Bytes::from_static(b"x"),
-                TIMEOUT,
-            )
-            .await
-            .expect("stored");
+        let response = send_x(&fx).await.expect("stored");
         assert_eq!(response.status, status);
     }
 }
 
 #[tokio::test]
 async fn missing_region_defaults_and_trace_off_is_read() {
-    let mut reply = respond(ResponseCode::SUCCESS, None);
-    for (k, v) in [
+    let fx = Fixture::answering(ok_with_ext(&[
         ("msgId", "ID"),
         ("queueId", "3"),
         ("queueOffset", "0"),
         ("TRACE_ON", "false"),
-    ] {
-        reply.ext_fields.insert(k, v);
-    }
-    let fx = Fixture::answering(reply).await;
-    let response = fx
-        .api
-        .send_message(
-            &fx.addr,
-            "b",
-            RequestCode::SEND_MESSAGE_V2,
-            header(),
-            Bytes::from_static(b"x"),
-            TIMEOUT,
-        )
-        .await
-        .expect("send");
+    ]))
+    .await;
+    let response = send_x(&fx).await.expect("send");
     assert_eq!(response.region_id, "DefaultRegion");
     assert!(!response.trace_on);
     assert_eq!(response.queue_id, 3);
@@ -217,18 +210,7 @@ async fn refused_send_is_a_broker_error_with_code_and_remark() {
         Some("topic[T] not exist, apply first please!"),
     ))
     .await;
-    let err = fx
-        .api
-        .send_message(
-            &fx.addr,
-            "b",
-            RequestCode::SEND_MESSAGE_V2,
-            header(),
-            Bytes::from_static(b"x"),
-            TIMEOUT,
-        )
-        .await
-        .expect_err("refused");
+    let err = send_x(&fx).await.expect_err("refused");
     assert_eq!(err.kind(), ErrorKind::Broker(ResponseCode::TOPIC_NOT_EXIST));
     assert!(err.to_string().contains("apply first please"), "{err}");
 }
