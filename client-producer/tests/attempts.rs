@@ -43,6 +43,30 @@ fn stored() -> Reply {
     Reply::Respond(Command::response(ResponseCode::SUCCESS, None).with_header(&header))
 }
 
+/// A broker that is also the name server: it answers route queries with `route_of(its own
+/// address)` and sends with `send`.
+async fn namesrv_and_broker(
+    route_of: impl Fn(&str) -> TopicRouteData + Send + Sync + 'static,
+    send: impl Fn() -> Reply + Send + Sync + 'static,
+) -> MockServer {
+    let addr: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
+    let me = addr.clone();
+    let server = MockServer::start(move |req: &Command| match req.request_code() {
+        RequestCode::GET_ROUTEINFO_BY_TOPIC => {
+            let body = route_of(me.get().map_or("", String::as_str))
+                .to_json()
+                .expect("route");
+            Reply::Respond(Command::response(ResponseCode::SUCCESS, None).with_body(body))
+        }
+        RequestCode::SEND_MESSAGE_V2 => send(),
+        _ => Reply::success(),
+    })
+    .await
+    .expect("name server and broker");
+    let _ = addr.set(server.addr());
+    server
+}
+
 /// `a` is also the name server; each broker answers sends with `a_send` / `b_send`.
 async fn brokers(
     a_send: impl Fn() -> Reply + Send + Sync + 'static,
@@ -55,22 +79,28 @@ async fn brokers(
     .await
     .expect("broker-b");
     let b_addr = b.addr();
-    let a_addr: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
-    let me = a_addr.clone();
-    let a = MockServer::start(move |req: &Command| match req.request_code() {
-        RequestCode::GET_ROUTEINFO_BY_TOPIC => {
-            let body = route(me.get().map_or("", String::as_str), &b_addr)
-                .to_json()
-                .expect("route");
-            Reply::Respond(Command::response(ResponseCode::SUCCESS, None).with_body(body))
-        }
-        RequestCode::SEND_MESSAGE_V2 => a_send(),
-        _ => Reply::success(),
-    })
-    .await
-    .expect("broker-a");
-    let _ = a_addr.set(a.addr());
+    let a = namesrv_and_broker(move |me| route(me, &b_addr), a_send).await;
     (a, b)
+}
+
+/// How many sends `broker` received.
+fn sends(broker: &MockServer) -> usize {
+    broker
+        .requests()
+        .iter()
+        .filter(|c| c.request_code() == RequestCode::SEND_MESSAGE_V2)
+        .count()
+}
+
+/// Sends `n` messages, each of which must succeed on broker-b.
+async fn send_all_to_b(producer: &Producer, n: usize) {
+    for i in 0..n {
+        let receipt = producer
+            .send(&Message::new("T", format!("m{i}")))
+            .await
+            .unwrap_or_else(|e| panic!("send {i} failed: {e}"));
+        assert_eq!(receipt.queue().broker_name, "broker-b");
+    }
 }
 
 fn failing(code: ResponseCode, remark: &'static str) -> impl Fn() -> Reply + Send + Sync + 'static {
@@ -92,13 +122,7 @@ async fn producer(namesrv: &str) -> Producer {
 async fn a_retried_code_moves_to_the_other_broker_and_succeeds_there() {
     let (a, _b) = brokers(failing(ResponseCode::SYSTEM_ERROR, "disk full"), stored).await;
     let producer = producer(&a.addr()).await;
-    for _ in 0..4 {
-        let receipt = producer
-            .send(&Message::new("T", "x"))
-            .await
-            .expect("stored on broker-b");
-        assert_eq!(receipt.queue().broker_name, "broker-b");
-    }
+    send_all_to_b(&producer, 4).await;
     producer.shutdown().await;
 }
 
@@ -154,13 +178,7 @@ async fn a_code_java_does_not_retry_fails_after_one_attempt() {
         .await
         .expect_err("illegal");
     assert_eq!(err.response_code(), Some(ResponseCode::MESSAGE_ILLEGAL));
-    let sends = a
-        .requests()
-        .iter()
-        .chain(b.requests().iter())
-        .filter(|c| c.request_code() == RequestCode::SEND_MESSAGE_V2)
-        .count();
-    assert_eq!(sends, 1, "no retry on MESSAGE_ILLEGAL");
+    assert_eq!(sends(&a) + sends(&b), 1, "no retry on MESSAGE_ILLEGAL");
     producer.shutdown().await;
 }
 
@@ -177,18 +195,8 @@ async fn a_frozen_broker_leaves_time_to_retry_on_the_other() {
         .build()
         .await
         .expect("producer");
-    for i in 0..4 {
-        let receipt = producer
-            .send(&Message::new("T", format!("m{i}")))
-            .await
-            .unwrap_or_else(|e| panic!("send {i} failed: {e}"));
-        assert_eq!(receipt.queue().broker_name, "broker-b");
-    }
-    let frozen = a
-        .requests()
-        .iter()
-        .filter(|c| c.request_code() == RequestCode::SEND_MESSAGE_V2)
-        .count();
+    send_all_to_b(&producer, 4).await;
+    let frozen = sends(&a);
     assert!(
         frozen >= 1,
         "round-robin tried the frozen broker first at least once"
@@ -209,18 +217,8 @@ async fn a_busy_broker_is_retried_on_the_other_and_counted() {
     )
     .await;
     let producer = producer(&a.addr()).await;
-    for i in 0..4 {
-        let receipt = producer
-            .send(&Message::new("T", format!("m{i}")))
-            .await
-            .unwrap_or_else(|e| panic!("send {i} failed: {e}"));
-        assert_eq!(receipt.queue().broker_name, "broker-b");
-    }
-    let busy = a
-        .requests()
-        .iter()
-        .filter(|c| c.request_code() == RequestCode::SEND_MESSAGE_V2)
-        .count() as u64;
+    send_all_to_b(&producer, 4).await;
+    let busy = sends(&a) as u64;
     assert!(
         busy >= 1,
         "round-robin tried the busy broker first at least once"
@@ -237,30 +235,9 @@ async fn a_dead_broker_is_not_dialed_on_every_send() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         listener.local_addr().expect("addr").to_string()
     };
-    let me: Arc<OnceLock<String>> = Arc::new(OnceLock::new());
-    let addr = me.clone();
-    let dead_addr = dead.clone();
-    let live = MockServer::start(move |req: &Command| match req.request_code() {
-        RequestCode::GET_ROUTEINFO_BY_TOPIC => {
-            let body = route(&dead_addr, addr.get().map_or("", String::as_str))
-                .to_json()
-                .expect("route");
-            Reply::Respond(Command::response(ResponseCode::SUCCESS, None).with_body(body))
-        }
-        RequestCode::SEND_MESSAGE_V2 => stored(),
-        _ => Reply::success(),
-    })
-    .await
-    .expect("live broker");
-    let _ = me.set(live.addr());
+    let live = namesrv_and_broker(move |me| route(&dead, me), stored).await;
     let producer = producer(&live.addr()).await;
-    for i in 0..10 {
-        let receipt = producer
-            .send(&Message::new("T", format!("m{i}")))
-            .await
-            .unwrap_or_else(|e| panic!("send {i} failed: {e}"));
-        assert_eq!(receipt.queue().broker_name, "broker-b");
-    }
+    send_all_to_b(&producer, 10).await;
     let failures = producer
         .instance()
         .api()
