@@ -6,41 +6,21 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+mod support;
+
 use rmq_client_producer::{Error, Message, Producer};
-use rmq_protocol::body::{BrokerData, JsonBody, QueueData, TopicRouteData};
-use rmq_protocol::header::SendMessageResponseHeader;
+use rmq_protocol::body::{JsonBody, TopicRouteData};
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 use rmq_remoting::testing::{MockServer, Reply};
+use support::{broker_data, queue_data, sends, stored};
 
+/// `broker-a` at `a` and `broker-b` at `b`, one queue each.
 fn route(a: &str, b: &str) -> TopicRouteData {
-    let broker = |name: &str, addr: &str| BrokerData {
-        broker_addrs: [(0, addr.to_owned())].into(),
-        broker_name: name.into(),
-        cluster: "c".into(),
-        ..BrokerData::default()
-    };
-    let queues = |name: &str| QueueData {
-        broker_name: name.into(),
-        perm: 6,
-        read_queue_nums: 1,
-        write_queue_nums: 1,
-        topic_sys_flag: 0,
-    };
     TopicRouteData {
-        broker_datas: vec![broker("broker-a", a), broker("broker-b", b)],
-        queue_datas: vec![queues("broker-a"), queues("broker-b")],
+        broker_datas: vec![broker_data("broker-a", a), broker_data("broker-b", b)],
+        queue_datas: vec![queue_data("broker-a", 1), queue_data("broker-b", 1)],
         ..TopicRouteData::default()
     }
-}
-
-fn stored() -> Reply {
-    let header = SendMessageResponseHeader {
-        msg_id: "7F00000100002A9F0000000000000001".into(),
-        queue_id: 0,
-        queue_offset: 1,
-        ..SendMessageResponseHeader::default()
-    };
-    Reply::Respond(Command::response(ResponseCode::SUCCESS, None).with_header(&header))
 }
 
 /// A broker that is also the name server: it answers route queries with `route_of(its own
@@ -81,15 +61,6 @@ async fn brokers(
     let b_addr = b.addr();
     let a = namesrv_and_broker(move |me| route(me, &b_addr), a_send).await;
     (a, b)
-}
-
-/// How many sends `broker` received.
-fn sends(broker: &MockServer) -> usize {
-    broker
-        .requests()
-        .iter()
-        .filter(|c| c.request_code() == RequestCode::SEND_MESSAGE_V2)
-        .count()
 }
 
 /// Sends `n` messages, each of which must succeed on broker-b.
