@@ -6,32 +6,15 @@
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
+mod support;
+
 use rmq_client_producer::{Error, ErrorKind, Message, Producer};
-use rmq_protocol::body::{BrokerData, JsonBody, QueueData, TopicRouteData};
-use rmq_protocol::header::SendMessageResponseHeader;
+use rmq_protocol::body::JsonBody;
 use rmq_protocol::version::Version;
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 use rmq_remoting::testing::{MockServer, Reply};
 use rmq_testkit::MockCluster;
-
-fn route(addr: &str) -> TopicRouteData {
-    TopicRouteData {
-        broker_datas: vec![BrokerData {
-            broker_addrs: [(0, addr.to_owned())].into(),
-            broker_name: "broker-a".into(),
-            cluster: "c".into(),
-            ..BrokerData::default()
-        }],
-        queue_datas: vec![QueueData {
-            broker_name: "broker-a".into(),
-            perm: 6,
-            read_queue_nums: 1,
-            write_queue_nums: 1,
-            topic_sys_flag: 0,
-        }],
-        ..TopicRouteData::default()
-    }
-}
+use support::{broker_a_route, sends, stored_header};
 
 /// One server that is both the name server and `broker-a`, every answer carrying `version`.
 async fn broker_of_version(version: Version) -> MockServer {
@@ -40,19 +23,13 @@ async fn broker_of_version(version: Version) -> MockServer {
     let server = MockServer::start(move |req: &Command| {
         let mut response = match req.request_code() {
             RequestCode::GET_ROUTEINFO_BY_TOPIC => {
-                let body = route(own.get().map_or("", String::as_str))
+                let body = broker_a_route(own.get().map_or("", String::as_str), 1)
                     .to_json()
                     .expect("route");
                 Command::response(ResponseCode::SUCCESS, None).with_body(body)
             }
             RequestCode::SEND_MESSAGE_V2 => {
-                let header = SendMessageResponseHeader {
-                    msg_id: "7F00000100002A9F0000000000000001".into(),
-                    queue_id: 0,
-                    queue_offset: 1,
-                    ..SendMessageResponseHeader::default()
-                };
-                Command::response(ResponseCode::SUCCESS, None).with_header(&header)
+                Command::response(ResponseCode::SUCCESS, None).with_header(&stored_header())
             }
             _ => Command::response(ResponseCode::SUCCESS, None),
         };
@@ -63,14 +40,6 @@ async fn broker_of_version(version: Version) -> MockServer {
     .expect("mock broker");
     let _ = me.set(server.addr());
     server
-}
-
-fn sends(server: &MockServer) -> usize {
-    server
-        .requests()
-        .iter()
-        .filter(|r| r.request_code() == RequestCode::SEND_MESSAGE_V2)
-        .count()
 }
 
 fn timed(topic: &str) -> Message {
