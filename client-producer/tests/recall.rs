@@ -2,38 +2,22 @@
 //! checked on a scripted `MockServer` answering as a 5.3.3 broker; the testkit's refusal (recall
 //! is off by default on a Java broker) comes back typed.
 
+mod support;
+
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use rmq_client_producer::{ErrorKind, Message, Producer};
-use rmq_protocol::body::{BrokerData, JsonBody, QueueData, TopicRouteData};
-use rmq_protocol::header::{RecallMessageResponseHeader, SendMessageResponseHeader};
+use rmq_protocol::body::JsonBody;
+use rmq_protocol::header::RecallMessageResponseHeader;
 use rmq_protocol::version::Version;
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 use rmq_remoting::testing::{MockServer, Reply};
 use rmq_testkit::MockCluster;
+use support::{broker_a_route, stored_header};
 
 /// base64url("v1 T broker-a 1700000000000 ID1"), as a 5.3.3 broker builds it.
 const HANDLE: &str = "djEgVCBicm9rZXItYSAxNzAwMDAwMDAwMDAwIElEMQ==";
-
-fn route(addr: &str) -> TopicRouteData {
-    TopicRouteData {
-        broker_datas: vec![BrokerData {
-            broker_addrs: [(0, addr.to_owned())].into(),
-            broker_name: "broker-a".into(),
-            cluster: "c".into(),
-            ..BrokerData::default()
-        }],
-        queue_datas: vec![QueueData {
-            broker_name: "broker-a".into(),
-            perm: 6,
-            read_queue_nums: 1,
-            write_queue_nums: 1,
-            topic_sys_flag: 0,
-        }],
-        ..TopicRouteData::default()
-    }
-}
 
 /// Name server and 5.3.3 `broker-a` in one: timer sends get [`HANDLE`], recalls answer `ID1`.
 async fn broker_5x() -> MockServer {
@@ -43,23 +27,17 @@ async fn broker_5x() -> MockServer {
         let ok = Command::response(ResponseCode::SUCCESS, None);
         let mut response = match req.request_code() {
             RequestCode::GET_ROUTEINFO_BY_TOPIC => {
-                let body = route(own.get().map_or("", String::as_str))
+                let body = broker_a_route(own.get().map_or("", String::as_str), 1)
                     .to_json()
                     .expect("route");
                 ok.with_body(body)
             }
             RequestCode::SEND_MESSAGE_V2 => {
-                let header = SendMessageResponseHeader {
-                    msg_id: "7F00000100002A9F0000000000000001".into(),
-                    queue_id: 0,
-                    queue_offset: 1,
-                    ..SendMessageResponseHeader::default()
-                };
                 let timed = req
                     .ext_fields
                     .get("i")
                     .is_some_and(|p| p.contains("TIMER_DELIVER_MS"));
-                let response = ok.with_header(&header);
+                let response = ok.with_header(&stored_header());
                 if timed {
                     response.with_ext("recallHandle", HANDLE)
                 } else {
