@@ -2,49 +2,22 @@
 //! single-flight (one GET_ROUTEINFO_BY_TOPIC for the whole burst, no error), and a lookup that
 //! fails fails every waiter with its cause, not with "0 attempt(s)" or a lock timeout.
 
+mod support;
+
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use futures::future::join_all;
 use rmq_client_producer::{Message, Producer};
-use rmq_protocol::body::{BrokerData, JsonBody, QueueData, TopicRouteData};
-use rmq_protocol::header::SendMessageResponseHeader;
+use rmq_protocol::body::JsonBody;
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 use rmq_remoting::testing::{MockServer, Reply};
+use support::{broker_a_route, stored};
 
 /// How many sends the burst issues at once.
 const BURST: usize = 400;
 /// The name server's added latency on route lookups.
 const NAMESRV_DELAY: Duration = Duration::from_millis(400);
-
-fn route(addr: &str) -> TopicRouteData {
-    TopicRouteData {
-        broker_datas: vec![BrokerData {
-            broker_addrs: [(0, addr.to_owned())].into(),
-            broker_name: "broker-a".into(),
-            cluster: "c".into(),
-            ..BrokerData::default()
-        }],
-        queue_datas: vec![QueueData {
-            broker_name: "broker-a".into(),
-            perm: 6,
-            read_queue_nums: 4,
-            write_queue_nums: 4,
-            topic_sys_flag: 0,
-        }],
-        ..TopicRouteData::default()
-    }
-}
-
-fn stored() -> Reply {
-    let header = SendMessageResponseHeader {
-        msg_id: "7F00000100002A9F0000000000000001".into(),
-        queue_id: 0,
-        queue_offset: 1,
-        ..SendMessageResponseHeader::default()
-    };
-    Reply::Respond(Command::response(ResponseCode::SUCCESS, None).with_header(&header))
-}
 
 /// One peer that is name server and broker; route lookups for `T` answer `route_answer` (or
 /// the route) after [`NAMESRV_DELAY`].
@@ -56,7 +29,7 @@ async fn cluster(route_answer: Option<(ResponseCode, &'static str)>) -> MockServ
             let response = match (req.ext_fields.get("topic"), route_answer) {
                 (Some("T"), Some((code, remark))) => Command::response(code, Some(remark.into())),
                 _ => {
-                    let body = route(addr.get().map_or("", String::as_str))
+                    let body = broker_a_route(addr.get().map_or("", String::as_str), 4)
                         .to_json()
                         .expect("route");
                     Command::response(ResponseCode::SUCCESS, None).with_body(body)
