@@ -5,95 +5,15 @@
 //! into the same target dir as this test.
 
 mod admin_support;
+mod support;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Command, Output};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use admin_support::*;
 use rmq_protocol::body::TopicRouteData;
 use rmq_tests::names;
-
-/// The built binary, next to this test's `deps` dir.
-fn bin() -> &'static PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let exe = std::env::current_exe().expect("test executable path");
-        let profile_dir = exe
-            .parent()
-            .and_then(|deps| deps.parent())
-            .expect("target/<profile>/deps")
-            .to_path_buf();
-        let target_dir = profile_dir.parent().expect("target dir").to_path_buf();
-        let mut build = Command::new(cargo);
-        build.args(["build", "--quiet", "-p", "rmq-tools", "--bin", "rmq-admin"]);
-        build.env("CARGO_TARGET_DIR", &target_dir);
-        if profile_dir.file_name().is_some_and(|p| p == "release") {
-            build.arg("--release");
-        }
-        let status = build.status().expect("run cargo build");
-        assert!(status.success(), "building rmq-admin failed");
-        profile_dir.join("rmq-admin")
-    })
-}
-
-/// Runs `rmq-admin <args> -n <shared namesrv>`.
-fn run(args: &[&str]) -> Output {
-    let namesrv = rmq_tests::namesrv_addr();
-    let mut all: Vec<&str> = args.to_vec();
-    all.extend(["-n", namesrv.as_str()]);
-    raw(&all)
-}
-
-/// Runs `rmq-admin <args>` with `NAMESRV_ADDR` unset.
-fn raw(args: &[&str]) -> Output {
-    Command::new(bin())
-        .args(args)
-        .env_remove("NAMESRV_ADDR")
-        .output()
-        .expect("run rmq-admin")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs and expects exit code 0; returns stdout.
-fn ok(args: &[&str]) -> String {
-    let o = run(args);
-    assert!(
-        o.status.success(),
-        "rmq-admin {args:?} failed: {}{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    stdout(&o)
-}
-
-/// Runs and expects exit code 1 (a failed operation); returns stderr.
-fn fails(args: &[&str]) -> String {
-    let o = run(args);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "rmq-admin {args:?}: {}{}",
-        stdout(&o),
-        stderr(&o)
-    );
-    assert!(
-        stdout(&o).is_empty(),
-        "nothing on stdout on failure: {}",
-        stdout(&o)
-    );
-    stderr(&o)
-}
+use support::rmq_admin::{fails, ok, raw, run, stderr, stdout};
 
 /// The value of `"key": <value>` in pretty JSON output (first occurrence).
 fn json_field(json: &str, key: &str) -> Option<String> {
