@@ -27,49 +27,100 @@ fn config() -> ClientConfig {
         .expect("config")
 }
 
-async fn admin() -> Admin {
-    Admin::connect(rmq_tests::namesrv_addr())
+/// An admin on the shared cluster, and a topic named for `case` (4 queues) that it created
+/// and the name server routes. The trace topic is not created: a broker refuses to create a
+/// system topic by request ("conflict with system topic"); the first trace message creates it
+/// from the auto-create template, as with Java's clients.
+async fn admin_and_topic(case: &str) -> (Admin, String) {
+    let admin = Admin::connect(rmq_tests::namesrv_addr())
         .await
-        .expect("admin")
-}
-
-/// Creates `topic` (4 queues) and waits for its route. The trace topic is not created: a
-/// broker refuses to create a system topic by request ("conflict with system topic"); the
-/// first trace message creates it from the auto-create template, as with Java's clients.
-async fn topics(admin: &Admin, topic: &str) {
-    admin.create_topic(topic).queues(4).await.expect("topic");
-    let known = rmq_tests::eventually(WAIT, || async { admin.topic_route(topic).await.is_ok() });
+        .expect("admin");
+    let topic = names::topic(case);
+    admin.create_topic(&topic).queues(4).await.expect("topic");
+    let known = rmq_tests::eventually(WAIT, || async { admin.topic_route(&topic).await.is_ok() });
     assert!(known.await, "no route for {topic}");
+    (admin, topic)
 }
 
-/// Waits until the trace of `msg_id` holds every kind in `kinds`; returns it.
-async fn trace_with(admin: &Admin, msg_id: &str, kinds: &[TraceType]) -> Vec<TraceView> {
-    let found = Arc::new(Mutex::new(Vec::new()));
+/// Queries the trace of `msg_id` until `done` holds for it (or [`WAIT`] passes); returns
+/// whether it did, and the last trace read.
+async fn trace_until(
+    admin: &Admin,
+    msg_id: &str,
+    done: impl Fn(&[TraceView]) -> bool,
+) -> (bool, Vec<TraceView>) {
+    let found = Mutex::new(Vec::new());
     let ok = rmq_tests::eventually(WAIT, || {
-        let found = found.clone();
+        let (found, done) = (&found, &done);
         async move {
             let views = admin
                 .query_msg_trace_by_id(msg_id, naming::TRACE_TOPIC)
                 .await
                 .unwrap_or_default();
-            let complete = kinds.iter().all(|k| views.iter().any(|v| v.kind == *k));
+            let complete = done(&views);
             *found.lock().expect("lock") = views;
             complete
         }
     })
     .await;
-    let views = found.lock().expect("lock").clone();
+    let views = found.into_inner().expect("lock");
+    (ok, views)
+}
+
+/// Waits until the trace of `msg_id` holds every kind in `kinds`; returns it.
+async fn trace_with(admin: &Admin, msg_id: &str, kinds: &[TraceType]) -> Vec<TraceView> {
+    let (ok, views) = trace_until(admin, msg_id, |views| {
+        kinds.iter().all(|k| views.iter().any(|v| v.kind == *k))
+    })
+    .await;
     assert!(ok, "trace of {msg_id} lacks one of {kinds:?}: {views:?}");
     views
+}
+
+/// The first row of `kind` in `views`.
+fn row(views: &[TraceView], kind: TraceType) -> &TraceView {
+    views
+        .iter()
+        .find(|v| v.kind == kind)
+        .unwrap_or_else(|| panic!("no {kind:?} row: {views:?}"))
+}
+
+/// Sends one message to `topic` from a producer with trace off (group named for `case`);
+/// returns its message id.
+async fn send_untraced(topic: &str, case: &str, body: &'static str) -> String {
+    let producer = Producer::builder()
+        .client_config(config())
+        .group(names::group(case).as_str())
+        .build()
+        .await
+        .expect("producer");
+    let receipt = producer
+        .send(&Message::new(topic, body))
+        .await
+        .expect("send");
+    producer.shutdown().await;
+    receipt.msg_id().to_string()
+}
+
+/// A push consumer of `topic` in `group`, with trace on, from the first offset; not started.
+async fn traced_push_consumer(topic: &str, group: &str) -> PushConsumer {
+    PushConsumer::builder()
+        .client_config(config())
+        .group(group)
+        .subscribe(topic, Filter::all())
+        .consume_from(ConsumeFrom::FirstOffset)
+        .enable_trace(true)
+        .build()
+        .await
+        .expect("consumer")
 }
 
 /// A message sent by a producer and consumed by a push consumer, both with trace on, reads back as Pub, SubBefore and SubAfter rows
 /// for its id: the producer's group and topic, then the consumer group's success.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn traced_send_and_consume_read_back_as_pub_sub_before_and_sub_after() {
-    let (topic, group) = (names::topic("trace_e2e"), names::group("trace_e2e"));
-    let admin = admin().await;
-    topics(&admin, &topic).await;
+    let (admin, topic) = admin_and_topic("trace_e2e").await;
+    let group = names::group("trace_e2e");
     let producer = Producer::builder()
         .client_config(config())
         .group(names::group("trace_e2e_p").as_str())
@@ -93,15 +144,7 @@ async fn traced_send_and_consume_read_back_as_pub_sub_before_and_sub_after() {
 
     let consumed = Arc::new(Mutex::new(Vec::<String>::new()));
     let seen = consumed.clone();
-    let consumer = PushConsumer::builder()
-        .client_config(config())
-        .group(group.as_str())
-        .subscribe(topic.as_str(), Filter::all())
-        .consume_from(ConsumeFrom::FirstOffset)
-        .enable_trace(true)
-        .build()
-        .await
-        .expect("consumer");
+    let consumer = traced_push_consumer(&topic, &group).await;
     consumer
         .start(move |msgs: Vec<ReceivedMessage>| {
             let seen = seen.clone();
@@ -132,25 +175,16 @@ async fn traced_send_and_consume_read_back_as_pub_sub_before_and_sub_after() {
         &[TraceType::Pub, TraceType::SubBefore, TraceType::SubAfter],
     )
     .await;
-    let publish = views
-        .iter()
-        .find(|v| v.kind == TraceType::Pub)
-        .expect("Pub");
+    let publish = row(&views, TraceType::Pub);
     assert_eq!(publish.topic, topic);
     assert_eq!(publish.tags.as_deref(), Some("TagT"));
     assert_eq!(publish.keys.as_deref(), Some("order-1"));
     assert_eq!(publish.offset_msg_id, receipt.offset_msg_id().to_string());
     assert!(publish.success);
-    let after = views
-        .iter()
-        .find(|v| v.kind == TraceType::SubAfter)
-        .expect("SubAfter");
+    let after = row(&views, TraceType::SubAfter);
     assert_eq!(after.group, group);
     assert!(after.success);
-    let before = views
-        .iter()
-        .find(|v| v.kind == TraceType::SubBefore)
-        .expect("SubBefore");
+    let before = row(&views, TraceType::SubBefore);
     assert_eq!(before.group, group);
     // Oldest first: the send happened before the consume.
     let pos = |k: TraceType| views.iter().position(|v| v.kind == k).expect("kind");
@@ -166,9 +200,7 @@ async fn traced_send_and_consume_read_back_as_pub_sub_before_and_sub_after() {
 /// the traced message sent next to it is found.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_untraced_message_has_an_empty_trace() {
-    let topic = names::topic("trace_none");
-    let admin = admin().await;
-    topics(&admin, &topic).await;
+    let (admin, topic) = admin_and_topic("trace_none").await;
     let plain = admin
         .send_message(Message::new(topic.as_str(), "plain"), None)
         .await
@@ -194,9 +226,7 @@ async fn an_untraced_message_has_an_empty_trace() {
 /// EndTransaction record of its commit.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_traced_transaction_reads_back_as_pub_and_end_transaction() {
-    let topic = names::topic("trace_tx");
-    let admin = admin().await;
-    topics(&admin, &topic).await;
+    let (admin, topic) = admin_and_topic("trace_tx").await;
     let producer = TransactionProducer::builder()
         .client_config(config())
         .group(names::group("trace_tx_p").as_str())
@@ -219,10 +249,7 @@ async fn a_traced_transaction_reads_back_as_pub_and_end_transaction() {
         &[TraceType::Pub, TraceType::EndTransaction],
     )
     .await;
-    let end = views
-        .iter()
-        .find(|v| v.kind == TraceType::EndTransaction)
-        .expect("EndTransaction");
+    let end = row(&views, TraceType::EndTransaction);
     assert_eq!(end.topic, topic);
     assert!(!end.store_host.is_empty(), "{views:?}");
     admin.shutdown().await;
@@ -232,32 +259,12 @@ async fn a_traced_transaction_reads_back_as_pub_and_end_transaction() {
 /// succeeds: the trace shows both consume attempts of the message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retried_consume_traces_a_failed_then_a_successful_sub_after() {
-    let (topic, group) = (names::topic("trace_retry"), names::group("trace_retry"));
-    let admin = admin().await;
-    topics(&admin, &topic).await;
-    let producer = Producer::builder()
-        .client_config(config())
-        .group(names::group("trace_retry_p").as_str())
-        .build()
-        .await
-        .expect("producer");
-    let receipt = producer
-        .send(&Message::new(topic.as_str(), "again"))
-        .await
-        .expect("send");
-    producer.shutdown().await;
-    let msg_id = receipt.msg_id().to_string();
+    let (admin, topic) = admin_and_topic("trace_retry").await;
+    let group = names::group("trace_retry");
+    let msg_id = send_untraced(&topic, "trace_retry_p", "again").await;
     let deliveries = Arc::new(Mutex::new(0_u32));
     let count = deliveries.clone();
-    let consumer = PushConsumer::builder()
-        .client_config(config())
-        .group(group.as_str())
-        .subscribe(topic.as_str(), Filter::all())
-        .consume_from(ConsumeFrom::FirstOffset)
-        .enable_trace(true)
-        .build()
-        .await
-        .expect("consumer");
+    let consumer = traced_push_consumer(&topic, &group).await;
     consumer
         .start(move |_msgs: Vec<ReceivedMessage>| {
             let count = count.clone();
@@ -276,25 +283,15 @@ async fn a_retried_consume_traces_a_failed_then_a_successful_sub_after() {
     let twice = rmq_tests::eventually(WAIT, || async { *deliveries.lock().expect("lock") >= 2 });
     assert!(twice.await, "not redelivered");
     consumer.shutdown().await;
-    let found = Arc::new(Mutex::new(Vec::new()));
-    let both = rmq_tests::eventually(WAIT, || {
-        let (found, admin, msg_id) = (found.clone(), &admin, msg_id.clone());
-        async move {
-            let views = admin
-                .query_msg_trace_by_id(&msg_id, naming::TRACE_TOPIC)
-                .await
-                .unwrap_or_default();
-            let after: Vec<bool> = views
-                .iter()
-                .filter(|v| v.kind == TraceType::SubAfter)
-                .map(|v| v.success)
-                .collect();
-            *found.lock().expect("lock") = views;
-            after.contains(&false) && after.contains(&true)
-        }
+    let (both, views) = trace_until(&admin, &msg_id, |views| {
+        let after: Vec<bool> = views
+            .iter()
+            .filter(|v| v.kind == TraceType::SubAfter)
+            .map(|v| v.success)
+            .collect();
+        after.contains(&false) && after.contains(&true)
     })
     .await;
-    let views = found.lock().expect("lock").clone();
     assert!(both, "a failed and a successful SubAfter: {views:?}");
     // Only the consumer traced: the producer had trace off.
     assert!(views.iter().all(|v| v.kind != TraceType::Pub), "{views:?}");
@@ -344,24 +341,14 @@ async fn a_checked_back_transaction_traces_the_check_answer_too() {
         .await
         .expect("transaction");
     let msg_id = done.receipt().msg_id().to_string();
-    let found = Arc::new(Mutex::new(Vec::new()));
-    let both = rmq_tests::eventually(WAIT, || {
-        let (found, admin, msg_id) = (found.clone(), &admin, msg_id.clone());
-        async move {
-            let views = admin
-                .query_msg_trace_by_id(&msg_id, naming::TRACE_TOPIC)
-                .await
-                .unwrap_or_default();
-            let ends = views
-                .iter()
-                .filter(|v| v.kind == TraceType::EndTransaction)
-                .count();
-            *found.lock().expect("lock") = views;
-            ends >= 2
-        }
+    let (both, views) = trace_until(&admin, &msg_id, |views| {
+        let ends = views
+            .iter()
+            .filter(|v| v.kind == TraceType::EndTransaction)
+            .count();
+        ends >= 2
     })
     .await;
-    let views = found.lock().expect("lock").clone();
     assert!(both, "a local and a checked EndTransaction: {views:?}");
     producer.shutdown().await;
     admin.shutdown().await;
@@ -372,21 +359,9 @@ async fn a_checked_back_transaction_traces_the_check_answer_too() {
 /// it fetched, as Java's lite pull consumer does.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_traced_pull_consumer_writes_sub_before_and_sub_after_per_polled_message() {
-    let (topic, group) = (names::topic("trace_pull"), names::group("trace_pull"));
-    let admin = admin().await;
-    topics(&admin, &topic).await;
-    let producer = Producer::builder()
-        .client_config(config())
-        .group(names::group("trace_pull_p").as_str())
-        .build()
-        .await
-        .expect("producer");
-    let receipt = producer
-        .send(&Message::new(topic.as_str(), "pulled"))
-        .await
-        .expect("send");
-    producer.shutdown().await;
-    let msg_id = receipt.msg_id().to_string();
+    let (admin, topic) = admin_and_topic("trace_pull").await;
+    let group = names::group("trace_pull");
+    let msg_id = send_untraced(&topic, "trace_pull_p", "pulled").await;
     let consumer = PullConsumer::builder()
         .client_config(config())
         .group(group.as_str())
@@ -410,10 +385,7 @@ async fn a_traced_pull_consumer_writes_sub_before_and_sub_after_per_polled_messa
         &[TraceType::SubBefore, TraceType::SubAfter],
     )
     .await;
-    let after = views
-        .iter()
-        .find(|v| v.kind == TraceType::SubAfter)
-        .expect("SubAfter");
+    let after = row(&views, TraceType::SubAfter);
     assert!(after.success);
     assert_eq!(after.group, group);
     admin.shutdown().await;
