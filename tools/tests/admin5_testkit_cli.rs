@@ -3,33 +3,20 @@
 //! keeps them. The admin API side of these tests is `rmq-client-admin`'s `admin5_testkit`.
 
 use std::process::Output;
-use std::time::Duration;
 
-use rmq_client_admin::Admin;
 use rmq_testkit::MockCluster;
 
 const CLUSTER: &str = "DefaultCluster";
 
-async fn cluster(brokers: usize, slaves: bool) -> (MockCluster, Admin) {
-    let cluster = MockCluster::builder()
-        .brokers(brokers)
-        .slaves(slaves)
+/// A testkit cluster of one master, with a slave when `slave` is set. The tests drive it
+/// through `rmq-admin` only.
+async fn one_master(slave: bool) -> MockCluster {
+    MockCluster::builder()
+        .slaves(slave)
         .cluster_name(CLUSTER)
         .start()
         .await
-        .expect("testkit starts");
-    let admin = Admin::builder()
-        .namesrv(cluster.namesrv_addr())
-        .timeout(Duration::from_secs(3))
-        .build()
-        .await
-        .expect("admin starts");
-    (cluster, admin)
-}
-
-async fn stop(cluster: MockCluster, admin: Admin) {
-    admin.shutdown().await;
-    cluster.shutdown().await;
+        .expect("testkit starts")
 }
 
 /// Runs `rmq-admin <args> -n <namesrv>` off the async runtime.
@@ -61,7 +48,7 @@ async fn ok(namesrv: &str, args: &[&str]) -> String {
 /// haStatus of a master lists its slave in sync.
 #[tokio::test]
 async fn ha_status_of_a_master_lists_its_slave() {
-    let (cluster, admin) = cluster(1, true).await;
+    let cluster = one_master(true).await;
     let slave = cluster
         .slave(cluster.brokers()[0].name())
         .expect("a slave")
@@ -71,14 +58,14 @@ async fn ha_status_of_a_master_lists_its_slave() {
     assert!(out.contains("#SlaveNum\t1\n#InSyncSlaveNum\t1\n"), "{out}");
     assert!(out.contains(&slave), "{out}");
     assert!(out.contains("OK"), "{out}");
-    stop(cluster, admin).await;
+    cluster.shutdown().await;
 }
 
 /// updateStaticTopic prints each broker's part of the mapping it created, and getTopicConfig
 /// prints the same from the broker.
 #[tokio::test]
 async fn static_topic_commands_print_what_the_broker_keeps() {
-    let (cluster, admin) = cluster(1, false).await;
+    let cluster = one_master(false).await;
     let namesrv = cluster.namesrv_addr();
     let name = cluster.brokers()[0].name().to_owned();
     let out = ok(
@@ -103,5 +90,5 @@ async fn static_topic_commands_print_what_the_broker_keeps() {
     );
     let read = ok(&namesrv, &["getTopicConfig", "-t", "S"]).await;
     assert_eq!(read, out);
-    stop(cluster, admin).await;
+    cluster.shutdown().await;
 }
