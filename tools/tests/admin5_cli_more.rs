@@ -6,33 +6,12 @@
 #[path = "../../client-admin/tests/support/mod.rs"]
 mod support;
 
-use std::process::Output;
+mod rmq_admin;
 
+use rmq_admin::ok;
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 use rmq_remoting::testing::Reply;
 use support::*;
-
-/// Runs `rmq-admin <args> -n <addr>` off the async runtime and expects success; returns
-/// stdout.
-async fn ok(addr: &str, args: &[&str]) -> String {
-    let mut all: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    all.extend(["-n".to_owned(), addr.to_owned()]);
-    let o: Output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rmq-admin"))
-            .args(&all)
-            .env_remove("NAMESRV_ADDR")
-            .output()
-            .expect("run rmq-admin")
-    })
-    .await
-    .expect("join");
-    assert!(
-        o.status.success(),
-        "rmq-admin {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).expect("utf8 stdout")
-}
 
 /// getUser, updateUser, deleteUser, getAcl, updateAcl, deleteAcl.
 #[tokio::test]
