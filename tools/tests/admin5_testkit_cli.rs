@@ -2,8 +2,9 @@
 //! Java 5.3.3 broker does: HA status of a master with a slave, static topics as the broker
 //! keeps them. The admin API side of these tests is `rmq-client-admin`'s `admin5_testkit`.
 
-use std::process::Output;
+mod rmq_admin;
 
+use rmq_admin::ok;
 use rmq_testkit::MockCluster;
 
 const CLUSTER: &str = "DefaultCluster";
@@ -17,32 +18,6 @@ async fn one_master(slave: bool) -> MockCluster {
         .start()
         .await
         .expect("testkit starts")
-}
-
-/// Runs `rmq-admin <args> -n <namesrv>` off the async runtime.
-async fn run(namesrv: &str, args: &[&str]) -> Output {
-    let mut all: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    all.extend(["-n".to_owned(), namesrv.to_owned()]);
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rmq-admin"))
-            .args(&all)
-            .env_remove("NAMESRV_ADDR")
-            .output()
-            .expect("run rmq-admin")
-    })
-    .await
-    .expect("join")
-}
-
-/// Like [`run`], and expects success; returns stdout.
-async fn ok(namesrv: &str, args: &[&str]) -> String {
-    let o = run(namesrv, args).await;
-    assert!(
-        o.status.success(),
-        "rmq-admin {args:?} failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    String::from_utf8(o.stdout).expect("utf8 stdout")
 }
 
 /// haStatus of a master lists its slave in sync.
