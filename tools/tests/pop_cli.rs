@@ -2,9 +2,11 @@
 //! SET_MESSAGE_REQUEST_MODE and QUERY_ASSIGNMENT as Java 5.3.3 does: the mode it sets is the
 //! one a client of the group is then assigned, and a broker's refusal is the command's error.
 
-use std::process::Output;
+mod rmq_admin;
+
 use std::time::Duration;
 
+use rmq_admin::run;
 use rmq_client_admin::Admin;
 use rmq_protocol::body::{
     ConsumeFromWhere, ConsumeType, ConsumerData, HeartbeatData, MessageModel, MessageRequestMode,
@@ -15,21 +17,6 @@ use rmq_testkit::MockCluster;
 const CLUSTER: &str = "DefaultCluster";
 const TOPIC: &str = "ModeTopic";
 const GROUP: &str = "mode_group";
-
-/// Runs `rmq-admin <args> -n <namesrv>` off the async runtime.
-async fn run(namesrv: &str, args: &[&str]) -> Output {
-    let mut all: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
-    all.extend(["-n".to_owned(), namesrv.to_owned()]);
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rmq-admin"))
-            .args(&all)
-            .env_remove("NAMESRV_ADDR")
-            .output()
-            .expect("run rmq-admin")
-    })
-    .await
-    .expect("join")
-}
 
 /// The queues QUERY_ASSIGNMENT gives a client of [`GROUP`] that heartbeats to `addr`.
 async fn assignment(admin: &Admin, addr: &str) -> Vec<(i32, MessageRequestMode)> {
