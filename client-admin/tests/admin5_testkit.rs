@@ -4,36 +4,27 @@
 //! bytes and Java-shaped answers stay in the scripted `admin5_*` tests; what `rmq-admin` prints
 //! for the same cluster is in `rmq-tools`' `admin5_testkit_cli` test.
 
+mod testkit_admin;
+
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use rmq_client_admin::{Admin, Target};
 use rmq_protocol::body::{AclInfo, SubscriptionGroupConfig, SubscriptionGroupConfigV5, UserInfo};
 use rmq_protocol::ResponseCode;
 use rmq_testkit::MockCluster;
+use testkit_admin::{start, stop};
 
 const CLUSTER: &str = "DefaultCluster";
 
+/// `brokers` masters of [`CLUSTER`], each with a slave when `slaves` is set, and an admin.
 async fn cluster(brokers: usize, slaves: bool) -> (MockCluster, Admin) {
-    let cluster = MockCluster::builder()
-        .brokers(brokers)
-        .slaves(slaves)
-        .cluster_name(CLUSTER)
-        .start()
-        .await
-        .expect("testkit starts");
-    let admin = Admin::builder()
-        .namesrv(cluster.namesrv_addr())
-        .timeout(Duration::from_secs(3))
-        .build()
-        .await
-        .expect("admin starts");
-    (cluster, admin)
-}
-
-async fn stop(cluster: MockCluster, admin: Admin) {
-    admin.shutdown().await;
-    cluster.shutdown().await;
+    start(
+        MockCluster::builder()
+            .brokers(brokers)
+            .slaves(slaves)
+            .cluster_name(CLUSTER),
+    )
+    .await
 }
 
 fn user(name: &str, password: Option<&str>) -> UserInfo {
@@ -261,19 +252,13 @@ async fn group_list_reaches_every_broker_and_bans_stay_per_broker() {
 /// of its black list), and brokers answer their epoch cache.
 #[tokio::test]
 async fn controller_mode_on_the_name_server() {
-    let cluster = MockCluster::builder()
-        .slaves(true)
-        .cluster_name(CLUSTER)
-        .controller(true)
-        .start()
-        .await
-        .expect("testkit starts");
-    let admin = Admin::builder()
-        .namesrv(cluster.namesrv_addr())
-        .timeout(Duration::from_secs(3))
-        .build()
-        .await
-        .expect("admin starts");
+    let (cluster, admin) = start(
+        MockCluster::builder()
+            .slaves(true)
+            .cluster_name(CLUSTER)
+            .controller(true),
+    )
+    .await;
     let controller = cluster.namesrv_addr();
     let name = cluster.brokers()[0].name().to_owned();
     let master = cluster.brokers()[0].addr().to_string();
