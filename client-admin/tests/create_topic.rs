@@ -1,25 +1,20 @@
 //! `Admin::create_topic`: mqadmin's defaults (8 queues, perm 6) on the only cluster, against an
 //! embedded testkit cluster.
 
-use std::time::Duration;
+mod testkit_admin;
 
 use rmq_client_admin::{Admin, ErrorKind, DEFAULT_TOPIC_QUEUES};
 use rmq_testkit::MockCluster;
+use testkit_admin::{start, stop};
 
+/// `brokers` masters of the only cluster, `OnlyCluster`, and an admin.
 async fn cluster(brokers: usize) -> (MockCluster, Admin) {
-    let cluster = MockCluster::builder()
-        .brokers(brokers)
-        .cluster_name("OnlyCluster")
-        .start()
-        .await
-        .expect("testkit starts");
-    let admin = Admin::builder()
-        .namesrv(cluster.namesrv_addr())
-        .timeout(Duration::from_secs(3))
-        .build()
-        .await
-        .expect("admin starts");
-    (cluster, admin)
+    start(
+        MockCluster::builder()
+            .brokers(brokers)
+            .cluster_name("OnlyCluster"),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -42,8 +37,7 @@ async fn create_topic_uses_mqadmin_defaults_on_the_only_cluster() {
         assert_eq!(config.perm, 6);
         assert!(!config.order);
     }
-    admin.shutdown().await;
-    cluster.shutdown().await;
+    stop(cluster, admin).await;
 }
 
 #[tokio::test]
@@ -77,6 +71,5 @@ async fn create_topic_takes_queues_and_a_broker_or_cluster() {
         .await
         .expect_err("zero queues");
     assert_eq!(err.kind(), ErrorKind::InvalidArgument, "{err}");
-    admin.shutdown().await;
-    cluster.shutdown().await;
+    stop(cluster, admin).await;
 }
