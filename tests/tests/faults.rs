@@ -17,13 +17,17 @@ use rmq_protocol::{MessageQueue, RequestCode};
 use rmq_tests::embedded::Embedded;
 use rmq_tests::names;
 
-/// A cluster of `brokers` brokers with `topic` on each (4 queues).
-fn cluster(brokers: usize, topic: &str) -> Embedded {
+/// A cluster of `brokers` brokers with a topic named for `case` on each (4 queues); returns
+/// it with its name server's address and the topic.
+fn cluster_for(brokers: usize, case: &str) -> (Embedded, String, String) {
+    let topic = names::topic(case);
     let embedded = Embedded::start(brokers, "FaultCluster").expect("testkit");
-    embedded.cluster().create_topic(topic, 4);
-    embedded
+    embedded.cluster().create_topic(&topic, 4);
+    let namesrv = embedded.cluster().namesrv_addr();
+    (embedded, namesrv, topic)
 }
 
+/// Prints one of the suite's figures, for `-- --nocapture`.
 fn figure(case: &str, text: String) {
     println!("FIGURE {case}: {text}");
 }
@@ -43,6 +47,7 @@ fn config(namesrv: &str, instance: &str) -> ClientConfig {
         .expect("client config")
 }
 
+/// A producer on `namesrv` for `case`, with a 3 s send timeout.
 async fn producer(namesrv: &str, case: &str) -> Producer {
     Producer::builder()
         .client_config(config(namesrv, &names::name("p", case)))
@@ -66,9 +71,7 @@ async fn read_back(admin: &Admin, queue: &MessageQueue, offset: i64) -> Option<S
 /// the sends after the kill land on the surviving broker.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_killed_during_a_send_stream_loses_no_acknowledged_message() {
-    let topic = names::topic("fault_kill");
-    let embedded = cluster(2, &topic);
-    let namesrv = embedded.cluster().namesrv_addr();
+    let (embedded, namesrv, topic) = cluster_for(2, "fault_kill");
     let p = producer(&namesrv, "fault_kill").await;
     let mut acked = Vec::new();
     let mut failed = 0;
@@ -124,9 +127,7 @@ async fn broker_killed_during_a_send_stream_loses_no_acknowledged_message() {
 /// call takes longer than its deadline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_frozen_for_20s_fails_no_send_with_a_3s_deadline() {
-    let topic = names::topic("fault_freeze");
-    let embedded = cluster(2, &topic);
-    let namesrv = embedded.cluster().namesrv_addr();
+    let (embedded, namesrv, topic) = cluster_for(2, "fault_freeze");
     let p = producer(&namesrv, "fault_freeze").await;
     // Warm up: routes and connections to both brokers.
     for i in 0..20 {
@@ -168,9 +169,7 @@ async fn broker_frozen_for_20s_fails_no_send_with_a_3s_deadline() {
 /// the group, as a restarted Java broker does).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn push_consumer_resumes_within_3s_after_a_broker_restart() {
-    let topic = names::topic("fault_restart");
-    let embedded = cluster(1, &topic);
-    let namesrv = embedded.cluster().namesrv_addr();
+    let (embedded, namesrv, topic) = cluster_for(1, "fault_restart");
     let p = producer(&namesrv, "fault_restart").await;
     let (c, seen) = timed_consumer(&namesrv, "fault_restart", &topic).await;
     p.send(&Message::new(&topic, "before")).await.expect("send");
@@ -210,9 +209,7 @@ async fn push_consumer_resumes_within_3s_after_a_broker_restart() {
 /// The name server down for 60 s: sends and consumption go on with the cached routes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cached_routes_keep_working_while_the_name_server_is_down_60s() {
-    let topic = names::topic("fault_namesrv");
-    let embedded = cluster(1, &topic);
-    let namesrv = embedded.cluster().namesrv_addr();
+    let (embedded, namesrv, topic) = cluster_for(1, "fault_namesrv");
     let p = producer(&namesrv, "fault_namesrv").await;
     let (c, seen) = timed_consumer(&namesrv, "fault_namesrv", &topic).await;
     p.send(&Message::new(&topic, "warm")).await.expect("send");
@@ -258,9 +255,7 @@ async fn cached_routes_keep_working_while_the_name_server_is_down_60s() {
 async fn consumer_crash_loses_nothing_and_duplicates_at_most_a_batch_per_queue() {
     const TOTAL: usize = 400;
     const BATCH: i32 = 32;
-    let topic = names::topic("fault_crash");
-    let embedded = cluster(1, &topic);
-    let namesrv = embedded.cluster().namesrv_addr();
+    let (_embedded, namesrv, topic) = cluster_for(1, "fault_crash");
     let group = names::group("fault_crash_c");
     let deliveries = Arc::new(Mutex::new(Vec::<String>::new()));
 
@@ -276,27 +271,8 @@ async fn consumer_crash_loses_nothing_and_duplicates_at_most_a_batch_per_queue()
         std::thread::spawn(move || {
             let rt = tokio::runtime::Runtime::new().expect("runtime");
             rt.block_on(async {
-                let c = PushConsumer::builder()
-                    .client_config(config(&namesrv, &names::name("c", "fault_crash_a")))
-                    .group(group)
-                    .subscribe(&topic, Filter::all())
-                    .pull_batch_size(BATCH)
-                    .build()
-                    .await
-                    .expect("consumer a");
-                c.start(move |msgs: Vec<ReceivedMessage>| {
-                    let sink = sink.clone();
-                    async move {
-                        let mut d = sink.lock().expect("deliveries");
-                        d.extend(
-                            msgs.iter()
-                                .map(|m| String::from_utf8_lossy(m.body()).into_owned()),
-                        );
-                        ConsumeResult::Success
-                    }
-                })
-                .await
-                .expect("start a");
+                let c = recording_consumer(&namesrv, "fault_crash_a", &group, &topic, BATCH, sink)
+                    .await;
                 std::mem::forget(c);
             });
             rt
@@ -305,11 +281,7 @@ async fn consumer_crash_loses_nothing_and_duplicates_at_most_a_batch_per_queue()
         .expect("consumer a thread")
     };
     let p = producer(&namesrv, "fault_crash").await;
-    for i in 0..TOTAL / 2 {
-        p.send(&Message::new(&topic, format!("crash-{i}")))
-            .await
-            .expect("send");
-    }
+    send_numbered(&p, &topic, "crash", 0..TOTAL / 2).await;
     let half = TOTAL / 2;
     let got_half = rmq_tests::eventually(Duration::from_secs(30), || async {
         unique(&deliveries) >= half
@@ -324,33 +296,16 @@ async fn consumer_crash_loses_nothing_and_duplicates_at_most_a_batch_per_queue()
     std::thread::spawn(move || crashing.shutdown_background())
         .join()
         .expect("crash");
-    for i in TOTAL / 2..TOTAL {
-        p.send(&Message::new(&topic, format!("crash-{i}")))
-            .await
-            .expect("send");
-    }
-    let sink = deliveries.clone();
-    let b = PushConsumer::builder()
-        .client_config(config(&namesrv, &names::name("c", "fault_crash_b")))
-        .group(group)
-        .subscribe(&topic, Filter::all())
-        .pull_batch_size(BATCH)
-        .build()
-        .await
-        .expect("consumer b");
-    b.start(move |msgs: Vec<ReceivedMessage>| {
-        let sink = sink.clone();
-        async move {
-            let mut d = sink.lock().expect("deliveries");
-            d.extend(
-                msgs.iter()
-                    .map(|m| String::from_utf8_lossy(m.body()).into_owned()),
-            );
-            ConsumeResult::Success
-        }
-    })
-    .await
-    .expect("start b");
+    send_numbered(&p, &topic, "crash", TOTAL / 2..TOTAL).await;
+    let b = recording_consumer(
+        &namesrv,
+        "fault_crash_b",
+        &group,
+        &topic,
+        BATCH,
+        deliveries.clone(),
+    )
+    .await;
     let all = rmq_tests::eventually(Duration::from_secs(60), || async {
         unique(&deliveries) >= TOTAL
     })
@@ -379,8 +334,7 @@ async fn consumer_crash_loses_nothing_and_duplicates_at_most_a_batch_per_queue()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_async_sends_at_start_make_one_route_lookup() {
     const SENDS: usize = 10_000;
-    let topic = names::topic("fault_burst");
-    let embedded = cluster(1, &topic);
+    let (embedded, namesrv_addr, topic) = cluster_for(1, "fault_burst");
     let namesrv = embedded.cluster().namesrv();
     namesrv.set_latency(
         RequestCode::GET_ROUTEINFO_BY_TOPIC,
@@ -388,7 +342,7 @@ async fn ten_thousand_async_sends_at_start_make_one_route_lookup() {
     );
     // The periodic route refresh is pushed out of the way: the count is of the burst's lookups.
     let quiet = ClientConfig::builder()
-        .namesrv(embedded.cluster().namesrv_addr())
+        .namesrv(namesrv_addr)
         .instance_name(names::name("p", "fault_burst"))
         .schedule(TaskSchedule {
             route_refresh_delay: Duration::from_secs(600),
@@ -434,9 +388,7 @@ async fn ten_thousand_async_sends_at_start_make_one_route_lookup() {
 /// 200 producer and consumer start/shutdown cycles leave no connection, task or thread behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_hundred_start_shutdown_cycles_leave_nothing_behind() {
-    let topic = names::topic("fault_cycles");
-    let embedded = cluster(1, &topic);
-    let namesrv = embedded.cluster().namesrv_addr();
+    let (embedded, namesrv, topic) = cluster_for(1, "fault_cycles");
     let broker = embedded.broker("broker-a");
     let tasks_before = tokio::runtime::Handle::current()
         .metrics()
@@ -505,10 +457,7 @@ async fn timed_consumer(
         async move {
             let mut seen = sink.lock().expect("seen");
             for m in msgs {
-                seen.insert(
-                    String::from_utf8_lossy(m.body()).into_owned(),
-                    Instant::now(),
-                );
+                seen.insert(body(&m), Instant::now());
             }
             ConsumeResult::Success
         }
@@ -518,6 +467,48 @@ async fn timed_consumer(
     (c, seen)
 }
 
+/// A started push consumer of `topic` in `group` (instance named for `case`), pulling
+/// `batch` messages at a time, that appends every body it consumes to `sink`.
+async fn recording_consumer(
+    namesrv: &str,
+    case: &str,
+    group: &str,
+    topic: &str,
+    batch: i32,
+    sink: Arc<Mutex<Vec<String>>>,
+) -> PushConsumer {
+    let c = PushConsumer::builder()
+        .client_config(config(namesrv, &names::name("c", case)))
+        .group(group)
+        .subscribe(topic, Filter::all())
+        .pull_batch_size(batch)
+        .build()
+        .await
+        .unwrap_or_else(|e| panic!("consumer {case}: {e}"));
+    c.start(move |msgs: Vec<ReceivedMessage>| {
+        let sink = sink.clone();
+        async move {
+            sink.lock()
+                .expect("deliveries")
+                .extend(msgs.iter().map(body));
+            ConsumeResult::Success
+        }
+    })
+    .await
+    .unwrap_or_else(|e| panic!("start {case}: {e}"));
+    c
+}
+
+/// Sends `<prefix>-<i>` for every `i` in `numbers`, each of which must be acknowledged.
+async fn send_numbered(p: &Producer, topic: &str, prefix: &str, numbers: std::ops::Range<usize>) {
+    for i in numbers {
+        p.send(&Message::new(topic, format!("{prefix}-{i}")))
+            .await
+            .expect("send");
+    }
+}
+
+/// Waits until `seen` holds `body`.
 async fn wait_for(
     seen: &Arc<Mutex<BTreeMap<String, Instant>>>,
     body: &str,
@@ -529,6 +520,12 @@ async fn wait_for(
     .await
 }
 
+/// The body of `m` as text.
+fn body(m: &ReceivedMessage) -> String {
+    String::from_utf8_lossy(m.body()).into_owned()
+}
+
+/// How many distinct bodies `deliveries` holds.
 fn unique(deliveries: &Arc<Mutex<Vec<String>>>) -> usize {
     deliveries
         .lock()
