@@ -6,9 +6,11 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use rmq_client_core::api::ClientApi;
-use rmq_protocol::{Command, LanguageCode, RequestCode, ResponseCode, SerializeType};
+use rmq_protocol::{
+    Command, LanguageCode, RequestCode, ResponseCode, SerializeType, StoredMessage,
+};
 use rmq_remoting::testing::{MockServer, Reply};
 use rmq_remoting::RemotingClient;
 
@@ -115,6 +117,16 @@ pub fn fields(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+/// `records` in the store's format, one after the other, as a pull, pop or query answer
+/// carries them.
+pub fn encode_records(records: &[StoredMessage]) -> Bytes {
+    let mut buf = BytesMut::new();
+    for r in records {
+        r.encode(&mut buf).expect("encode record");
+    }
+    buf.freeze()
 }
 
 /// The request body as JSON.
