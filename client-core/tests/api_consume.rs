@@ -4,9 +4,9 @@
 mod api_support;
 
 use api_support::*;
-use bytes::{Bytes, BytesMut};
-use rmq_client_core::api::PullStatus;
-use rmq_client_core::error::{Error, ErrorKind};
+use bytes::Bytes;
+use rmq_client_core::api::{PullResponse, PullStatus};
+use rmq_client_core::error::{Error, ErrorKind, Result};
 use rmq_protocol::compression::compress_zlib;
 use rmq_protocol::header::{PullMessageRequestHeader, QueryMessageRequestHeader};
 use rmq_protocol::message::sysflag;
@@ -22,14 +22,6 @@ fn record(topic: &str, body: &[u8], offset: i64) -> StoredMessage {
         properties: Properties::from_iter([("TAGS", "TagA"), ("KEYS", "order-1")]),
         ..StoredMessage::default()
     }
-}
-
-fn encode(records: &[StoredMessage]) -> Bytes {
-    let mut buf = BytesMut::new();
-    for r in records {
-        r.encode(&mut buf).expect("encode record");
-    }
-    buf.freeze()
 }
 
 fn pull_header() -> PullMessageRequestHeader {
@@ -63,15 +55,16 @@ fn pull_reply(code: ResponseCode, body: Bytes) -> Command {
     cmd
 }
 
+/// Pulls with [`pull_header`] from the fixture's peer.
+async fn pull(fx: &Fixture) -> Result<PullResponse> {
+    fx.api.pull_message(&fx.addr, &pull_header(), TIMEOUT).await
+}
+
 #[tokio::test]
 async fn pull_found_returns_offsets_and_the_raw_body() {
-    let body = encode(&[record("TopicTest", b"a", 10), record("TopicTest", b"b", 11)]);
+    let body = encode_records(&[record("TopicTest", b"a", 10), record("TopicTest", b"b", 11)]);
     let fx = Fixture::answering(pull_reply(ResponseCode::SUCCESS, body.clone())).await;
-    let pulled = fx
-        .api
-        .pull_message(&fx.addr, &pull_header(), TIMEOUT)
-        .await
-        .expect("pull");
+    let pulled = pull(&fx).await.expect("pull");
     assert_eq!(pulled.status, PullStatus::Found);
     assert_eq!(
         (
@@ -84,11 +77,10 @@ async fn pull_found_returns_offsets_and_the_raw_body() {
     assert_eq!(pulled.suggest_which_broker_id, 1);
     assert_eq!(pulled.body, body);
 
-    let request = fx.request();
-    assert_eq!(request.request_code(), RequestCode::PULL_MESSAGE);
-    assert_eq!(
-        ext(&request),
-        fields(&[
+    assert_request(
+        &fx.request(),
+        RequestCode::PULL_MESSAGE,
+        &[
             ("consumerGroup", "CG"),
             ("topic", "TopicTest"),
             ("queueId", "1"),
@@ -101,7 +93,7 @@ async fn pull_found_returns_offsets_and_the_raw_body() {
             ("subVersion", "0"),
             ("expressionType", "TAG"),
             ("bname", "broker-a"),
-        ])
+        ],
     );
 }
 
@@ -116,11 +108,7 @@ async fn pull_codes_19_20_21_are_statuses_not_errors() {
         (ResponseCode::PULL_OFFSET_MOVED, PullStatus::OffsetIllegal),
     ] {
         let fx = Fixture::answering(pull_reply(code, Bytes::new())).await;
-        let pulled = fx
-            .api
-            .pull_message(&fx.addr, &pull_header(), TIMEOUT)
-            .await
-            .expect("status");
+        let pulled = pull(&fx).await.expect("status");
         assert_eq!(pulled.status, status);
         assert_eq!(pulled.next_begin_offset, 12);
         assert!(pulled.body.is_empty());
@@ -134,11 +122,7 @@ async fn pull_subscription_errors_are_broker_errors() {
         Some("the consumer's subscription not latest"),
     ))
     .await;
-    let err = fx
-        .api
-        .pull_message(&fx.addr, &pull_header(), TIMEOUT)
-        .await
-        .expect_err("error");
+    let err = pull(&fx).await.expect_err("error");
     assert_eq!(
         err.kind(),
         ErrorKind::Broker(ResponseCode::SUBSCRIPTION_NOT_LATEST)
@@ -154,15 +138,14 @@ async fn query_consumer_offset_reads_offset_and_maps_not_found_to_none() {
         .await
         .expect("query");
     assert_eq!(offset, Some(42));
-    let request = fx.request();
-    assert_eq!(request.request_code(), RequestCode::QUERY_CONSUMER_OFFSET);
-    assert_eq!(
-        ext(&request),
-        fields(&[
+    assert_request(
+        &fx.request(),
+        RequestCode::QUERY_CONSUMER_OFFSET,
+        &[
             ("consumerGroup", "CG"),
             ("topic", "TopicTest"),
-            ("queueId", "3")
-        ])
+            ("queueId", "3"),
+        ],
     );
 
     fx.server.set_handler(|_| {
@@ -293,7 +276,7 @@ async fn view_message_decodes_and_inflates_the_stored_record() {
         7,
     );
     compressed.sys_flag = sysflag::COMPRESSED;
-    let fx = Fixture::answering(ok_with_body("").with_body(encode(&[compressed]))).await;
+    let fx = Fixture::answering(ok_with_body("").with_body(encode_records(&[compressed]))).await;
     let msg = fx
         .api
         .view_message(&fx.addr, 1007, TIMEOUT)
@@ -302,9 +285,11 @@ async fn view_message_decodes_and_inflates_the_stored_record() {
     assert_eq!(&msg.body[..], b"hello zlib");
     assert_eq!(msg.commit_log_offset, 1007);
     assert_eq!(msg.tags(), Some("TagA"));
-    let request = fx.request();
-    assert_eq!(request.request_code(), RequestCode::VIEW_MESSAGE_BY_ID);
-    assert_eq!(ext(&request), fields(&[("offset", "1007")]));
+    assert_request(
+        &fx.request(),
+        RequestCode::VIEW_MESSAGE_BY_ID,
+        &[("offset", "1007")],
+    );
 }
 
 #[tokio::test]
@@ -320,7 +305,7 @@ async fn view_message_with_an_empty_body_is_a_bad_answer() {
 
 #[tokio::test]
 async fn query_message_sets_the_unique_key_flag_and_decodes_every_record() {
-    let body = encode(&[record("TopicTest", b"a", 1), record("TopicTest", b"b", 2)]);
+    let body = encode_records(&[record("TopicTest", b"a", 1), record("TopicTest", b"b", 2)]);
     let mut reply = ok_with_ext(&[
         ("indexLastUpdateTimestamp", "0"),
         ("indexLastUpdatePhyoffset", "0"),
@@ -342,18 +327,17 @@ async fn query_message_sets_the_unique_key_flag_and_decodes_every_record() {
         .expect("query");
     assert_eq!(found.len(), 2);
     assert_eq!(&found[1].body[..], b"b");
-    let request = fx.request();
-    assert_eq!(request.request_code(), RequestCode::QUERY_MESSAGE);
-    assert_eq!(
-        ext(&request),
-        fields(&[
+    assert_request(
+        &fx.request(),
+        RequestCode::QUERY_MESSAGE,
+        &[
             ("topic", "TopicTest"),
             ("key", "order-1"),
             ("maxNum", "32"),
             ("beginTimestamp", "0"),
             ("endTimestamp", "9223372036854775807"),
             ("_UNIQUE_KEY_QUERY", "false"),
-        ])
+        ],
     );
 
     fx.server.set_handler(|_| {
