@@ -4,9 +4,9 @@
 mod api_support;
 
 use api_support::*;
-use bytes::{Bytes, BytesMut};
-use rmq_client_core::api::{batch_acks, PopStatus};
-use rmq_client_core::error::{Error, ErrorKind};
+use bytes::Bytes;
+use rmq_client_core::api::{batch_acks, PopResponse, PopStatus};
+use rmq_client_core::error::{Error, ErrorKind, Result};
 use rmq_protocol::body::{
     MessageModel, MessageQueue, MessageRequestMode, QueryAssignmentRequestBody,
     SetMessageRequestModeRequestBody,
@@ -27,14 +27,6 @@ fn record(topic: &str, queue_id: i32, offset: i64, props: &[(&str, &str)]) -> St
         properties: Properties::from_iter(props.iter().copied()),
         ..StoredMessage::default()
     }
-}
-
-fn encode(records: &[StoredMessage]) -> Bytes {
-    let mut buf = BytesMut::new();
-    for r in records {
-        r.encode(&mut buf).expect("encode record");
-    }
-    buf.freeze()
 }
 
 fn pop_header() -> PopMessageRequestHeader {
@@ -71,12 +63,19 @@ fn pop_reply(code: ResponseCode, body: Bytes, ext: &[(&str, &str)]) -> Command {
     cmd
 }
 
+/// Pops with [`pop_header`] from the fixture's peer as `broker-a`.
+async fn pop(fx: &Fixture) -> Result<PopResponse> {
+    fx.api
+        .pop_message(&fx.addr, "broker-a", &pop_header(), TIMEOUT)
+        .await
+}
+
 /// A found pop: every message gets a handle from the offset lists, a retried message keeps
 /// the POP_CK the broker put on it, and every message reads as the popped topic.
 #[tokio::test]
 async fn pop_found_gives_each_message_its_handle() {
     let retried_ck = "7 4000 30000 1 1 broker-a 0 7";
-    let body = encode(&[
+    let body = encode_records(&[
         record("T", 2, 10, &[("TAGS", "A")]),
         record("T", 2, 11, &[]),
         record(
@@ -95,11 +94,7 @@ async fn pop_found_gives_each_message_its_handle() {
         ],
     );
     let fx = Fixture::answering(reply).await;
-    let popped = fx
-        .api
-        .pop_message(&fx.addr, "broker-a", &pop_header(), TIMEOUT)
-        .await
-        .expect("pop");
+    let popped = pop(&fx).await.expect("pop");
     assert_eq!(popped.status, PopStatus::Found);
     assert_eq!(popped.rest_num, 4);
     let handles: Vec<String> = popped
@@ -141,11 +136,7 @@ async fn polling_codes_are_statuses() {
         (ResponseCode::PULL_NOT_FOUND, PopStatus::NoNewMsg),
     ] {
         let fx = Fixture::answering(pop_reply(code, Bytes::new(), &[])).await;
-        let popped = fx
-            .api
-            .pop_message(&fx.addr, "broker-a", &pop_header(), TIMEOUT)
-            .await
-            .expect("a status");
+        let popped = pop(&fx).await.expect("a status");
         assert_eq!(popped.status, want, "{code:?}");
         assert!(popped.records.is_empty());
     }
@@ -160,11 +151,7 @@ async fn a_bare_polling_timeout_is_a_status() {
         Some("NO_MESSAGE_IN_QUEUE"),
     ))
     .await;
-    let popped = fx
-        .api
-        .pop_message(&fx.addr, "broker-a", &pop_header(), TIMEOUT)
-        .await
-        .expect("a status");
+    let popped = pop(&fx).await.expect("a status");
     assert_eq!(popped.status, PopStatus::NoNewMsg);
     assert_eq!(popped.rest_num, 0);
 }
@@ -177,11 +164,7 @@ async fn a_refused_pop_is_a_broker_error() {
         Some("pop message's num is greater than 32"),
     ))
     .await;
-    let e = fx
-        .api
-        .pop_message(&fx.addr, "broker-a", &pop_header(), TIMEOUT)
-        .await
-        .expect_err("refused");
+    let e = pop(&fx).await.expect_err("refused");
     assert_eq!(e.kind(), ErrorKind::Broker(ResponseCode::INVALID_PARAMETER));
     let text = e.to_string();
     assert!(
@@ -193,18 +176,14 @@ async fn a_refused_pop_is_a_broker_error() {
 /// A found pop whose offset lists do not cover a message is a protocol error, not a panic.
 #[tokio::test]
 async fn a_pop_answer_with_a_bad_offset_list_is_a_protocol_error() {
-    let body = encode(&[record("T", 3, 10, &[])]);
+    let body = encode_records(&[record("T", 3, 10, &[])]);
     let reply = pop_reply(
         ResponseCode::SUCCESS,
         body,
         &[("startOffsetInfo", "0 2 10")],
     );
     let fx = Fixture::answering(reply).await;
-    let e = fx
-        .api
-        .pop_message(&fx.addr, "broker-a", &pop_header(), TIMEOUT)
-        .await
-        .expect_err("malformed");
+    let e = pop(&fx).await.expect_err("malformed");
     assert!(matches!(e, Error::Protocol(_)), "{e:?}");
 }
 
@@ -226,18 +205,17 @@ async fn ack_sends_the_handle_and_reports_no_message() {
         .await
         .expect_err("no message");
     assert_eq!(e.kind(), ErrorKind::Broker(ResponseCode::NO_MESSAGE));
-    let sent = fx.request();
-    assert_eq!(sent.request_code(), RequestCode::ACK_MESSAGE);
-    assert_eq!(
-        ext(&sent),
-        fields(&[
+    assert_request(
+        &fx.request(),
+        RequestCode::ACK_MESSAGE,
+        &[
             ("consumerGroup", "CG"),
             ("topic", "T"),
             ("queueId", "2"),
             ("extraInfo", "10 5000 30000 1 0 broker-a 2 11"),
             ("offset", "11"),
             ("bname", "broker-a"),
-        ])
+        ],
     );
 }
 
