@@ -6,8 +6,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rmq_client_core::api::SendStatus;
 use rmq_client_core::trace::{
-    pub_record, sub_after, sub_before, ConsumeOutcome, SentMessageInfo, TraceDispatcher, TraceRole,
-    TraceStats,
+    pub_record, sub_after, sub_before, ConsumeOutcome, SentMessageInfo, TraceDispatcher,
+    TraceDispatcherBuilder, TraceRole, TraceStats,
 };
 use rmq_client_core::{ClientConfig, ClientInstance, Error};
 use rmq_protocol::header::QueryMessageRequestHeader;
@@ -42,6 +42,32 @@ async fn started(cluster: &MockCluster, name: &str) -> ClientInstance {
     let instance = ClientInstance::new(config(&cluster.namesrv_addr(), name)).expect("instance");
     instance.start().await.expect("start");
     instance
+}
+
+/// A one-broker testkit cluster and a started instance named `name` on it.
+async fn cluster_and_instance(name: &str) -> (MockCluster, ClientInstance) {
+    let cluster = MockCluster::builder().start().await.expect("cluster");
+    let instance = started(&cluster, name).await;
+    (cluster, instance)
+}
+
+/// Shuts the instance down, then the cluster.
+async fn stop(instance: ClientInstance, cluster: MockCluster) {
+    instance.shutdown().await;
+    cluster.shutdown().await;
+}
+
+/// A dispatcher of producer group `PG`'s traces on `instance`, not built yet.
+fn producer_traces(instance: &ClientInstance) -> TraceDispatcherBuilder {
+    TraceDispatcher::builder(instance.clone(), "PG", TraceRole::Produce)
+}
+
+/// Fetches the trace topic's route, so that later injected answers hit the trace sends only.
+async fn learn_trace_route(instance: &ClientInstance) {
+    instance
+        .publish_info(naming::TRACE_TOPIC, 4)
+        .await
+        .expect("route");
 }
 
 fn record(kind: TraceType, msg_id: &str) -> TraceRecord {
@@ -91,9 +117,8 @@ async fn traces_by_key(
 
 #[tokio::test]
 async fn records_land_in_the_trace_topic_batched_and_indexed_by_id() {
-    let cluster = MockCluster::builder().start().await.expect("cluster");
-    let instance = started(&cluster, "trace-land").await;
-    let traces = TraceDispatcher::builder(instance.clone(), "PG", TraceRole::Produce)
+    let (cluster, instance) = cluster_and_instance("trace-land").await;
+    let traces = producer_traces(&instance)
         .batch_records(3)
         .build()
         .expect("dispatcher");
@@ -120,8 +145,7 @@ async fn records_land_in_the_trace_topic_batched_and_indexed_by_id() {
     let by_key = traces_by_key(&instance, &cluster, naming::TRACE_TOPIC, "key-ID4").await;
     assert_eq!(by_key.len(), 1);
     assert_eq!(by_key[0][0].msg_id, "ID4");
-    instance.shutdown().await;
-    cluster.shutdown().await;
+    stop(instance, cluster).await;
 }
 
 /// `decoded` must equal what was appended for `id`, up to the timestamp's sub-ms part.
@@ -153,15 +177,13 @@ async fn a_custom_topic_gets_the_records_and_a_part_batch_goes_after_the_interva
     assert_eq!(found.len(), 1);
     assert_eq!(found[0][0].kind, TraceType::SubBefore);
     traces.shutdown().await;
-    instance.shutdown().await;
-    cluster.shutdown().await;
+    stop(instance, cluster).await;
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn a_full_queue_drops_and_counts_without_waiting() {
-    let cluster = MockCluster::builder().start().await.expect("cluster");
-    let instance = started(&cluster, "trace-full").await;
-    let traces = TraceDispatcher::builder(instance.clone(), "PG", TraceRole::Produce)
+    let (cluster, instance) = cluster_and_instance("trace-full").await;
+    let traces = producer_traces(&instance)
         .queue_capacity(2)
         .build()
         .expect("dispatcher");
@@ -175,22 +197,14 @@ async fn a_full_queue_drops_and_counts_without_waiting() {
     traces.shutdown().await;
     assert_eq!(traces.stats().sent, 2);
     assert!(!traces.append(record(TraceType::Pub, "late")), "stopped");
-    instance.shutdown().await;
-    cluster.shutdown().await;
+    stop(instance, cluster).await;
 }
 
 #[tokio::test]
 async fn a_batch_every_attempt_of_which_fails_is_counted_failed() {
-    let cluster = MockCluster::builder().start().await.expect("cluster");
-    let instance = started(&cluster, "trace-fail").await;
-    let traces = TraceDispatcher::builder(instance.clone(), "PG", TraceRole::Produce)
-        .build()
-        .expect("dispatcher");
-    // Learn the route first, so the injected answers hit the trace sends only.
-    instance
-        .publish_info(naming::TRACE_TOPIC, 4)
-        .await
-        .expect("route");
+    let (cluster, instance) = cluster_and_instance("trace-fail").await;
+    let traces = producer_traces(&instance).build().expect("dispatcher");
+    learn_trace_route(&instance).await;
     let broker = cluster.broker("broker-a").expect("broker-a");
     broker.inject(RequestCode::SEND_MESSAGE_V2, ResponseCode::SYSTEM_ERROR, 3);
     assert!(traces.append(record(TraceType::Pub, "ID1")));
@@ -203,23 +217,18 @@ async fn a_batch_every_attempt_of_which_fails_is_counted_failed() {
         3,
         "bounded attempts"
     );
-    instance.shutdown().await;
-    cluster.shutdown().await;
+    stop(instance, cluster).await;
 }
 
 #[tokio::test]
 async fn shutdown_gives_up_after_its_flush_budget_when_the_broker_hangs() {
-    let cluster = MockCluster::builder().start().await.expect("cluster");
-    let instance = started(&cluster, "trace-hang").await;
-    let traces = TraceDispatcher::builder(instance.clone(), "PG", TraceRole::Produce)
+    let (cluster, instance) = cluster_and_instance("trace-hang").await;
+    let traces = producer_traces(&instance)
         .shutdown_flush(Duration::from_millis(300))
         .send_timeout(Duration::from_secs(30))
         .build()
         .expect("dispatcher");
-    instance
-        .publish_info(naming::TRACE_TOPIC, 4)
-        .await
-        .expect("route");
+    learn_trace_route(&instance).await;
     cluster.broker("broker-a").expect("broker-a").freeze();
     for id in ["ID1", "ID2", "ID3"] {
         assert!(traces.append(record(TraceType::Pub, id)));
@@ -234,17 +243,13 @@ async fn shutdown_gives_up_after_its_flush_budget_when_the_broker_hangs() {
     let stats = traces.stats();
     assert_eq!((stats.sent, stats.dropped), (0, 3), "{stats:?}");
     cluster.broker("broker-a").expect("broker-a").thaw();
-    instance.shutdown().await;
-    cluster.shutdown().await;
+    stop(instance, cluster).await;
 }
 
 #[tokio::test]
 async fn the_instance_shutdown_stops_the_dispatcher_task() {
-    let cluster = MockCluster::builder().start().await.expect("cluster");
-    let instance = started(&cluster, "trace-stop").await;
-    let traces = TraceDispatcher::builder(instance.clone(), "PG", TraceRole::Produce)
-        .build()
-        .expect("dispatcher");
+    let (cluster, instance) = cluster_and_instance("trace-stop").await;
+    let traces = producer_traces(&instance).build().expect("dispatcher");
     assert!(traces.append(record(TraceType::Pub, "ID1")));
     instance.shutdown().await;
     assert_eq!(instance.task_count(), 0);
@@ -254,17 +259,9 @@ async fn the_instance_shutdown_stops_the_dispatcher_task() {
 
 #[tokio::test]
 async fn the_builder_refuses_bad_settings() {
-    let cluster = MockCluster::builder().start().await.expect("cluster");
-    let instance = started(&cluster, "trace-bad").await;
-    let build = |f: fn(
-        rmq_client_core::trace::TraceDispatcherBuilder,
-    ) -> rmq_client_core::trace::TraceDispatcherBuilder| {
-        f(TraceDispatcher::builder(
-            instance.clone(),
-            "PG",
-            TraceRole::Produce,
-        ))
-        .build()
+    let (cluster, instance) = cluster_and_instance("trace-bad").await;
+    let build = |f: fn(TraceDispatcherBuilder) -> TraceDispatcherBuilder| {
+        f(producer_traces(&instance)).build()
     };
     for (what, result) in [
         ("empty topic", build(|b| b.topic(""))),
@@ -278,8 +275,7 @@ async fn the_builder_refuses_bad_settings() {
             other => panic!("{what}: expected a config error, got {other:?}"),
         }
     }
-    instance.shutdown().await;
-    cluster.shutdown().await;
+    stop(instance, cluster).await;
 }
 
 fn stored(id: &str, trace_on: Option<&str>) -> StoredMessage {
