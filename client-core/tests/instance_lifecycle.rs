@@ -153,26 +153,14 @@ async fn cluster(brokers: usize, auto_create: bool, topics: &[&str]) -> MockClus
     cluster
 }
 
-fn producer(group: &str, topics: &[&str]) -> Arc<FakeProducer> {
-    Arc::new(FakeProducer {
-        group: group.into(),
-        topics: topics.iter().map(|t| (*t).to_owned()).collect(),
-        ..Default::default()
-    })
-}
-
 #[tokio::test]
 async fn route_refresh_fills_route_broker_and_publish_tables() {
     let cluster = cluster(1, false, &["T1", "T2"]).await;
     let broker = cluster.broker("broker-a").expect("broker-a");
     let instance =
         ClientInstance::new(config(&cluster.namesrv_addr(), "routes")).expect("instance");
-    let producer = producer("PG", &["T1"]);
-    let consumer = Arc::new(FakeConsumer {
-        group: "CG".into(),
-        topic: "T2".into(),
-        ..Default::default()
-    });
+    let producer = fake_producer("PG", &["T1"]);
+    let consumer = fake_consumer("CG", "T2");
     instance
         .register_producer(producer.clone())
         .expect("register producer");
@@ -235,13 +223,9 @@ async fn heartbeats_carry_groups_and_shutdown_persists_then_unregisters() {
     let broker = cluster.broker("broker-a").expect("broker-a");
     let instance =
         ClientInstance::new(config(&cluster.namesrv_addr(), "heartbeat")).expect("instance");
-    let consumer = Arc::new(FakeConsumer {
-        group: "CG".into(),
-        topic: "T".into(),
-        ..Default::default()
-    });
+    let consumer = fake_consumer("CG", "T");
     instance
-        .register_producer(producer("PG", &["T"]))
+        .register_producer(fake_producer("PG", &["T"]))
         .expect("producer");
     instance
         .register_consumer(consumer.clone())
@@ -285,14 +269,10 @@ async fn heartbeat_body_names_the_client_its_groups_and_tag_codes() {
     let server = scripted_peer().await;
     let instance = ClientInstance::new(config(&server.addr(), "beat-body")).expect("instance");
     instance
-        .register_producer(producer("PG", &["T"]))
+        .register_producer(fake_producer("PG", &["T"]))
         .expect("producer");
     instance
-        .register_consumer(Arc::new(FakeConsumer {
-            group: "CG".into(),
-            topic: "T".into(),
-            ..Default::default()
-        }))
+        .register_consumer(fake_consumer("CG", "T"))
         .expect("consumer");
     instance.start().await.expect("start");
     assert!(
@@ -342,7 +322,7 @@ async fn unregistering_a_group_tells_every_broker() {
     let instance =
         ClientInstance::new(config(&cluster.namesrv_addr(), "unregister")).expect("instance");
     instance
-        .register_producer(producer("PG", &["T"]))
+        .register_producer(fake_producer("PG", &["T"]))
         .expect("producer");
     instance.update_topic_route("T").await.expect("route");
     let report = instance.send_heartbeat_now().await.expect("heartbeat");
@@ -377,7 +357,7 @@ async fn many_instances_started_and_stopped_leave_no_tasks_or_connections() {
             ClientInstance::shared(config(&cluster.namesrv_addr(), &format!("loop-{round}")))
                 .expect("instance");
         instance
-            .register_producer(producer("PG", &["T"]))
+            .register_producer(fake_producer("PG", &["T"]))
             .expect("producer");
         instance.start().await.expect("start");
         instance.update_topic_route("T").await.expect("route");
@@ -425,7 +405,7 @@ async fn release_if_idle_keeps_a_used_instance_and_refuses_registrations_after()
         ClientInstance::new(config(&cluster.namesrv_addr(), "release")).expect("instance");
     instance.start().await.expect("start");
     instance
-        .register_producer(producer("PG", &[]))
+        .register_producer(fake_producer("PG", &[]))
         .expect("producer");
     assert!(
         !instance.release_if_idle().await,
@@ -436,7 +416,7 @@ async fn release_if_idle_keeps_a_used_instance_and_refuses_registrations_after()
     assert!(instance.release_if_idle().await);
     assert_eq!(instance.state(), ServiceState::ShutdownAlready);
     let err = instance
-        .register_producer(producer("late", &[]))
+        .register_producer(fake_producer("late", &[]))
         .expect_err("registering into a shut-down instance");
     assert!(matches!(err, Error::State { .. }), "{err}");
     cluster.shutdown().await;
@@ -450,7 +430,7 @@ async fn heartbeat_now_waits_for_a_running_round_instead_of_skipping() {
     let instance =
         ClientInstance::new(config(&cluster.namesrv_addr(), "beat-now")).expect("instance");
     instance
-        .register_producer(producer("PG", &[]))
+        .register_producer(fake_producer("PG", &[]))
         .expect("producer");
     instance.update_topic_route("T").await.expect("route");
     let slow = instance.clone();
