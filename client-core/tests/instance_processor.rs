@@ -46,18 +46,15 @@ impl Setup {
 
 /// A config whose periodic rebalance is a minute away, so only the broker can wake it sooner.
 fn slow_rebalance_config(namesrv: &str, instance: &str) -> ClientConfig {
-    ClientConfig::builder()
-        .namesrv(namesrv)
-        .client_ip("127.0.0.1")
-        .instance_name(instance)
-        .shutdown_timeout(Duration::from_secs(3))
-        .schedule(TaskSchedule {
+    config_with(
+        namesrv,
+        instance,
+        TaskSchedule {
             heartbeat_delay: Duration::from_millis(20),
             rebalance_period: Duration::from_secs(60),
             ..TaskSchedule::default()
-        })
-        .build()
-        .expect("config")
+        },
+    )
 }
 
 async fn setup(name: &str) -> Setup {
@@ -66,16 +63,8 @@ async fn setup(name: &str) -> Setup {
     let broker = cluster.broker("broker-a").expect("broker-a");
     let namesrv = cluster.namesrv_addr();
     let instance = ClientInstance::new(slow_rebalance_config(&namesrv, name)).expect("instance");
-    let producer = Arc::new(FakeProducer {
-        group: "PG".into(),
-        topics: vec!["T".into()],
-        ..Default::default()
-    });
-    let consumer = Arc::new(FakeConsumer {
-        group: "CG".into(),
-        topic: "T".into(),
-        ..Default::default()
-    });
+    let producer = fake_producer("PG", &["T"]);
+    let consumer = fake_consumer("CG", "T");
     instance
         .register_producer(producer.clone())
         .expect("producer");
@@ -132,11 +121,7 @@ async fn a_consumer_joining_the_group_wakes_rebalance_at_once() {
     let before = s.consumer.rebalances.load(Ordering::SeqCst);
     // A second member of CG heartbeats: the broker tells every member the ids changed.
     s.other
-        .register_consumer(Arc::new(FakeConsumer {
-            group: "CG".into(),
-            topic: "T".into(),
-            ..Default::default()
-        }))
+        .register_consumer(fake_consumer("CG", "T"))
         .expect("second consumer");
     s.other.update_topic_route("T").await.expect("route");
     s.other.send_heartbeat_now().await.expect("heartbeat");
