@@ -4,7 +4,6 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -30,16 +29,8 @@ struct Setup {
 async fn setup(name: &str) -> Setup {
     let server = scripted_peer().await;
     let instance = ClientInstance::new(config(&server.addr(), name)).expect("instance");
-    let producer = Arc::new(FakeProducer {
-        group: "PG".into(),
-        topics: vec!["T".into()],
-        ..Default::default()
-    });
-    let consumer = Arc::new(FakeConsumer {
-        group: "CG".into(),
-        topic: "T".into(),
-        ..Default::default()
-    });
+    let producer = fake_producer("PG", &["T"]);
+    let consumer = fake_consumer("CG", "T");
     instance.register_producer(producer).expect("producer");
     instance.register_consumer(consumer).expect("consumer");
     // Open the connection the broker will use to call us.
