@@ -5,7 +5,6 @@
 
 mod support;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use rmq_client_core::{ClientInstance, Error, ErrorKind};
@@ -22,11 +21,7 @@ async fn a_reconnected_broker_is_heartbeated_at_once() {
     let instance =
         ClientInstance::new(config(&cluster.namesrv_addr(), "reconnect")).expect("instance");
     instance
-        .register_producer(Arc::new(FakeProducer {
-            group: "PG".into(),
-            topics: vec!["T".into()],
-            ..Default::default()
-        }))
+        .register_producer(fake_producer("PG", &["T"]))
         .expect("producer");
     instance.start().await.expect("start");
     instance.update_topic_route("T").await.expect("route");
