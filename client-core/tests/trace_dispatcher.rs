@@ -2,6 +2,8 @@
 //! Java's format, indexed by message id; the queue bound drops instead of blocking; failed
 //! sends and the shutdown flush budget are counted; the records the hooks build.
 
+mod support;
+
 use std::time::{Duration, Instant, SystemTime};
 
 use rmq_client_core::api::SendStatus;
@@ -9,37 +11,18 @@ use rmq_client_core::trace::{
     pub_record, sub_after, sub_before, ConsumeOutcome, SentMessageInfo, TraceDispatcher,
     TraceDispatcherBuilder, TraceRole, TraceStats,
 };
-use rmq_client_core::{ClientConfig, ClientInstance, Error};
+use rmq_client_core::{ClientInstance, Error, TaskSchedule};
 use rmq_protocol::header::QueryMessageRequestHeader;
 use rmq_protocol::message::property;
 use rmq_protocol::trace::{decode_all, ContextCode, TraceRecord, TraceType};
 use rmq_protocol::{naming, Message, RequestCode, ResponseCode, StoredMessage};
 use rmq_testkit::MockCluster;
+use support::{config_with, eventually};
 
-fn config(namesrv: &str, instance: &str) -> ClientConfig {
-    ClientConfig::builder()
-        .namesrv(namesrv)
-        .client_ip("127.0.0.1")
-        .instance_name(instance)
-        .shutdown_timeout(Duration::from_secs(3))
-        .build()
-        .expect("config")
-}
-
-/// Polls `cond` every 10 ms for up to `within`.
-async fn eventually(within: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + within;
-    while tokio::time::Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    cond()
-}
-
+/// A started instance named `name` on `cluster`, its tasks on Java's schedule.
 async fn started(cluster: &MockCluster, name: &str) -> ClientInstance {
-    let instance = ClientInstance::new(config(&cluster.namesrv_addr(), name)).expect("instance");
+    let config = config_with(&cluster.namesrv_addr(), name, TaskSchedule::default());
+    let instance = ClientInstance::new(config).expect("instance");
     instance.start().await.expect("start");
     instance
 }
