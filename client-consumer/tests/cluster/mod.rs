@@ -8,7 +8,10 @@
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use rmq_client_consumer::ClientConfig;
+use rmq_client_consumer::{
+    ClientConfig, ConsumeFrom, Filter, PullConsumer, PullConsumerBuilder, PushConsumer,
+    PushConsumerBuilder,
+};
 use rmq_client_core::api::ClientApi;
 use rmq_client_core::{ClientConfigBuilder, TaskSchedule};
 use rmq_protocol::header::SendMessageRequestHeader;
@@ -66,6 +69,35 @@ pub fn config_builder(cluster: &MockCluster, instance: &str) -> ClientConfigBuil
             persist_offset_delay: Duration::from_millis(300),
             ..TaskSchedule::default()
         })
+}
+
+/// A push consumer of `group` on `cluster` (client instance `instance`), subscribed to all of
+/// `topic` from its first offset; not built yet, for a test to add its own settings.
+pub fn push_from_first(
+    cluster: &MockCluster,
+    instance: &str,
+    group: &str,
+    topic: &str,
+) -> PushConsumerBuilder {
+    PushConsumer::builder()
+        .client_config(config(cluster, instance))
+        .group(group)
+        .subscribe(topic, Filter::all())
+        .consume_from(ConsumeFrom::FirstOffset)
+}
+
+/// As [`push_from_first`], for a lite pull consumer.
+pub fn pull_from_first(
+    cluster: &MockCluster,
+    instance: &str,
+    group: &str,
+    topic: &str,
+) -> PullConsumerBuilder {
+    PullConsumer::builder()
+        .client_config(config(cluster, instance))
+        .group(group)
+        .subscribe(topic, Filter::all())
+        .consume_from(ConsumeFrom::FirstOffset)
 }
 
 /// Stores messages on the broker of `cluster`, one SEND_MESSAGE_V2 each.
