@@ -5,9 +5,7 @@
 mod cluster;
 
 use cluster::{broker, until, Sender, BROKER, TIMEOUT};
-use rmq_client_consumer::{
-    ConsumeFrom, ConsumeResult, Filter, MessageQueue, PushConsumer, ReceivedMessage,
-};
+use rmq_client_consumer::{ConsumeResult, MessageQueue, ReceivedMessage};
 use rmq_protocol::ResponseCode;
 
 const TOPIC: &str = "InfoTopic";
@@ -23,11 +21,7 @@ async fn running_info_and_status_are_served_through_the_broker() {
     let broker = broker(&cluster);
     let sender = Sender::new(&cluster);
     sender.send_n(TOPIC, 0, 4).await;
-    let c = PushConsumer::builder()
-        .client_config(cluster::config(&cluster, "info"))
-        .group(GROUP)
-        .subscribe(TOPIC, Filter::all())
-        .consume_from(ConsumeFrom::FirstOffset)
+    let c = cluster::push_from_first(&cluster, "info", GROUP, TOPIC)
         .build()
         .await
         .expect("build");
