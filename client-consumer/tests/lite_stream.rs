@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use cluster::{broker, Sender};
 use futures::StreamExt;
-use rmq_client_consumer::{ConsumeFrom, Filter, PullConsumer, ReceivedMessage};
+use rmq_client_consumer::ReceivedMessage;
 
 const TOPIC: &str = "LiteTopic";
 const GROUP: &str = "lite_group";
@@ -23,11 +23,7 @@ async fn lite_pull_stream_yields_every_message_and_commits() {
     let sender = Sender::new(&cluster);
     sender.send_n(TOPIC, 0, 3).await;
     sender.send_n(TOPIC, 1, 3).await;
-    let c = PullConsumer::builder()
-        .client_config(cluster::config(&cluster, "lite"))
-        .group(GROUP)
-        .subscribe(TOPIC, Filter::all())
-        .consume_from(ConsumeFrom::FirstOffset)
+    let c = cluster::pull_from_first(&cluster, "lite", GROUP, TOPIC)
         .build()
         .await
         .expect("build");
