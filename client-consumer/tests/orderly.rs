@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cluster::{broker, until, Sender};
-use rmq_client_consumer::{ConsumeFrom, Filter, OrderlyResult, PushConsumer, ReceivedMessage};
+use rmq_client_consumer::{OrderlyResult, PushConsumer, ReceivedMessage};
 use rmq_protocol::RequestCode;
 
 const TOPIC: &str = "OrderlyTopic";
@@ -32,11 +32,7 @@ async fn orderly_locks_queues_and_preserves_per_queue_order() {
     }
     let log: Log = Arc::default();
     let l = log.clone();
-    let c = PushConsumer::builder()
-        .client_config(cluster::config(&cluster, "orderly"))
-        .group(GROUP)
-        .subscribe(TOPIC, Filter::all())
-        .consume_from(ConsumeFrom::FirstOffset)
+    let c = cluster::push_from_first(&cluster, "orderly", GROUP, TOPIC)
         .consume_batch_size(2)
         .suspend_current_queue_time(Duration::from_millis(100))
         .build()
@@ -127,11 +123,7 @@ async fn a_joining_member_only_consumes_queues_it_has_locked() {
     let logs: [Log; 2] = Default::default();
     let mut consumers = Vec::new();
     for (i, log) in logs.iter().enumerate() {
-        let c = PushConsumer::builder()
-            .client_config(cluster::config(&cluster, &format!("member{i}")))
-            .group(GROUP2)
-            .subscribe(TOPIC, Filter::all())
-            .consume_from(ConsumeFrom::FirstOffset)
+        let c = cluster::push_from_first(&cluster, &format!("member{i}"), GROUP2, TOPIC)
             .build()
             .await
             .expect("build");
