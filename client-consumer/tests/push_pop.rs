@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cluster::{broker, until, until_within, Sender};
-use rmq_client_consumer::{ConsumeFrom, ConsumeResult, Filter, PushConsumer, ReceivedMessage};
+use rmq_client_consumer::{ConsumeResult, PushConsumer, ReceivedMessage};
 use rmq_protocol::body::{MessageRequestMode, SetMessageRequestModeRequestBody};
 use rmq_protocol::{RequestCode, ResponseCode};
 use rmq_testkit::MockCluster;
@@ -48,11 +48,7 @@ async fn consumer(
     group: &str,
     fail_once: &'static [&'static str],
 ) -> (PushConsumer, Seen) {
-    let c = PushConsumer::builder()
-        .client_config(cluster::config(cluster, group))
-        .group(group)
-        .consume_from(ConsumeFrom::FirstOffset)
-        .subscribe(topic, Filter::all())
+    let c = cluster::push_from_first(cluster, group, group, topic)
         .build()
         .await
         .expect("build");
@@ -250,11 +246,7 @@ async fn popped_and_unsettled_messages_are_bounded_per_queue() {
     let sender = Sender::new(&cluster);
     switch_to_pop(&sender, TOPIC, GROUP).await;
     sender.send_n(TOPIC, 0, 200).await;
-    let c = PushConsumer::builder()
-        .client_config(cluster::config(&cluster, GROUP))
-        .group(GROUP)
-        .consume_from(ConsumeFrom::FirstOffset)
-        .subscribe(TOPIC, Filter::all())
+    let c = cluster::push_from_first(&cluster, GROUP, GROUP, TOPIC)
         .drain_timeout(Duration::from_millis(100))
         .build()
         .await
