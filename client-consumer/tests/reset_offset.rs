@@ -8,9 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use cluster::{broker, until, Sender, BROKER, TIMEOUT};
-use rmq_client_consumer::{
-    ConsumeFrom, ConsumeResult, Filter, MessageQueue, PushConsumer, ReceivedMessage,
-};
+use rmq_client_consumer::{ConsumeResult, MessageQueue, ReceivedMessage};
 use rmq_protocol::ResponseCode;
 
 const TOPIC: &str = "ResetTopic";
@@ -34,11 +32,7 @@ async fn a_live_reset_by_time_replays_from_the_offset_at_that_time() {
     }
     let seen: Seen = Arc::default();
     let s2 = seen.clone();
-    let c = PushConsumer::builder()
-        .client_config(cluster::config(&cluster, "reset"))
-        .group(GROUP)
-        .subscribe(TOPIC, Filter::all())
-        .consume_from(ConsumeFrom::FirstOffset)
+    let c = cluster::push_from_first(&cluster, "reset", GROUP, TOPIC)
         .build()
         .await
         .expect("build");
