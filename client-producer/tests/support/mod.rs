@@ -3,7 +3,8 @@
 #![allow(dead_code)] // Each test binary uses a different subset.
 
 use rmq_protocol::body::{BrokerData, QueueData, TopicRouteData};
-use rmq_protocol::header::SendMessageResponseHeader;
+use rmq_protocol::header::{PullMessageRequestHeader, SendMessageResponseHeader};
+use rmq_protocol::message::PullSysFlag;
 use rmq_protocol::{Command, RequestCode, ResponseCode};
 use rmq_remoting::testing::{MockServer, Reply};
 
@@ -50,6 +51,33 @@ pub fn stored_header() -> SendMessageResponseHeader {
 /// `SUCCESS` with [`stored_header`]: the answer to a send the broker stored.
 pub fn stored() -> Reply {
     Reply::Respond(Command::response(ResponseCode::SUCCESS, None).with_header(&stored_header()))
+}
+
+/// A pull by `group` of up to `max` messages from `offset` of queue `queue_id` of `topic`, for
+/// reading back what a test stored: the subscription `*` in the request (as a consumer's first
+/// pull sends it), no suspension, no commit.
+pub fn read_back_pull(
+    group: &str,
+    topic: &str,
+    queue_id: i32,
+    offset: i64,
+    max: i32,
+) -> PullMessageRequestHeader {
+    PullMessageRequestHeader {
+        consumer_group: group.into(),
+        topic: topic.into(),
+        queue_id,
+        queue_offset: offset,
+        max_msg_nums: max,
+        sys_flag: PullSysFlag::new().with_subscription(true).bits(),
+        commit_offset: 0,
+        suspend_timeout_millis: 0,
+        subscription: Some("*".into()),
+        sub_version: 0,
+        expression_type: Some("TAG".into()),
+        max_msg_bytes: None,
+        broker_name: None,
+    }
 }
 
 /// How many SEND_MESSAGE_V2 requests `server` received.
