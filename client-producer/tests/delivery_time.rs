@@ -56,12 +56,10 @@ async fn producer(namesrv: &str, group: &str) -> Producer {
         .expect("producer")
 }
 
-/// A 4.9.7 broker: once a heartbeat has recorded its version, a timed message is refused
-/// before any SEND (sync and oneway), naming broker and version, while plain messages go.
-#[tokio::test]
-async fn a_timed_message_to_a_4x_broker_fails_before_sending_and_names_it() {
-    let server = broker_of_version(Version::V4_9_7).await;
-    let producer = producer(&server.addr(), "timer_pg_old").await;
+/// A producer of `group` on `server` that has sent one plain message and heartbeated, so that
+/// it has recorded the broker's version.
+async fn producer_knowing_the_version(server: &MockServer, group: &str) -> Producer {
+    let producer = producer(&server.addr(), group).await;
     producer
         .send(&Message::new("T", "now"))
         .await
@@ -71,6 +69,15 @@ async fn a_timed_message_to_a_4x_broker_fails_before_sending_and_names_it() {
         .send_heartbeat_now()
         .await
         .expect("heartbeat");
+    producer
+}
+
+/// A 4.9.7 broker: once a heartbeat has recorded its version, a timed message is refused
+/// before any SEND (sync and oneway), naming broker and version, while plain messages go.
+#[tokio::test]
+async fn a_timed_message_to_a_4x_broker_fails_before_sending_and_names_it() {
+    let server = broker_of_version(Version::V4_9_7).await;
+    let producer = producer_knowing_the_version(&server, "timer_pg_old").await;
     let before = sends(&server);
     let err = producer.send(&timed("T")).await.expect_err("refused");
     assert!(
@@ -101,16 +108,7 @@ async fn a_timed_message_to_a_4x_broker_fails_before_sending_and_names_it() {
 #[tokio::test]
 async fn a_timed_message_to_a_5x_broker_is_sent() {
     let server = broker_of_version(Version::V5_3_3).await;
-    let producer = producer(&server.addr(), "timer_pg_new").await;
-    producer
-        .send(&Message::new("T", "now"))
-        .await
-        .expect("sent");
-    producer
-        .instance()
-        .send_heartbeat_now()
-        .await
-        .expect("heartbeat");
+    let producer = producer_knowing_the_version(&server, "timer_pg_new").await;
     let before = sends(&server);
     producer.send(&timed("T")).await.expect("sent");
     assert_eq!(sends(&server), before + 1);
