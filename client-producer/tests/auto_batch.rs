@@ -7,15 +7,17 @@
 //! retriable failure retries the whole batch; messages Java never batches go directly; the
 //! total-bytes bound holds batches back; shutdown flushes what is pending.
 
+mod support;
+
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use rmq_client_producer::{AutoBatch, ErrorKind, Message, Producer, SendFuture};
-use rmq_protocol::header::PullMessageRequestHeader;
-use rmq_protocol::message::{decode_stored, DecodeOptions, PullSysFlag};
+use rmq_protocol::message::{decode_stored, DecodeOptions};
 use rmq_protocol::{RequestCode, ResponseCode, StoredMessage};
 use rmq_testkit::MockCluster;
+use support::read_back_pull;
 
 /// A one-broker cluster with `topic` on a single queue, so offsets of a batch are consecutive.
 async fn cluster(topic: &str) -> MockCluster {
@@ -64,21 +66,7 @@ async fn occupy(
 /// Everything stored in queue 0 of `topic`, from offset 0.
 async fn pull_all(cluster: &MockCluster, producer: &Producer, topic: &str) -> Vec<StoredMessage> {
     let addr = cluster.broker("broker-a").expect("broker").addr();
-    let header = PullMessageRequestHeader {
-        consumer_group: "auto-batch-reader".into(),
-        topic: topic.into(),
-        queue_id: 0,
-        queue_offset: 0,
-        max_msg_nums: 64,
-        sys_flag: PullSysFlag::new().with_subscription(true).bits(),
-        commit_offset: 0,
-        suspend_timeout_millis: 0,
-        subscription: Some("*".into()),
-        sub_version: 0,
-        expression_type: Some("TAG".into()),
-        max_msg_bytes: None,
-        broker_name: None,
-    };
+    let header = read_back_pull("auto-batch-reader", topic, 0, 0, 64);
     let pulled = producer
         .instance()
         .api()
