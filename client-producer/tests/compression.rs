@@ -2,13 +2,15 @@
 //! 5.x sysflag type bits (Java `MessageSysFlag`), and a pull from the embedded testkit broker
 //! decodes each back to the original body with the protocol decoder.
 
+mod support;
+
 use std::time::Duration;
 
 use rmq_client_producer::{Message, Producer};
 use rmq_protocol::compression::CompressionType;
-use rmq_protocol::header::PullMessageRequestHeader;
-use rmq_protocol::message::{decode_stored, sysflag, DecodeOptions, PullSysFlag};
+use rmq_protocol::message::{decode_stored, sysflag, DecodeOptions};
 use rmq_testkit::MockCluster;
+use support::read_back_pull;
 
 /// Each selectable type round-trips through a broker: stored compressed with its type bits,
 /// read back whole.
@@ -46,22 +48,13 @@ async fn each_compression_type_is_stored_with_its_bits_and_pulled_back_whole() {
             .expect("broker")
             .addr()
             .to_string();
-        let header = PullMessageRequestHeader {
-            consumer_group: format!("compression-reader-{i}"),
-            topic: topic.clone(),
-            queue_id: receipt.queue().queue_id,
-            queue_offset: receipt.queue_offset(),
-            max_msg_nums: 1,
-            // With the subscription in the request, as a consumer's first pull sends it.
-            sys_flag: PullSysFlag::new().with_subscription(true).bits(),
-            commit_offset: 0,
-            suspend_timeout_millis: 0,
-            subscription: Some("*".into()),
-            sub_version: 0,
-            expression_type: Some("TAG".into()),
-            max_msg_bytes: None,
-            broker_name: None,
-        };
+        let header = read_back_pull(
+            &format!("compression-reader-{i}"),
+            &topic,
+            receipt.queue().queue_id,
+            receipt.queue_offset(),
+            1,
+        );
         let pulled = producer
             .instance()
             .api()
