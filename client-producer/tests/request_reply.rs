@@ -4,12 +4,14 @@
 //! responder reads with a bare pull loop here so that this crate's tests need no consumer; the
 //! example (`examples/request_reply.rs`) uses a `PushConsumer`.
 
+mod support;
+
 use std::time::Duration;
 
 use rmq_client_producer::{ErrorKind, Message, Producer, StoredMessage};
-use rmq_protocol::header::PullMessageRequestHeader;
 use rmq_protocol::message::{decode_stored, DecodeOptions};
 use rmq_testkit::MockCluster;
+use support::read_back_pull;
 use tokio::task::JoinHandle;
 
 const TOPIC: &str = "RequestTopic";
@@ -28,21 +30,7 @@ fn serve(responder: Producer, broker: String) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut offset = 0;
         loop {
-            let header = PullMessageRequestHeader {
-                consumer_group: "responder".into(),
-                topic: TOPIC.into(),
-                queue_id: 0,
-                queue_offset: offset,
-                max_msg_nums: 16,
-                sys_flag: 0x4,
-                commit_offset: 0,
-                suspend_timeout_millis: 0,
-                subscription: Some("*".into()),
-                sub_version: 0,
-                expression_type: Some("TAG".into()),
-                max_msg_bytes: None,
-                broker_name: None,
-            };
+            let header = read_back_pull("responder", TOPIC, 0, offset, 16);
             let api = responder.instance().api();
             if let Ok(pulled) = api
                 .pull_message(&broker, &header, Duration::from_secs(2))
