@@ -46,6 +46,41 @@ async fn leader() -> MockServer {
     .expect("bind")
 }
 
+/// A [`leader`] and a 5.3.3 fixture whose controller names it as the leader.
+async fn controller_naming_a_leader() -> (Fixture, MockServer) {
+    let leader = leader().await;
+    let leader_addr = leader.addr();
+    let f = start("V5_3_3", move |req| {
+        (req.code == RequestCode::CONTROLLER_GET_METADATA_INFO.0)
+            .then(|| metadata(req, &leader_addr))
+    })
+    .await;
+    (f, leader)
+}
+
+/// Stops the fixture, then the leader.
+async fn stop(f: Fixture, leader: MockServer) {
+    f.stop().await;
+    leader.shutdown().await;
+}
+
+/// Every request with `code` that `server` received.
+fn sent_with(server: &MockServer, code: RequestCode) -> Vec<Command> {
+    server
+        .requests()
+        .into_iter()
+        .filter(|r| r.code == code.0)
+        .collect()
+}
+
+/// The first request with `code` that `server` received (fails the test if none came).
+fn first_sent_with(server: &MockServer, code: RequestCode) -> Command {
+    sent_with(server, code)
+        .into_iter()
+        .next()
+        .expect("sent to the leader")
+}
+
 /// getControllerMetaData reads the response header, Java field names included.
 #[tokio::test]
 async fn controller_metadata_reads_the_response_header() {
@@ -72,13 +107,7 @@ async fn controller_metadata_reads_the_response_header() {
 /// array to the leader.
 #[tokio::test]
 async fn sync_state_set_goes_to_the_leader_with_broker_names() {
-    let leader = leader().await;
-    let leader_addr = leader.addr();
-    let f = start("V5_3_3", move |req| {
-        (req.code == RequestCode::CONTROLLER_GET_METADATA_INFO.0)
-            .then(|| metadata(req, &leader_addr))
-    })
-    .await;
+    let (f, leader) = controller_naming_a_leader().await;
     let info = f
         .admin
         .sync_state_set(&f.addr(), &["broker-a".into()])
@@ -87,31 +116,20 @@ async fn sync_state_set_goes_to_the_leader_with_broker_names() {
     let a = &info.replicas_info_table["broker-a"];
     assert_eq!((a.master_epoch, a.sync_state_set_epoch), (Some(2), Some(3)));
     assert_eq!(a.not_in_sync_replicas[0].broker_id, Some(2));
-    let sent: Vec<Command> = leader
-        .requests()
-        .into_iter()
-        .filter(|r| r.code == RequestCode::CONTROLLER_GET_SYNC_STATE_DATA.0)
-        .collect();
+    let sent = sent_with(&leader, RequestCode::CONTROLLER_GET_SYNC_STATE_DATA);
     assert_eq!(sent.len(), 1);
     assert_eq!(&sent[0].body[..], br#"["broker-a"]"#);
     assert!(f
         .requests(RequestCode::CONTROLLER_GET_SYNC_STATE_DATA)
         .is_empty());
-    f.stop().await;
-    leader.shutdown().await;
+    stop(f, leader).await;
 }
 
 /// electMaster designates the broker (Java's admin trigger) and reads the new master and the
 /// group's members.
 #[tokio::test]
 async fn elect_master_designates_the_broker_and_reads_the_outcome() {
-    let leader = leader().await;
-    let leader_addr = leader.addr();
-    let f = start("V5_3_3", move |req| {
-        (req.code == RequestCode::CONTROLLER_GET_METADATA_INFO.0)
-            .then(|| metadata(req, &leader_addr))
-    })
-    .await;
+    let (f, leader) = controller_naming_a_leader().await;
     let (elected, members) = f
         .admin
         .elect_master(&f.addr(), "c", "broker-a", 2)
@@ -120,47 +138,31 @@ async fn elect_master_designates_the_broker_and_reads_the_outcome() {
     assert_eq!(elected.master_address.as_deref(), Some("10.0.0.2:30911"));
     assert_eq!(elected.master_epoch, Some(3));
     assert_eq!(members.broker_addrs[&1], "10.0.0.1:30911");
-    let req = leader
-        .requests()
-        .into_iter()
-        .find(|r| r.code == RequestCode::CONTROLLER_ELECT_MASTER.0)
-        .expect("sent to the leader");
+    let req = first_sent_with(&leader, RequestCode::CONTROLLER_ELECT_MASTER);
     assert_eq!(req.ext_fields.get("clusterName"), Some("c"));
     assert_eq!(req.ext_fields.get("brokerName"), Some("broker-a"));
     assert_eq!(req.ext_fields.get("brokerId"), Some("2"));
     assert_eq!(req.ext_fields.get("designateElect"), Some("true"));
     assert!(req.ext_fields.get("invokeTime").is_some());
-    f.stop().await;
-    leader.shutdown().await;
+    stop(f, leader).await;
 }
 
 /// cleanBrokerMetadata sends Java's header (`isCleanLivingBroker`) to the leader.
 #[tokio::test]
 async fn clean_broker_metadata_sends_java_header_to_the_leader() {
-    let leader = leader().await;
-    let leader_addr = leader.addr();
-    let f = start("V5_3_3", move |req| {
-        (req.code == RequestCode::CONTROLLER_GET_METADATA_INFO.0)
-            .then(|| metadata(req, &leader_addr))
-    })
-    .await;
+    let (f, leader) = controller_naming_a_leader().await;
     f.admin
         .clean_broker_metadata(&f.addr(), Some("c"), "broker-a", Some("1;2"), true)
         .await
         .expect("cleaned");
-    let req = leader
-        .requests()
-        .into_iter()
-        .find(|r| r.code == RequestCode::CLEAN_BROKER_DATA.0)
-        .expect("sent to the leader");
+    let req = first_sent_with(&leader, RequestCode::CLEAN_BROKER_DATA);
     assert_eq!(
         req.ext_fields.get("brokerControllerIdsToClean"),
         Some("1;2")
     );
     assert_eq!(req.ext_fields.get("isCleanLivingBroker"), Some("true"));
     assert_eq!(req.ext_fields.get("clusterName"), Some("c"));
-    f.stop().await;
-    leader.shutdown().await;
+    stop(f, leader).await;
 }
 
 /// Controller config is Java properties text both ways.
