@@ -4,6 +4,7 @@
 
 mod rmq_admin;
 
+use std::process::Output;
 use std::time::Duration;
 
 use rmq_admin::run;
@@ -17,6 +18,26 @@ use rmq_testkit::MockCluster;
 const CLUSTER: &str = "DefaultCluster";
 const TOPIC: &str = "ModeTopic";
 const GROUP: &str = "mode_group";
+
+/// Runs `rmq-admin setConsumeMode <target> -t <topic> -g GROUP -m <mode>`, where `target` is
+/// `-b <broker>` or `-c <cluster>`.
+async fn set_consume_mode(namesrv: &str, target: [&str; 2], topic: &str, mode: &str) -> Output {
+    run(
+        namesrv,
+        &[
+            "setConsumeMode",
+            target[0],
+            target[1],
+            "-t",
+            topic,
+            "-g",
+            GROUP,
+            "-m",
+            mode,
+        ],
+    )
+    .await
+}
 
 /// The queues QUERY_ASSIGNMENT gives a client of [`GROUP`] that heartbeats to `addr`.
 async fn assignment(admin: &Admin, addr: &str) -> Vec<(i32, MessageRequestMode)> {
@@ -71,21 +92,7 @@ async fn set_consume_mode_switches_what_the_group_is_assigned() {
         .await
         .expect("admin starts");
 
-    let o = run(
-        &ns,
-        &[
-            "setConsumeMode",
-            "-c",
-            CLUSTER,
-            "-t",
-            TOPIC,
-            "-g",
-            GROUP,
-            "-m",
-            "POP",
-        ],
-    )
-    .await;
+    let o = set_consume_mode(&ns, ["-c", CLUSTER], TOPIC, "POP").await;
     let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(
@@ -104,21 +111,7 @@ async fn set_consume_mode_switches_what_the_group_is_assigned() {
         "one whole-broker POP queue"
     );
 
-    let o = run(
-        &ns,
-        &[
-            "setConsumeMode",
-            "-b",
-            &addr,
-            "-t",
-            TOPIC,
-            "-g",
-            GROUP,
-            "-m",
-            "PULL",
-        ],
-    )
-    .await;
+    let o = set_consume_mode(&ns, ["-b", &addr], TOPIC, "PULL").await;
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(
         assignment(&admin, &addr).await,
@@ -139,40 +132,12 @@ async fn set_consume_mode_reports_bad_modes_and_refusals() {
         .expect("testkit starts");
     let ns = cluster.namesrv_addr();
     let addr = cluster.brokers()[0].addr().to_string();
-    let o = run(
-        &ns,
-        &[
-            "setConsumeMode",
-            "-b",
-            &addr,
-            "-t",
-            TOPIC,
-            "-g",
-            GROUP,
-            "-m",
-            "PUSH",
-        ],
-    )
-    .await;
+    let o = set_consume_mode(&ns, ["-b", &addr], TOPIC, "PUSH").await;
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("neither PULL nor POP"));
 
     let retry = format!("%RETRY%{GROUP}");
-    let o = run(
-        &ns,
-        &[
-            "setConsumeMode",
-            "-b",
-            &addr,
-            "-t",
-            &retry,
-            "-g",
-            GROUP,
-            "-m",
-            "POP",
-        ],
-    )
-    .await;
+    let o = set_consume_mode(&ns, ["-b", &addr], &retry, "POP").await;
     assert!(!o.status.success());
     let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(
