@@ -45,6 +45,12 @@ impl Fixture {
         Fixture::start(move |_| Reply::Respond(response.clone())).await
     }
 
+    /// From now on, answers every request with `response`.
+    pub fn answer_with(&self, response: Command) {
+        self.server
+            .set_handler(move |_| Reply::Respond(response.clone()));
+    }
+
     /// The only request received so far.
     pub fn request(&self) -> Command {
         let requests = self.server.requests();
