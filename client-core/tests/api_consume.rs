@@ -148,12 +148,7 @@ async fn query_consumer_offset_reads_offset_and_maps_not_found_to_none() {
         ],
     );
 
-    fx.server.set_handler(|_| {
-        rmq_remoting::testing::Reply::Respond(respond(
-            ResponseCode::QUERY_NOT_FOUND,
-            Some("Not found"),
-        ))
-    });
+    fx.answer_with(respond(ResponseCode::QUERY_NOT_FOUND, Some("Not found")));
     assert_eq!(
         fx.api
             .query_consumer_offset(&fx.addr, "CG", "T", 0, TIMEOUT)
@@ -162,9 +157,7 @@ async fn query_consumer_offset_reads_offset_and_maps_not_found_to_none() {
         None
     );
 
-    fx.server.set_handler(|_| {
-        rmq_remoting::testing::Reply::Respond(respond(ResponseCode::SYSTEM_ERROR, Some("boom")))
-    });
+    fx.answer_with(respond(ResponseCode::SYSTEM_ERROR, Some("boom")));
     let err = fx
         .api
         .query_consumer_offset(&fx.addr, "CG", "T", 0, TIMEOUT)
@@ -340,12 +333,10 @@ async fn query_message_sets_the_unique_key_flag_and_decodes_every_record() {
         ],
     );
 
-    fx.server.set_handler(|_| {
-        rmq_remoting::testing::Reply::Respond(respond(
-            ResponseCode::QUERY_NOT_FOUND,
-            Some("can not find message"),
-        ))
-    });
+    fx.answer_with(respond(
+        ResponseCode::QUERY_NOT_FOUND,
+        Some("can not find message"),
+    ));
     let none = fx
         .api
         .query_message(&fx.addr, &header, true, TIMEOUT)
