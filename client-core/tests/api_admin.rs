@@ -256,8 +256,7 @@ async fn reset_offset_via_broker_returns_the_new_offsets() {
         ],
     );
 
-    fx.server
-        .set_handler(|_| Reply::Respond(respond(ResponseCode::SUCCESS, None)));
+    fx.answer_with(respond(ResponseCode::SUCCESS, None));
     let none = fx
         .api
         .reset_offset_via_broker(&fx.addr, "TopicTest", "CG", 0, false, TIMEOUT)
