@@ -91,11 +91,10 @@ async fn unregister_client_sends_client_id_and_groups() {
         .unregister_client(&fx.addr, "cid", Some("PG"), None, TIMEOUT)
         .await
         .expect("unregister");
-    let request = fx.request();
-    assert_eq!(request.request_code(), RequestCode::UNREGISTER_CLIENT);
-    assert_eq!(
-        ext(&request),
-        fields(&[("clientID", "cid"), ("producerGroup", "PG")])
+    assert_request(
+        &fx.request(),
+        RequestCode::UNREGISTER_CLIENT,
+        &[("clientID", "cid"), ("producerGroup", "PG")],
     );
 }
 
@@ -108,19 +107,16 @@ async fn consumer_id_list_reads_the_body() {
         .await
         .expect("ids");
     assert_eq!(ids, ["a@1", "b@2"]);
-    let request = fx.request();
-    assert_eq!(
-        request.request_code(),
-        RequestCode::GET_CONSUMER_LIST_BY_GROUP
+    assert_request(
+        &fx.request(),
+        RequestCode::GET_CONSUMER_LIST_BY_GROUP,
+        &[("consumerGroup", "CG")],
     );
-    assert_eq!(ext(&request), fields(&[("consumerGroup", "CG")]));
 
-    fx.server.set_handler(|_| {
-        rmq_remoting::testing::Reply::Respond(respond(
-            ResponseCode::SYSTEM_ERROR,
-            Some("no consumer for this group, CG"),
-        ))
-    });
+    fx.answer_with(respond(
+        ResponseCode::SYSTEM_ERROR,
+        Some("no consumer for this group, CG"),
+    ));
     let err = fx
         .api
         .consumer_id_list(&fx.addr, "CG", TIMEOUT)
@@ -190,11 +186,10 @@ async fn send_back_carries_offset_origin_id_and_topic() {
         .consumer_send_msg_back(&fx.addr, "broker-a", &msg, "CG", 0, 16, TIMEOUT)
         .await
         .expect("send back");
-    let request = fx.request();
-    assert_eq!(request.request_code(), RequestCode::CONSUMER_SEND_MSG_BACK);
-    assert_eq!(
-        ext(&request),
-        fields(&[
+    assert_request(
+        &fx.request(),
+        RequestCode::CONSUMER_SEND_MSG_BACK,
+        &[
             ("offset", "4096"),
             ("group", "CG"),
             ("delayLevel", "0"),
@@ -203,7 +198,7 @@ async fn send_back_carries_offset_origin_id_and_topic() {
             ("unitMode", "false"),
             ("maxReconsumeTimes", "16"),
             ("bname", "broker-a"),
-        ])
+        ],
     );
 }
 
