@@ -148,19 +148,16 @@ async fn kv_config_get_reads_the_value_field_and_maps_not_found_to_none() {
         .await
         .expect("get");
     assert_eq!(value.as_deref(), Some("broker-a:4"));
-    let request = fx.request();
-    assert_eq!(request.request_code(), RequestCode::GET_KV_CONFIG);
-    assert_eq!(
-        ext(&request),
-        fields(&[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "T")])
+    assert_request(
+        &fx.request(),
+        RequestCode::GET_KV_CONFIG,
+        &[("namespace", "ORDER_TOPIC_CONFIG"), ("key", "T")],
     );
 
-    fx.server.set_handler(|_| {
-        rmq_remoting::testing::Reply::Respond(respond(
-            ResponseCode::QUERY_NOT_FOUND,
-            Some("No config item"),
-        ))
-    });
+    fx.answer_with(respond(
+        ResponseCode::QUERY_NOT_FOUND,
+        Some("No config item"),
+    ));
     assert_eq!(
         fx.api
             .kv_config_get("ns", "missing", TIMEOUT)
@@ -221,9 +218,11 @@ async fn a_write_refused_by_one_name_server_still_reaches_the_others() {
         .await
         .expect_err("one refused");
     assert_eq!(err.response_code(), Some(ResponseCode::SYSTEM_ERROR));
-    let sent = accepting.request();
-    assert_eq!(sent.request_code(), RequestCode::DELETE_TOPIC_IN_NAMESRV);
-    assert_eq!(ext(&sent), fields(&[("topic", "T"), ("clusterName", "c1")]));
+    assert_request(
+        &accepting.request(),
+        RequestCode::DELETE_TOPIC_IN_NAMESRV,
+        &[("topic", "T"), ("clusterName", "c1")],
+    );
 }
 
 #[tokio::test]
@@ -236,9 +235,7 @@ async fn kv_list_reads_the_table_and_treats_not_found_as_empty() {
         .expect("list");
     assert_eq!(table["键"], "值");
     assert_eq!(ext(&fx.request()), fields(&[("namespace", "ns")]));
-    fx.server.set_handler(|_| {
-        rmq_remoting::testing::Reply::Respond(respond(ResponseCode::QUERY_NOT_FOUND, None))
-    });
+    fx.answer_with(respond(ResponseCode::QUERY_NOT_FOUND, None));
     assert!(fx
         .api
         .kv_list_by_namespace("ns", TIMEOUT)
