@@ -4,6 +4,7 @@
 //! Two configs that would make one instance behave differently are told apart by
 //! [`ClientConfig::conflicts_with`]; the manager refuses to share an instance across them.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub use rmq_protocol::acl::Credentials;
@@ -207,13 +208,14 @@ impl ClientConfig {
 
     /// Replaces the `DEFAULT` instance name with `pid#nanos`, as Java's
     /// `changeInstanceNameToPID` does when a producer or consumer starts.
+    ///
+    /// Two clients started in the same process at the same clock reading (threads starting
+    /// together, a coarse clock) still get different names: the stamp is the clock or one
+    /// more than the last stamp given, whichever is larger.
     pub fn resolve_instance_name(&mut self) {
         if self.instance_name == DEFAULT_INSTANCE_NAME {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos() as u64);
             self.instance_name =
-                rmq_protocol::naming::instance_name_for_pid(std::process::id(), nanos);
+                rmq_protocol::naming::instance_name_for_pid(std::process::id(), unique_stamp());
         }
     }
 
@@ -570,6 +572,23 @@ fn validate_addr(addr: &str) -> Result<()> {
     }
 }
 
+/// Nanoseconds since the epoch, made unique within the process: never equal to a stamp given
+/// before (see [`ClientConfig::resolve_instance_name`]).
+fn unique_stamp() -> u64 {
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    let mut last = LAST.load(Ordering::Relaxed);
+    loop {
+        let stamp = now.max(last.saturating_add(1));
+        match LAST.compare_exchange_weak(last, stamp, Ordering::Relaxed, Ordering::Relaxed) {
+            Ok(_) => return stamp,
+            Err(seen) => last = seen,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -659,6 +678,39 @@ mod tests {
             .build()
             .expect_err("zero timeout");
         assert!(err.to_string().contains("api_timeout"), "{err}");
+    }
+
+    #[test]
+    fn clients_started_together_get_different_instance_names() {
+        let names: Vec<String> = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..500)
+                            .map(|_| {
+                                let mut c = ClientConfig::builder()
+                                    .namesrv("127.0.0.1:9876")
+                                    .read_env(false)
+                                    .build()
+                                    .expect("valid");
+                                c.resolve_instance_name();
+                                c.instance_name().to_owned()
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|w| w.join().expect("worker"))
+                .collect()
+        });
+        let distinct: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            names.len(),
+            "two clients got one instance name"
+        );
     }
 
     #[test]
