@@ -91,17 +91,24 @@ struct Out<'a> {
 }
 
 impl Out<'_> {
+    /// The next `len` bytes of the output (growing it when they do not fit), written over by
+    /// the caller; the cursor moves past them.
     #[inline]
-    fn raw(&mut self, bytes: &[u8]) {
-        let end = self.pos + bytes.len();
+    fn slot(&mut self, len: usize) -> Option<&mut [u8]> {
+        let (at, end) = (self.pos, self.pos + len);
         if end > self.dst.len() {
             let grown = (self.dst.len() - self.start) * 2;
             self.dst.resize((self.start + grown).max(end), 0);
         }
-        if let Some(slot) = self.dst.get_mut(self.pos..end) {
+        self.pos = end;
+        self.dst.get_mut(at..end)
+    }
+
+    #[inline]
+    fn raw(&mut self, bytes: &[u8]) {
+        if let Some(slot) = self.slot(bytes.len()) {
             slot.copy_from_slice(bytes);
         }
-        self.pos = end;
     }
 
     /// `"k":"v",` (escaped as fastjson escapes): in one bounds-checked slot when neither needs
@@ -114,12 +121,7 @@ impl Out<'_> {
             self.raw(b",");
             return;
         }
-        let end = self.pos + k.len() + v.len() + 6;
-        if end > self.dst.len() {
-            let grown = (self.dst.len() - self.start) * 2;
-            self.dst.resize((self.start + grown).max(end), 0);
-        }
-        if let Some(slot) = self.dst.get_mut(self.pos..end) {
+        if let Some(slot) = self.slot(k.len() + v.len() + 6) {
             let (key, rest) = slot.split_at_mut(k.len() + 4);
             key[0] = b'"';
             key[1..=k.len()].copy_from_slice(k);
@@ -128,7 +130,6 @@ impl Out<'_> {
             value.copy_from_slice(v);
             tail.copy_from_slice(b"\",");
         }
-        self.pos = end;
     }
 
     fn str(&mut self, s: &[u8]) {
