@@ -33,7 +33,12 @@ impl Budget {
     }
 
     pub(crate) fn elapsed(&self) -> Duration {
-        self.started.elapsed()
+        self.elapsed_at(Instant::now())
+    }
+
+    /// Time spent by `now` (for a caller that already read the clock).
+    pub(crate) fn elapsed_at(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(self.started)
     }
 
     pub(crate) fn tokio_deadline(&self) -> tokio::time::Instant {

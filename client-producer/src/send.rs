@@ -242,7 +242,7 @@ impl Shared {
                 }
                 _ => break,
             };
-            let started = t0.saturating_duration_since(budget.started);
+            let started = budget.elapsed_at(t0);
             let Some(addr) = self
                 .master_addr(&out.topic, &queue.broker_name, &budget)
                 .await
@@ -348,7 +348,7 @@ impl Shared {
                 elapsed: budget.elapsed(),
                 deadline_passed: false,
             })?;
-        let started = t0.saturating_duration_since(budget.started);
+        let started = budget.elapsed_at(t0);
         let fail = |addr: Option<String>, error| Error::Send {
             topic: out.user_topic().to_owned(),
             attempts: vec![Attempt {
